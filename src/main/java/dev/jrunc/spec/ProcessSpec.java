@@ -1,0 +1,67 @@
+package dev.jrunc.spec;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/** The `process` object of config.md; also the document `exec --process` reads. */
+public record ProcessSpec(
+        Boolean terminal,
+        ConsoleSize consoleSize,
+        User user,
+        List<String> args,
+        String commandLine,
+        List<String> env,
+        String cwd,
+        Capabilities capabilities,
+        List<Rlimit> rlimits,
+        Boolean noNewPrivileges,
+        String apparmorProfile,
+        Integer oomScoreAdj,
+        Scheduler scheduler,
+        String selinuxLabel,
+        IoPriority ioPriority,
+        ExecCpuAffinity execCPUAffinity) {
+
+    public record ConsoleSize(long height, long width) {}
+
+    public record User(
+            long uid, long gid, Integer umask, List<Long> additionalGids, String username) {}
+
+    public record Capabilities(
+            List<String> bounding,
+            List<String> effective,
+            List<String> inheritable,
+            List<String> permitted,
+            List<String> ambient) {}
+
+    public record Rlimit(String type, long soft, long hard) {}
+
+    public record Scheduler(
+            String policy,
+            Integer nice,
+            Integer priority,
+            List<String> flags,
+            Long runtime,
+            Long deadline,
+            Long period) {}
+
+    public record IoPriority(@JsonProperty("class") String ioClass, int priority) {}
+
+    public record ExecCpuAffinity(String initial, @JsonProperty("final") String finalCpus) {}
+
+    public boolean isTerminal() {
+        return Boolean.TRUE.equals(terminal);
+    }
+
+    public boolean isNoNewPrivileges() {
+        return Boolean.TRUE.equals(noNewPrivileges);
+    }
+
+    public List<String> argsOrEmpty() {
+        return args == null ? List.of() : args;
+    }
+
+    public List<String> envOrEmpty() {
+        return env == null ? List.of() : env;
+    }
+}
