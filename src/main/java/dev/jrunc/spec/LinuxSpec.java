@@ -19,7 +19,31 @@ public record LinuxSpec(
         List<String> readonlyPaths,
         String mountLabel,
         IntelRdt intelRdt,
-        Personality personality) {
+        Personality personality,
+        MemoryPolicy memoryPolicy,
+        Map<String, NetDevice> netDevices) {
+
+    /** The components up to personality, for code that does not set memoryPolicy or netDevices. */
+    public LinuxSpec(
+            List<Namespace> namespaces,
+            List<IdMapping> uidMappings,
+            List<IdMapping> gidMappings,
+            Map<String, TimeOffset> timeOffsets,
+            List<Device> devices,
+            String cgroupsPath,
+            Resources resources,
+            String rootfsPropagation,
+            Seccomp seccomp,
+            Map<String, String> sysctl,
+            List<String> maskedPaths,
+            List<String> readonlyPaths,
+            String mountLabel,
+            IntelRdt intelRdt,
+            Personality personality) {
+        this(namespaces, uidMappings, gidMappings, timeOffsets, devices, cgroupsPath, resources,
+                rootfsPropagation, seccomp, sysctl, maskedPaths, readonlyPaths, mountLabel, intelRdt,
+                personality, null, null);
+    }
 
     /** type is one of pid, network, mount, ipc, uts, user, cgroup, time. */
     public record Namespace(String type, String path) {}
@@ -39,6 +63,12 @@ public record LinuxSpec(
             Boolean enableMonitoring) {}
 
     public record Personality(String domain, List<String> flags) {}
+
+    /** mode is one of MPOL_DEFAULT, _BIND, _INTERLEAVE, _WEIGHTED_INTERLEAVE, _PREFERRED, _PREFERRED_MANY, _LOCAL. */
+    public record MemoryPolicy(String mode, String nodes, List<String> flags) {}
+
+    /** A host network device moved into the container; the map key is its host name. */
+    public record NetDevice(String name) {}
 
     public List<Namespace> namespacesOrEmpty() {
         return namespaces == null ? List.of() : namespaces;

@@ -1,0 +1,36 @@
+package dev.jrunc.spec;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Locates the shared reference folder: -Djrunc.shared, else ../shared, else /work/shared. */
+final class Shared {
+    private Shared() {}
+
+    static Path dir() {
+        List<Path> candidates = new ArrayList<>();
+        String prop = System.getProperty("jrunc.shared");
+        if (prop != null) candidates.add(Path.of(prop));
+        candidates.add(Path.of(System.getProperty("user.dir")).resolve("../shared"));
+        candidates.add(Path.of("/work/shared"));
+        for (Path p : candidates) {
+            if (Files.isDirectory(p.resolve("oci-spec-upstream"))) {
+                return p.normalize();
+            }
+        }
+        assumeTrue(false, "shared reference folder not found; tried " + candidates);
+        return null;
+    }
+
+    static Path upstream() {
+        return dir().resolve("oci-spec-upstream");
+    }
+
+    static Path engineConfig(String name) {
+        return dir().resolve("fixtures/engine-configs").resolve(name);
+    }
+}
