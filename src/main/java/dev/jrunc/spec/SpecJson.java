@@ -1,6 +1,8 @@
 package dev.jrunc.spec;
 
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.PropertyAccessor;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -48,6 +50,9 @@ public final class SpecJson {
         m.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
         m.configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
         m.setSerializationInclusion(JsonInclude.Include.NON_NULL);
+        // The records' convenience methods (isTerminal(), isReadonly(), ...) are not properties:
+        // only record components are.
+        m.setVisibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE);
         SimpleModule module = new SimpleModule("jrunc-spec");
         module.addDeserializer(Long.class, new Uint64Deserializer(false));
         module.addDeserializer(long.class, new Uint64Deserializer(true));
