@@ -1,0 +1,74 @@
+# jrunc — build, test, install.  `make` leaves ./jrunc; `make test` runs every test.
+SHELL := /bin/bash
+PREFIX ?= /usr/local
+JDK := $(shell scripts/find-jdk.sh)
+ifeq ($(JDK),)
+$(error no JDK >= 22 found (see the message above))
+endif
+JAVA := $(JDK)/bin/java
+MVN := JAVA_HOME=$(JDK) mvn -B -q
+HOME_DIR := $(CURDIR)/target
+JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:auto -Xss512k
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+SOURCES := $(shell find src/main oci-spec -type f) pom.xml
+
+.PHONY: all prereqs install uninstall test unit conformance demo bench clean
+
+all: jrunc
+
+prereqs:
+	@scripts/prereqs.sh build
+
+target/jrunc.jar: $(SOURCES) | prereqs
+	$(MVN) -DskipTests package
+	@touch $@
+
+target/jrunc-nsexec: native-helpers/nsexec.c Makefile | prereqs
+	@mkdir -p target
+	gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
+
+# The launcher: absolute paths only, so it works with an empty environment from any directory.
+define launcher
+#!/bin/sh
+exec '$(JAVA)' $(JVM_FLAGS) $(if $(3),-XX:AOTCache='$(1)/jrunc.aot') --enable-native-access=ALL-UNNAMED -Djrunc.home='$(1)' -Djrunc.commit=$(COMMIT) -cp '$(1)/jrunc.jar' dev.jrunc.Main "$$@"
+endef
+
+jrunc: target/jrunc.jar target/jrunc-nsexec
+	$(file >$@,$(call launcher,$(HOME_DIR)))
+	@chmod 755 $@
+	@echo "built ./jrunc"
+
+install: jrunc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/jrunc/lib
+	install -m 644 target/jrunc.jar $(DESTDIR)$(PREFIX)/lib/jrunc/
+	install -m 644 target/lib/*.jar $(DESTDIR)$(PREFIX)/lib/jrunc/lib/
+	install -m 755 target/jrunc-nsexec $(DESTDIR)$(PREFIX)/lib/jrunc/
+	$(file >$(DESTDIR)$(PREFIX)/bin/jrunc,$(call launcher,$(PREFIX)/lib/jrunc))
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/jrunc
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/jrunc"
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/lib/jrunc $(DESTDIR)$(PREFIX)/bin/jrunc
+
+# Unit tests (no root needed), then the conformance suite: real containers, as root.
+test: jrunc
+	@scripts/prereqs.sh test
+	$(MVN) verify -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
+
+unit: | prereqs
+	$(MVN) test
+
+conformance: jrunc
+	@scripts/prereqs.sh test
+	$(MVN) verify -Dsurefire.skip=true -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
+
+demo: jrunc
+	@scripts/prereqs.sh demo
+	@scripts/demo.sh $(CURDIR)/jrunc
+
+bench: jrunc
+	@scripts/prereqs.sh bench
+	@scripts/bench.sh $(CURDIR)/jrunc
+
+clean:
+	rm -rf target jrunc

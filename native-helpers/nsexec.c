@@ -1,0 +1,340 @@
+/*
+ * jrunc-nsexec: the two steps of container creation that a multithreaded JVM cannot do.
+ *
+ *   jrunc-nsexec enter --sync-fd N [--userns] [--clone-flags HEX] [--join TYPE:PATH]...
+ *                [--timens OFFSETS] -- INIT-COMMAND...
+ *       Joins and creates namespaces (unshare/setns need a single-threaded process), forks so the
+ *       child is PID 1 of a new PID namespace, reports the child's pid and exits. The child execs
+ *       INIT-COMMAND (the Java init) inside the namespaces.
+ *
+ *   jrunc-nsexec exec --sync-fd N [--fifo-fd M] [--cgroupns] [--uid U --gid G --groups LIST]
+ *                [--caps BND,EFF,PRM,INH,AMB] [--nnp] [--seccomp] [--cwd DIR]
+ *                [--preserve-fds K] -- PATH ARGV0 ARGS...
+ *       The last stage of the container's init: waits until the runtime has put it in its cgroup,
+ *       sets identity and capabilities (per-thread state, so it must be done by the thread that
+ *       calls execve), installs the seccomp filter, blocks on the exec fifo until `start`, execs.
+ *
+ * Messages on the sync socket (SOCK_SEQPACKET, one message per packet):
+ *   helper -> runtime: "USERNS", "PID <pid>", "READY", "CREATED", "ERROR <text>"
+ *   runtime -> helper: "USERNS_OK", "GO" [u32 seccomp flags, struct sock_filter[]]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <grp.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+
+#define MAX_MSG (1 << 20)
+
+static int sync_fd = -1;
+
+static void send_msg(const char *buf, size_t len) {
+    if (sync_fd < 0) return;
+    while (send(sync_fd, buf, len, MSG_NOSIGNAL) < 0 && errno == EINTR) {}
+}
+
+/* Report a failure to the runtime (which turns it into the user's error) and to stderr once
+ * the runtime is no longer listening. */
+static void fail(const char *fmt, ...) {
+    char msg[4096];
+    int saved = errno;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = snprintf(msg, sizeof msg, "ERROR ");
+    n += vsnprintf(msg + n, sizeof msg - n, fmt, ap);
+    va_end(ap);
+    if (saved != 0 && n < (int)sizeof msg)
+        snprintf(msg + n, sizeof msg - n, ": %s", strerror(saved));
+    if (sync_fd >= 0)
+        send_msg(msg, strlen(msg));
+    else
+        fprintf(stderr, "jrunc: %s\n", msg + 6);
+    _exit(1);
+}
+
+static ssize_t recv_msg(char *buf, size_t cap) {
+    ssize_t n;
+    do {
+        n = recv(sync_fd, buf, cap, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        errno = n < 0 ? errno : 0;
+        fail("the runtime closed the sync socket");
+    }
+    return n;
+}
+
+static void expect(const char *want, char *buf, size_t cap, ssize_t *len) {
+    ssize_t n = recv_msg(buf, cap);
+    size_t wl = strlen(want);
+    if ((size_t)n < wl || memcmp(buf, want, wl) != 0) {
+        errno = 0;
+        fail("expected %s from the runtime, got %.*s", want, (int)(n > 40 ? 40 : n), buf);
+    }
+    if (len) *len = n;
+}
+
+static long parse_num(const char *s, const char *what) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 0);
+    if (errno != 0 || *end != '\0') {
+        errno = 0;
+        fail("bad %s: %s", what, s);
+    }
+    return v;
+}
+
+/* ---------------------------------------------------------------- enter */
+
+struct join { int type; int fd; const char *path; };
+
+static int ns_type(const char *name) {
+    static const struct { const char *n; int f; } t[] = {
+        {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS}, {"pid", CLONE_NEWPID},
+        {"net", CLONE_NEWNET}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+        {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (strcmp(name, t[i].n) == 0) return t[i].f;
+    return 0;
+}
+
+static int cmd_enter(int argc, char **argv) {
+    struct join joins[16];
+    int njoins = 0, new_user = 0;
+    unsigned long flags = 0;
+    const char *timens = NULL;
+    int i;
+    for (i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) { i++; break; }
+        if (i + 1 >= argc && strcmp(argv[i], "--userns") != 0) { errno = 0; fail("option %s needs a value", argv[i]); }
+        if (strcmp(argv[i], "--sync-fd") == 0) sync_fd = (int)parse_num(argv[++i], "--sync-fd");
+        else if (strcmp(argv[i], "--userns") == 0) new_user = 1;
+        else if (strcmp(argv[i], "--clone-flags") == 0) flags = (unsigned long)parse_num(argv[++i], "--clone-flags");
+        else if (strcmp(argv[i], "--timens") == 0) timens = argv[++i];
+        else if (strcmp(argv[i], "--join") == 0) {
+            char *spec = argv[++i], *colon = strchr(spec, ':');
+            if (!colon || njoins == 16) { errno = 0; fail("bad --join %s", spec); }
+            *colon = '\0';
+            joins[njoins].type = ns_type(spec);
+            joins[njoins].path = colon + 1;
+            if (!joins[njoins].type) { errno = 0; fail("unknown namespace type %s", spec); }
+            njoins++;
+        } else { errno = 0; fail("unknown option %s", argv[i]); }
+    }
+    if (i >= argc) { errno = 0; fail("no init command after --"); }
+
+    /* Open every path before joining anything: joining a mount namespace changes what paths mean. */
+    for (int j = 0; j < njoins; j++) {
+        joins[j].fd = open(joins[j].path, O_RDONLY | O_CLOEXEC);
+        if (joins[j].fd < 0) fail("open namespace path %s", joins[j].path);
+    }
+    /* The user namespace comes first: it decides what the other joins are allowed to do. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int j = 0; j < njoins; j++) {
+            if ((pass == 0) != (joins[j].type == CLONE_NEWUSER)) continue;
+            if (setns(joins[j].fd, joins[j].type) < 0) fail("setns %s", joins[j].path);
+            close(joins[j].fd);
+        }
+
+    if (new_user) {
+        if (unshare(CLONE_NEWUSER) < 0) fail("unshare user namespace");
+        char buf[64];
+        send_msg("USERNS", 6);
+        expect("USERNS_OK", buf, sizeof buf, NULL);
+    }
+    if (flags && unshare((int)flags) < 0) fail("unshare 0x%lx", flags);
+
+    if (timens) {
+        /* Offsets may only be written while no process lives in the new time namespace. */
+        int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+        if (fd < 0) fail("open /proc/self/timens_offsets");
+        char buf[256];
+        size_t n = 0;
+        for (const char *p = timens; *p && n < sizeof buf - 1; p++) buf[n++] = *p == ';' ? '\n' : *p;
+        if (write(fd, buf, n) != (ssize_t)n) fail("write timens_offsets %s", timens);
+        close(fd);
+    }
+
+    pid_t child = fork();
+    if (child < 0) fail("fork");
+    if (child > 0) {
+        char msg[32];
+        int n = snprintf(msg, sizeof msg, "PID %d", (int)child);
+        send_msg(msg, (size_t)n);
+        _exit(0);
+    }
+    execv(argv[i], &argv[i]);
+    fail("exec %s", argv[i]);
+    return 1;
+}
+
+/* ---------------------------------------------------------------- exec */
+
+static void install_seccomp(const char *buf, size_t len) {
+    uint32_t flags;
+    memcpy(&flags, buf, 4);
+    struct sock_fprog prog = {
+        .len = (unsigned short)((len - 4) / sizeof(struct sock_filter)),
+        .filter = (struct sock_filter *)(buf + 4),
+    };
+    /* The filter buffer came from a packet: copy so the instructions are suitably aligned. */
+    struct sock_filter *insns = malloc(len - 4);
+    if (!insns) fail("malloc seccomp filter");
+    memcpy(insns, buf + 4, len - 4);
+    prog.filter = insns;
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0)
+        fail("seccomp(SET_MODE_FILTER, flags=0x%x, %u instructions)", flags, prog.len);
+    free(insns);
+}
+
+static int cmd_exec(int argc, char **argv) {
+    int fifo_fd = -1, cgroupns = 0, nnp = 0, want_seccomp = 0, preserve = 0, set_ids = 0;
+    long uid = 0, gid = 0;
+    const char *groups = NULL, *caps = NULL, *cwd = NULL;
+    int i;
+    for (i = 0; i < argc; i++) {
+        const char *o = argv[i];
+        if (strcmp(o, "--") == 0) { i++; break; }
+        if (strcmp(o, "--cgroupns") == 0) { cgroupns = 1; continue; }
+        if (strcmp(o, "--nnp") == 0) { nnp = 1; continue; }
+        if (strcmp(o, "--seccomp") == 0) { want_seccomp = 1; continue; }
+        if (i + 1 >= argc) { errno = 0; fail("option %s needs a value", o); }
+        const char *v = argv[++i];
+        if (strcmp(o, "--sync-fd") == 0) sync_fd = (int)parse_num(v, o);
+        else if (strcmp(o, "--fifo-fd") == 0) fifo_fd = (int)parse_num(v, o);
+        else if (strcmp(o, "--uid") == 0) { uid = parse_num(v, o); set_ids = 1; }
+        else if (strcmp(o, "--gid") == 0) { gid = parse_num(v, o); set_ids = 1; }
+        else if (strcmp(o, "--groups") == 0) groups = v;
+        else if (strcmp(o, "--caps") == 0) caps = v;
+        else if (strcmp(o, "--cwd") == 0) cwd = v;
+        else if (strcmp(o, "--preserve-fds") == 0) preserve = (int)parse_num(v, o);
+        else { errno = 0; fail("unknown option %s", o); }
+    }
+    if (i + 1 >= argc) { errno = 0; fail("no program after --"); }
+    const char *path = argv[i];
+    char **args = &argv[i + 1];
+
+    /* Until execve nothing in the container may open this process's /proc files (exe, mem). */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail("prctl(PR_SET_DUMPABLE)");
+
+    static char msg[MAX_MSG];
+    ssize_t len;
+    send_msg("READY", 5);
+    expect("GO", msg, sizeof msg, &len);
+    const char *filter = want_seccomp && len > 2 + 4 ? msg + 2 : NULL;
+    size_t filter_len = filter ? (size_t)len - 2 : 0;
+
+    /* The runtime has moved us into the container's cgroup: now its cgroup namespace can be rooted there. */
+    if (cgroupns && unshare(CLONE_NEWCGROUP) < 0) fail("unshare cgroup namespace");
+
+    /* Without no_new_privs the filter needs CAP_SYS_ADMIN, which the capability drop may remove. */
+    if (filter && !nnp) install_seccomp(filter, filter_len);
+
+    uint64_t c[5] = {0, 0, 0, 0, 0};
+    if (caps) {
+        if (sscanf(caps, "%lx,%lx,%lx,%lx,%lx", &c[0], &c[1], &c[2], &c[3], &c[4]) != 5) {
+            errno = 0;
+            fail("bad --caps %s", caps);
+        }
+        int last = 63;
+        FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+        if (f) { if (fscanf(f, "%d", &last) != 1) last = 63; fclose(f); }
+        for (int cap = 0; cap <= last; cap++)
+            if (!(c[0] & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+                fail("prctl(PR_CAPBSET_DROP, %d)", cap);
+    }
+    if (set_ids) {
+        if (groups) {
+            gid_t list[256];
+            int n = 0;
+            for (const char *p = groups; *p && n < 256;) {
+                char *end;
+                list[n++] = (gid_t)strtoul(p, &end, 10);
+                p = *end == ',' ? end + 1 : end;
+                if (*end != ',' && *end != '\0') { errno = 0; fail("bad --groups %s", groups); }
+            }
+            if (setgroups((size_t)n, list) < 0) fail("setgroups(%s)", groups);
+        }
+        if (caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail("prctl(PR_SET_KEEPCAPS)");
+        if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0) fail("setresgid(%ld)", gid);
+        if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0) fail("setresuid(%ld)", uid);
+        if (caps && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail("prctl(PR_SET_KEEPCAPS, 0)");
+    }
+    if (caps) {
+        struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+        struct __user_cap_data_struct data[2] = {
+            {(uint32_t)c[1], (uint32_t)c[2], (uint32_t)c[3]},
+            {(uint32_t)(c[1] >> 32), (uint32_t)(c[2] >> 32), (uint32_t)(c[3] >> 32)}};
+        if (syscall(SYS_capset, &hdr, data) < 0)
+            fail("capset(effective=%lx, permitted=%lx, inheritable=%lx)", c[1], c[2], c[3]);
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+            fail("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+        /* The kernel only keeps an ambient capability that is also permitted and inheritable;
+         * like runc, others are left out rather than failing the container. */
+        uint64_t ambient = c[4] & c[2] & c[3];
+        for (int cap = 0; cap < 64; cap++)
+            if ((ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+                fail("prctl(PR_CAP_AMBIENT_RAISE, %d)", cap);
+    }
+    if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("prctl(PR_SET_NO_NEW_PRIVS)");
+    if (cwd && chdir(cwd) < 0) fail("chdir to cwd %s", cwd);
+
+    send_msg("CREATED", 7);
+    close(sync_fd);
+    sync_fd = -1;
+
+    if (fifo_fd >= 0) {
+        /* Blocks until `jrunc start` opens the other end. */
+        char proc_path[64];
+        snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", fifo_fd);
+        int w = open(proc_path, O_WRONLY | O_CLOEXEC);
+        if (w < 0) fail("open exec fifo");
+        if (write(w, "0", 1) != 1) fail("write exec fifo");
+        close(w);
+        close(fifo_fd);
+    }
+    if (filter && nnp) install_seccomp(filter, filter_len);
+
+    /* Nothing of the runtime's may reach the container's program. */
+    if (syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+        for (int fd = 3 + preserve; fd < 1024; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    execv(path, args);
+    fail("exec %s", path);
+    return 127;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "enter") == 0) return cmd_enter(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "exec") == 0) return cmd_exec(argc - 2, argv + 2);
+    fprintf(stderr, "usage: jrunc-nsexec enter|exec [options] -- command...\n"
+                    "This program is a part of jrunc and is not meant to be run by hand.\n");
+    return 2;
+}

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Checks jrunc's build and test prerequisites and installs the missing Debian packages.
+#   scripts/prereqs.sh build    gcc, make, maven, a JDK >= 22
+#   scripts/prereqs.sh test     the above, plus busybox-static (test rootfs)
+#   scripts/prereqs.sh bench    the above, plus runc (the comparison)
+set -eu
+what=${1:-build}
+missing=""
+need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+need gcc gcc
+need mvn maven
+case "$what" in
+    test|bench|demo) [ -x /bin/busybox ] || missing="$missing busybox-static" ;;
+esac
+case "$what" in
+    bench) need runc runc ;;
+esac
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        echo "missing:$missing — install these packages (as root: apt-get install$missing)" >&2
+        exit 1
+    fi
+    echo "installing:$missing"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
+"$(dirname "$0")/find-jdk.sh" >/dev/null
+case "$what" in
+    test|bench|demo)
+        [ -x /bin/busybox ] || { echo "busybox-static did not install /bin/busybox" >&2; exit 1; } ;;
+esac

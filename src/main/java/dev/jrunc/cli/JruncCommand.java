@@ -1,0 +1,56 @@
+package dev.jrunc.cli;
+
+import dev.jrunc.container.StateStore;
+import dev.jrunc.linux.Syscalls;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The top-level command: runc's global options, then one verb. */
+@Command(
+        name = "jrunc",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "An OCI container runtime: turns a bundle (config.json + rootfs) into an isolated process.",
+        subcommands = {
+            CreateCommand.class, StartCommand.class, StateCommand.class, KillCommand.class,
+            DeleteCommand.class, RunCommand.class, ListCommand.class, SpecCommand.class
+        })
+public final class JruncCommand {
+    @Option(names = "--root", description = "directory for container state (default: /run/jrunc)")
+    Path root = Path.of("/run/jrunc");
+
+    @Option(names = "--log", description = "log file (default: stderr)")
+    Path log;
+
+    @Option(names = "--log-format", description = "log format: text or json (default: text)")
+    String logFormat = "text";
+
+    @Option(names = "--debug", description = "log debug information")
+    boolean debug;
+
+    @Option(names = "--systemd-cgroup", description = "cgroupsPath is slice:prefix:name (mapped onto cgroupfs)")
+    boolean systemdCgroup;
+
+    @Option(names = "--rootless", arity = "0..1", description = "accepted for runc compatibility: true, false or auto")
+    String rootless;
+
+    @Option(names = "--criu", hidden = true, description = "accepted for runc compatibility")
+    String criu;
+
+    public Path log() {
+        return log;
+    }
+
+    public String logFormat() {
+        return logFormat;
+    }
+
+    public boolean debug() {
+        return debug;
+    }
+
+    StateStore store() {
+        return new StateStore(root, Syscalls.linux());
+    }
+}

@@ -1,0 +1,40 @@
+package dev.jrunc.cli;
+
+import dev.jrunc.JruncException;
+import dev.jrunc.container.Container;
+import dev.jrunc.container.StateStore;
+import dev.jrunc.linux.Signals;
+import dev.jrunc.linux.Syscalls;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "kill", description = "Send a signal (default SIGTERM) to a container's init.")
+public final class KillCommand implements Callable<Integer> {
+    @ParentCommand JruncCommand global;
+
+    @Parameters(index = "0", paramLabel = "<container-id>") String id;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "<signal>", description = "name or number, with or without SIG")
+    String signal = "SIGTERM";
+
+    @Option(names = {"--all", "-a"}, description = "signal every process in the container")
+    boolean all;
+
+    @Override
+    public Integer call() {
+        int sig;
+        try {
+            sig = Signals.parse(signal);
+        } catch (IllegalArgumentException e) {
+            throw new JruncException("kill: " + e.getMessage());
+        }
+        StateStore store = global.store();
+        try (StateStore.Lock lock = store.lock(id)) {
+            Container.load(Syscalls.linux(), store, id).kill(sig);
+        }
+        return 0;
+    }
+}

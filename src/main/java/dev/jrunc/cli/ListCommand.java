@@ -1,0 +1,57 @@
+package dev.jrunc.cli;
+
+import dev.jrunc.JruncException;
+import dev.jrunc.container.Container;
+import dev.jrunc.container.ContainerState;
+import dev.jrunc.container.StateStore;
+import dev.jrunc.linux.Syscalls;
+import dev.jrunc.spec.SpecJson;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "list", aliases = "ls", description = "List the containers under --root.")
+public final class ListCommand implements Callable<Integer> {
+    @ParentCommand JruncCommand global;
+
+    @Option(names = {"--format", "-f"}, description = "table or json (default: table)")
+    String format = "table";
+
+    @Option(names = {"--quiet", "-q"}, description = "print only the ids")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!format.equals("table") && !format.equals("json")) {
+            throw new JruncException("list: --format must be table or json, not \"" + format + "\"");
+        }
+        StateStore store = global.store();
+        List<ContainerState> states = new ArrayList<>();
+        for (String id : store.ids()) {
+            try {
+                states.add(Container.load(Syscalls.linux(), store, id).state());
+            } catch (JruncException e) {
+                // a create in progress or a half-removed container: not listed, as runc does
+            }
+        }
+        if (quiet) {
+            states.forEach(s -> System.out.println(s.id()));
+        } else if (format.equals("json")) {
+            System.out.println(SpecJson.mapper().writeValueAsString(states));
+        } else {
+            printTable(states);
+        }
+        return 0;
+    }
+
+    private static void printTable(List<ContainerState> states) {
+        String fmt = "%-12s %-10s %-10s %-40s %-30s %s%n";
+        System.out.printf(fmt, "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+        for (ContainerState s : states) {
+            System.out.printf(fmt, s.id(), s.pid(), s.status(), s.bundle(), s.created(), s.owner());
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.jrunc.cli;
+
+import dev.jrunc.container.Container;
+import dev.jrunc.linux.Syscalls;
+import dev.jrunc.spec.SpecJson;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "state", description = "Print a container's state as JSON.")
+public final class StateCommand implements Callable<Integer> {
+    @ParentCommand JruncCommand global;
+
+    @Parameters(index = "0", paramLabel = "<container-id>") String id;
+
+    @Override
+    public Integer call() throws Exception {
+        var state = Container.load(Syscalls.linux(), global.store(), id).state();
+        System.out.println(SpecJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(state));
+        return 0;
+    }
+}

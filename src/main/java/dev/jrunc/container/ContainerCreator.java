@@ -1,0 +1,242 @@
+package dev.jrunc.container;
+
+import static dev.jrunc.linux.Linux.*;
+
+import dev.jrunc.JruncException;
+import dev.jrunc.Log;
+import dev.jrunc.init.InitPlan;
+import dev.jrunc.init.SyncSocket;
+import dev.jrunc.linux.Signals;
+import dev.jrunc.linux.Syscalls;
+import dev.jrunc.spec.ConfigException;
+import dev.jrunc.spec.ConfigLoader;
+import dev.jrunc.spec.LinuxSpec;
+import dev.jrunc.spec.Spec;
+import dev.jrunc.spec.SpecJson;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * `create`: from a bundle to a container whose init waits, fully set up, for `start`.
+ *
+ * <p>The sequence, each step with its undo: state directory (and lock), cgroup, exec fifo, the
+ * native helper (namespaces; PID 1 of a new PID namespace), uid/gid maps, the init JVM (rootfs,
+ * process attributes), the helper's last stage placed in the cgroup, state.json, pid file.
+ */
+public final class ContainerCreator {
+    /** What the caller asked for on the command line. */
+    public record Options(
+            String id,
+            Path bundle,
+            Path pidFile,
+            String consoleSocket,
+            boolean noPivot,
+            boolean noNewKeyring,
+            int preserveFds,
+            boolean systemdCgroup) {}
+
+    private final Syscalls sys;
+    private final StateStore store;
+    private final RuntimeHome home;
+
+    public ContainerCreator(Syscalls sys, StateStore store, RuntimeHome home) {
+        this.sys = sys;
+        this.store = store;
+        this.home = home;
+    }
+
+    public ContainerRecord create(Options o) {
+        ContainerId.validate(o.id());
+        if (o.consoleSocket() != null) {
+            throw new JruncException("--console-socket: terminals are not supported yet");
+        }
+        if (o.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
+        Path bundle = o.bundle().toAbsolutePath().normalize();
+        Spec spec = ConfigLoader.load(bundle, Log::warn);
+        checkCreatable(spec);
+        Path rootfs = ConfigLoader.resolveRootfs(bundle, spec);
+
+        Undo undo = new Undo();
+        Path dir = store.createDir(o.id());
+        undo.push("remove state directory", () -> store.remove(o.id()));
+        try (StateStore.Lock lock = store.lock(o.id())) {
+            ContainerRecord record = createLocked(o, spec, bundle, rootfs, dir, undo);
+            undo.clear();
+            return record;
+        } catch (RuntimeException e) {
+            undo.runAll();
+            throw e;
+        }
+    }
+
+    private static void checkCreatable(Spec spec) {
+        if (spec.linux() == null || !spec.linux().hasNamespace("mount")) {
+            throw new ConfigException("config.json", "$.linux.namespaces",
+                    "a mount namespace is required: jrunc never changes the host's mounts");
+        }
+    }
+
+    private ContainerRecord createLocked(Options o, Spec spec, Path bundle, Path rootfs, Path dir, Undo undo) {
+        LinuxSpec linux = spec.linux();
+        Path fifo = dir.resolve(StateStore.EXEC_FIFO);
+        sys.mkfifo(fifo.toString(), 0622);
+
+        int[] pair = sys.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
+        int childEnd = pair[1];
+        int childFdNumber = 3 + o.preserveFds();
+        SyncSocket sync = new SyncSocket(sys, pair[0]);
+        List<String> argv = helperArgs(linux, childFdNumber);
+        int helperPid;
+        try {
+            helperPid = sys.spawn(home.helper().toString(), argv, List.of(), Map.of(childEnd, childFdNumber));
+        } finally {
+            sys.close(childEnd);
+        }
+        int[] initPid = {0};
+        undo.push("stop the container's init", () -> {
+            if (initPid[0] > 0) {
+                try {
+                    sys.kill(initPid[0], Signals.SIGKILL);
+                } catch (RuntimeException ignored) {
+                    // already gone
+                }
+            }
+        });
+        try (sync) {
+            boolean helperReaped = false;
+            while (true) {
+                SyncSocket.Message m = sync.receive();
+                if (m == null) {
+                    throw new JruncException("container init exited before it was set up"
+                            + (initPid[0] == 0 ? " (namespace helper failed)" : ""));
+                }
+                switch (m.word()) {
+                    case "USERNS" -> {
+                        writeIdMaps(helperPid, linux);
+                        sync.send("USERNS_OK");
+                    }
+                    case "PID" -> {
+                        initPid[0] = Integer.parseInt(m.text().trim());
+                        sys.waitpid(helperPid, 0);
+                        helperReaped = true;
+                        InitPlan plan = new InitPlan(spec, rootfs.toString(), bundle.toString(), o.noPivot(),
+                                fifo.toString(), home.helper().toString(), o.preserveFds(),
+                                isNew(linux, "user"), isNew(linux, "cgroup"), Map.of());
+                        sync.send("PLAN", SpecJson.mapper().writeValueAsBytes(plan));
+                    }
+                    case "WARN" -> Log.warn(m.text());
+                    case "READY" -> sync.sendRaw("GO", new byte[0]);
+                    case "CREATED" -> {
+                        return finish(o, spec, bundle, rootfs, initPid[0]);
+                    }
+                    case "ERROR" -> throw new JruncException(m.text());
+                    default -> throw new JruncException("unexpected message " + m.word() + " from the container's init");
+                }
+                if (!helperReaped && initPid[0] > 0) {
+                    sys.waitpid(helperPid, 0);
+                }
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new JruncException("cannot encode the init plan: " + e.getMessage(), e);
+        } finally {
+            if (initPid[0] == 0) {
+                try {
+                    sys.waitpid(helperPid, 0);
+                } catch (RuntimeException ignored) {
+                    // reaped already
+                }
+            }
+        }
+    }
+
+    private ContainerRecord finish(Options o, Spec spec, Path bundle, Path rootfs, int pid) {
+        long start = ProcStat.startTimeIfAlive(pid)
+                .orElseThrow(() -> new JruncException("container init " + pid + " died during create"));
+        ContainerRecord record = new ContainerRecord(spec.ociVersion(), o.id(), pid, start, bundle.toString(),
+                rootfs.toString(), Instant.now().toString(), "", o.systemdCgroup(), spec);
+        store.write(record);
+        if (o.pidFile() != null) writePidFile(o.pidFile(), pid);
+        return record;
+    }
+
+    private static boolean isNew(LinuxSpec linux, String type) {
+        return linux.namespacesOrEmpty().stream()
+                .anyMatch(n -> type.equals(n.type()) && (n.path() == null || n.path().isEmpty()));
+    }
+
+    private static final Map<String, String> HELPER_NAMES = Map.of(
+            "pid", "pid", "network", "net", "mount", "mnt", "ipc", "ipc", "uts", "uts",
+            "user", "user", "cgroup", "cgroup", "time", "time");
+    private static final Map<String, Long> CLONE_FLAGS = Map.of(
+            "pid", CLONE_NEWPID, "network", CLONE_NEWNET, "mount", CLONE_NEWNS, "ipc", CLONE_NEWIPC,
+            "uts", CLONE_NEWUTS, "time", CLONE_NEWTIME);
+
+    private List<String> helperArgs(LinuxSpec linux, int syncFd) {
+        List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "enter", "--sync-fd", Integer.toString(syncFd)));
+        long flags = 0;
+        for (LinuxSpec.Namespace ns : linux.namespacesOrEmpty()) {
+            boolean join = ns.path() != null && !ns.path().isEmpty();
+            if (join) {
+                argv.addAll(List.of("--join", HELPER_NAMES.get(ns.type()) + ":" + ns.path()));
+            } else if (ns.type().equals("user")) {
+                argv.add("--userns");
+            } else if (CLONE_FLAGS.containsKey(ns.type())) {
+                flags |= CLONE_FLAGS.get(ns.type());
+            }
+            // A new cgroup namespace is made by the last stage, once it is inside its cgroup.
+        }
+        if (flags != 0) argv.addAll(List.of("--clone-flags", "0x" + Long.toHexString(flags)));
+        if (linux.timeOffsets() != null && !linux.timeOffsets().isEmpty()) {
+            List<String> offsets = new ArrayList<>();
+            for (var e : linux.timeOffsets().entrySet()) {
+                offsets.add(e.getKey() + " " + e.getValue().secs() + " " + e.getValue().nanosecs());
+            }
+            argv.addAll(List.of("--timens", String.join(";", offsets)));
+        }
+        argv.add("--");
+        argv.addAll(home.initCommand(syncFd));
+        return argv;
+    }
+
+    /** The parent writes the maps: it has the privilege the new namespace's creator lacks. */
+    private void writeIdMaps(int pid, LinuxSpec linux) {
+        writeMap(Path.of("/proc", Integer.toString(pid), "uid_map"), linux.uidMappingsOrEmpty(), "$.linux.uidMappings");
+        writeMap(Path.of("/proc", Integer.toString(pid), "gid_map"), linux.gidMappingsOrEmpty(), "$.linux.gidMappings");
+    }
+
+    private static void writeMap(Path file, List<LinuxSpec.IdMapping> maps, String jsonPath) {
+        StringBuilder b = new StringBuilder();
+        for (LinuxSpec.IdMapping m : maps) {
+            b.append(m.containerID()).append(' ').append(m.hostID()).append(' ').append(m.size()).append('\n');
+        }
+        try {
+            Files.write(file, b.toString().getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new JruncException(jsonPath + ": cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Written via a temporary file and rename: engines poll for it and must never read half. */
+    static void writePidFile(Path pidFile, int pid) {
+        Path abs = pidFile.toAbsolutePath();
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
+        try {
+            Files.writeString(tmp, Integer.toString(pid));
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new JruncException("--pid-file " + pidFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Map<String, String> emptyMap() {
+        return new HashMap<>();
+    }
+}

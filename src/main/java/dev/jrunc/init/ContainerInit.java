@@ -1,0 +1,152 @@
+package dev.jrunc.init;
+
+import static dev.jrunc.linux.Linux.*;
+
+import dev.jrunc.JruncException;
+import dev.jrunc.linux.Syscalls;
+import dev.jrunc.process.Capabilities;
+import dev.jrunc.process.Rlimits;
+import dev.jrunc.rootfs.RootfsSetup;
+import dev.jrunc.spec.ProcessSpec;
+import dev.jrunc.spec.Spec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The container's init, running as a JVM inside the new namespaces (but outside the container's
+ * cgroup, so its memory and threads never count against the container's limits). It builds the
+ * filesystem and process attributes, then execs the native helper's last stage, which sets the
+ * identity, capabilities and seccomp filter, waits for `start` and execs the user's program.
+ */
+public final class ContainerInit {
+    private final Syscalls sys;
+    private final InitPlan plan;
+    private final Consumer<String> warn;
+
+    public ContainerInit(Syscalls sys, InitPlan plan, Consumer<String> warn) {
+        this.sys = sys;
+        this.plan = plan;
+        this.warn = warn;
+    }
+
+    /** The last stage's options and the program it will exec. */
+    public record FinalStage(List<String> argv, String executable) {}
+
+    /** Everything short of exec'ing the last stage. */
+    public FinalStage prepare() {
+        Spec spec = plan.spec();
+        ProcessSpec process = spec.process();
+        // Nothing in the container may open this process's /proc files (the JVM, its jars).
+        sys.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        // Read while the host's /proc is still there.
+        int lastCap = Capabilities.lastCap();
+
+        applyProcessLimits(process);
+        applySysctl(spec);
+
+        RootfsSetup rootfs = new RootfsSetup(sys, spec, plan.rootfs(), Path.of(plan.bundle()),
+                plan.newUserNamespace(), plan.cgroupDirs(), warn);
+        rootfs.mountAll();
+        rootfs.pivotRoot(plan.noPivot());
+        if (spec.hostname() != null) sys.sethostname(spec.hostname());
+        if (spec.domainname() != null) sys.setdomainname(spec.domainname());
+        rootfs.finish();
+
+        String cwd = process.cwd() == null || process.cwd().isEmpty() ? "/" : process.cwd();
+        ensureDirectory(cwd);
+        String executable = ExecutableLookup.find(process.argsOrEmpty().getFirst(), process.envOrEmpty(), cwd);
+        if (process.user() != null && process.user().umask() != null) {
+            sys.umask(process.user().umask());
+        } else {
+            sys.umask(0022);
+        }
+        return new FinalStage(finalStageArgs(process, cwd, lastCap), executable);
+    }
+
+    private List<String> finalStageArgs(ProcessSpec process, String cwd, int lastCap) {
+        List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "exec"));
+        ProcessSpec.User user = process.user();
+        long uid = user == null ? 0 : user.uid();
+        long gid = user == null ? 0 : user.gid();
+        List<String> groups = new ArrayList<>();
+        if (user != null && user.additionalGids() != null) {
+            for (Long g : user.additionalGids()) groups.add(Long.toString(g));
+        }
+        argv.addAll(List.of("--uid", Long.toString(uid), "--gid", Long.toString(gid), "--groups", String.join(",", groups)));
+        if (process.capabilities() != null) {
+            Capabilities.Masks masks = Capabilities.masks(process.capabilities(), lastCap,
+                    "$.process.capabilities", warn);
+            argv.addAll(List.of("--caps", masks.helperArgument()));
+        }
+        if (process.isNoNewPrivileges()) argv.add("--nnp");
+        if (plan.newCgroupNamespace()) argv.add("--cgroupns");
+        if (plan.spec().linux() != null && plan.spec().linux().seccomp() != null) argv.add("--seccomp");
+        argv.addAll(List.of("--cwd", cwd, "--preserve-fds", Integer.toString(plan.preserveFds())));
+        return argv;
+    }
+
+    /** Runs {@link #prepare} and execs the last stage; returns only by throwing. */
+    public void run(SyncSocket sync) {
+        int helper = sys.open(plan.helper(), O_PATH | O_CLOEXEC, 0);
+        // Not close-on-exec: the last stage inherits it and reopens it for writing.
+        int fifo = sys.open(plan.execFifo(), O_PATH, 0);
+        FinalStage stage = prepare();
+        List<String> argv = new ArrayList<>(stage.argv());
+        argv.addAll(List.of("--sync-fd", Integer.toString(sync.fd()), "--fifo-fd", Integer.toString(fifo)));
+        ProcessSpec process = plan.spec().process();
+        argv.add("--");
+        argv.add(stage.executable());
+        argv.addAll(process.argsOrEmpty());
+        sys.execveat(helper, "", argv, process.envOrEmpty(), AT_EMPTY_PATH);
+        throw new JruncException("execveat of the native helper returned");
+    }
+
+    private void applyProcessLimits(ProcessSpec process) {
+        if (process.rlimits() != null) {
+            for (ProcessSpec.Rlimit r : process.rlimits()) {
+                sys.prlimit(0, Rlimits.number(r.type()), r.soft(), r.hard());
+            }
+        }
+        if (process.oomScoreAdj() != null) {
+            writeProcFile("/proc/self/oom_score_adj", Integer.toString(process.oomScoreAdj()));
+        }
+    }
+
+    /** Written through the host's /proc before pivot_root: the entries belong to our namespaces. */
+    private void applySysctl(Spec spec) {
+        if (spec.linux() == null) return;
+        for (var e : spec.linux().sysctlOrEmpty().entrySet()) {
+            String key = e.getKey();
+            if (key.contains("/") && key.contains(".")) {
+                throw new JruncException("linux.sysctl: invalid key \"" + key + "\"");
+            }
+            String rel = key.replace('.', '/');
+            if (rel.contains("..") || rel.startsWith("/")) {
+                throw new JruncException("linux.sysctl: invalid key \"" + key + "\"");
+            }
+            writeProcFile("/proc/sys/" + rel, e.getValue());
+        }
+    }
+
+    private static void writeProcFile(String path, String value) {
+        try {
+            Files.writeString(Path.of(path), value);
+        } catch (IOException e) {
+            throw new JruncException("write " + path + " = " + value + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void ensureDirectory(String cwd) {
+        Path p = Path.of(cwd);
+        if (Files.isDirectory(p)) return;
+        try {
+            Files.createDirectories(p);
+        } catch (IOException e) {
+            throw new JruncException("process.cwd " + cwd + ": cannot create it in the container: " + e.getMessage(), e);
+        }
+    }
+}

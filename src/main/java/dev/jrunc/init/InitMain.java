@@ -1,0 +1,37 @@
+package dev.jrunc.init;
+
+import dev.jrunc.linux.Syscalls;
+import dev.jrunc.spec.SpecJson;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/**
+ * Entry point of the init JVM the native helper starts inside the container's namespaces.
+ * argv: the sync socket's fd number. Every failure goes back over the socket as "ERROR text".
+ */
+public final class InitMain {
+    private InitMain() {}
+
+    public static void main(String[] args) {
+        Syscalls sys = Syscalls.linux();
+        SyncSocket sync = new SyncSocket(sys, Integer.parseInt(args[0]));
+        try {
+            InitPlan plan = SpecJson.mapper().readValue(sync.expect("PLAN").payload(), InitPlan.class);
+            new ContainerInit(sys, plan, w -> sync.send("WARN", w.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .run(sync);
+        } catch (Throwable t) {
+            String msg = t.getMessage() == null ? t.toString() : t.getMessage();
+            if (!(t instanceof dev.jrunc.JruncException)) {
+                StringWriter sw = new StringWriter();
+                t.printStackTrace(new PrintWriter(sw));
+                msg = msg + "\n" + sw;
+            }
+            try {
+                sync.send("ERROR", msg.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (RuntimeException ignored) {
+                // the runtime is gone; nobody to tell
+            }
+            Runtime.getRuntime().halt(1);
+        }
+    }
+}

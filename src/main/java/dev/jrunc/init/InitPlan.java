@@ -1,0 +1,24 @@
+package dev.jrunc.init;
+
+import dev.jrunc.spec.Spec;
+import java.util.Map;
+
+/**
+ * Everything the init inside the container's namespaces needs, sent by `create` over the sync
+ * socket. The config has been validated already; the init only applies it.
+ *
+ * @param cgroupDirs for a `cgroup` mount: the container's cgroup directory on the host per
+ *     hierarchy, keyed by its name under /sys/fs/cgroup ("" for a unified-only host)
+ * @param helper the native helper the init execs into for the last stage
+ */
+public record InitPlan(
+        Spec spec,
+        String rootfs,
+        String bundle,
+        boolean noPivot,
+        String execFifo,
+        String helper,
+        int preserveFds,
+        boolean newUserNamespace,
+        boolean newCgroupNamespace,
+        Map<String, String> cgroupDirs) {}

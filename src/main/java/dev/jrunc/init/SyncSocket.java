@@ -1,0 +1,79 @@
+package dev.jrunc.init;
+
+import dev.jrunc.JruncException;
+import dev.jrunc.linux.Syscalls;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The runtime's end, or the init's end, of the SOCK_SEQPACKET pair that orders container
+ * creation. One packet is one message: a word, optionally a space and a payload.
+ */
+public final class SyncSocket implements AutoCloseable {
+    public static final int MAX_MESSAGE = 1 << 20;
+
+    private final Syscalls sys;
+    private final int fd;
+    private boolean closed;
+
+    public SyncSocket(Syscalls sys, int fd) {
+        this.sys = sys;
+        this.fd = fd;
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    /** A received packet, split into its word and payload. */
+    public record Message(String word, byte[] payload) {
+        public String text() {
+            return new String(payload, StandardCharsets.UTF_8);
+        }
+    }
+
+    public void send(String word) {
+        sys.send(fd, word.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void send(String word, byte[] payload) {
+        byte[] w = (word + " ").getBytes(StandardCharsets.UTF_8);
+        byte[] msg = Arrays.copyOf(w, w.length + payload.length);
+        System.arraycopy(payload, 0, msg, w.length, payload.length);
+        sys.send(fd, msg);
+    }
+
+    /** Sends a word followed directly by binary data, no separator (the native helper's GO). */
+    public void sendRaw(String word, byte[] payload) {
+        byte[] w = word.getBytes(StandardCharsets.UTF_8);
+        byte[] msg = Arrays.copyOf(w, w.length + payload.length);
+        System.arraycopy(payload, 0, msg, w.length, payload.length);
+        sys.send(fd, msg);
+    }
+
+    /** The next message, or null when every peer has closed its end. */
+    public Message receive() {
+        byte[] b = sys.recv(fd, MAX_MESSAGE);
+        if (b == null) return null;
+        int sp = 0;
+        while (sp < b.length && b[sp] != ' ') sp++;
+        String word = new String(b, 0, sp, StandardCharsets.US_ASCII);
+        byte[] payload = sp < b.length ? Arrays.copyOfRange(b, sp + 1, b.length) : new byte[0];
+        return new Message(word, payload);
+    }
+
+    public Message expect(String word) {
+        Message m = receive();
+        if (m == null) throw new JruncException("the runtime closed the sync socket while the init waited for " + word);
+        if (!m.word().equals(word)) throw new JruncException("expected " + word + " on the sync socket, got " + m.word());
+        return m;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            sys.close(fd);
+        }
+    }
+}

@@ -1,0 +1,422 @@
+package dev.jrunc.linux;
+
+import static dev.jrunc.linux.Native.C_INT;
+import static dev.jrunc.linux.Native.C_LONG;
+import static dev.jrunc.linux.Native.C_POINTER;
+import static dev.jrunc.linux.Native.cstr;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** The real system calls, through the FFM API. */
+final class LinuxSyscalls implements Syscalls {
+    static final LinuxSyscalls INSTANCE = new LinuxSyscalls();
+
+    // x86_64 numbers of the calls glibc 2.36 has no wrapper for (or whose wrapper we avoid).
+    private static final long SYS_PIVOT_ROOT = 155;
+    private static final long SYS_EXECVEAT = 322;
+    private static final long SYS_PIDFD_SEND_SIGNAL = 424;
+    private static final long SYS_PIDFD_OPEN = 434;
+    private static final long SYS_OPENAT2 = 437;
+
+    private LinuxSyscalls() {}
+
+    /** A downcall handle made on first use, so a verb only pays for the calls it makes. */
+    private static final class Fn {
+        private final Supplier<MethodHandle> maker;
+        private volatile MethodHandle handle;
+
+        Fn(Supplier<MethodHandle> maker) {
+            this.maker = maker;
+        }
+
+        MethodHandle h() {
+            MethodHandle h = handle;
+            if (h == null) {
+                h = maker.get();
+                handle = h;
+            }
+            return h;
+        }
+
+        static Fn libc(String name, FunctionDescriptor fd) {
+            return new Fn(() -> Native.libc(name, fd));
+        }
+
+        static Fn syscall(int argc) {
+            var args = new java.lang.foreign.MemoryLayout[argc + 1];
+            java.util.Arrays.fill(args, C_LONG);
+            return new Fn(() -> Native.variadic("syscall", FunctionDescriptor.of(C_LONG, args), 1));
+        }
+    }
+
+    private static final Fn MOUNT = Fn.libc("mount",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER, C_LONG, C_POINTER));
+    private static final Fn UMOUNT2 = Fn.libc("umount2", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    private static final Fn CHROOT = Fn.libc("chroot", FunctionDescriptor.of(C_INT, C_POINTER));
+    private static final Fn CHDIR = Fn.libc("chdir", FunctionDescriptor.of(C_INT, C_POINTER));
+    private static final Fn FCHDIR = Fn.libc("fchdir", FunctionDescriptor.of(C_INT, C_INT));
+    private static final Fn OPEN = new Fn(() -> Native.variadic("open",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT), 2));
+    private static final Fn CLOSE = Fn.libc("close", FunctionDescriptor.of(C_INT, C_INT));
+    private static final Fn MKDIRAT = Fn.libc("mkdirat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    private static final Fn MKNODAT = Fn.libc("mknodat",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_LONG));
+    private static final Fn SYMLINKAT = Fn.libc("symlinkat",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_POINTER));
+    private static final Fn MKFIFO = Fn.libc("mkfifo", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    private static final Fn FCHOWNAT = Fn.libc("fchownat",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_INT));
+    private static final Fn SETHOSTNAME = Fn.libc("sethostname", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG));
+    private static final Fn SETDOMAINNAME = Fn.libc("setdomainname", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG));
+    private static final Fn UMASK = Fn.libc("umask", FunctionDescriptor.of(C_INT, C_INT));
+    private static final Fn PRLIMIT = Fn.libc("prlimit",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER, C_POINTER));
+    private static final Fn PRCTL = new Fn(() -> Native.variadic("prctl",
+            FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_LONG, C_LONG, C_LONG), 1));
+    private static final Fn WAITPID = Fn.libc("waitpid", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    private static final Fn KILL = Fn.libc("kill", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    private static final Fn POLL = Fn.libc("poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
+    private static final Fn FLOCK = Fn.libc("flock", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    private static final Fn SOCKETPAIR = Fn.libc("socketpair",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER));
+    private static final Fn SEND = Fn.libc("send", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_INT));
+    private static final Fn RECV = Fn.libc("recv", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_INT));
+    private static final Fn WRITE = Fn.libc("write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+    private static final Fn READ = Fn.libc("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+    private static final Fn SYSCALL2 = Fn.syscall(2);
+    private static final Fn SYSCALL4 = Fn.syscall(4);
+    private static final Fn SYSCALL5 = Fn.syscall(5);
+    private static final Fn POSIX_SPAWN = new Fn(() -> Native.plain("posix_spawn",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER)));
+    private static final Fn FA_INIT = new Fn(() -> Native.plain("posix_spawn_file_actions_init",
+            FunctionDescriptor.of(C_INT, C_POINTER)));
+    private static final Fn FA_ADDDUP2 = new Fn(() -> Native.plain("posix_spawn_file_actions_adddup2",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT)));
+    private static final Fn FA_DESTROY = new Fn(() -> Native.plain("posix_spawn_file_actions_destroy",
+            FunctionDescriptor.of(C_INT, C_POINTER)));
+
+    @FunctionalInterface
+    private interface Call {
+        long invoke(Arena arena, MemorySegment errnoState) throws Throwable;
+    }
+
+    /** Runs one call; -1 becomes a SyscallException describing it. */
+    private static long call(Supplier<String> what, Call call) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.errnoState(arena);
+            long r;
+            try {
+                r = call.invoke(arena, state);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(what.get(), t);
+            }
+            if (r == -1) {
+                throw new SyscallException(what.get(), Native.errno(state));
+            }
+            return r;
+        }
+    }
+
+    private static String q(String s) {
+        return s == null ? "NULL" : '"' + s + '"';
+    }
+
+    @Override
+    public void mount(String source, String target, String fstype, long flags, String data) {
+        call(() -> "mount(" + q(source) + ", " + q(target) + ", " + q(fstype) + ", 0x"
+                        + Long.toHexString(flags) + ", " + q(data) + ")",
+                (a, st) -> (int) MOUNT.h().invokeExact(st, cstr(a, source), cstr(a, target),
+                        cstr(a, fstype), flags, cstr(a, data)));
+    }
+
+    @Override
+    public void umount2(String target, int flags) {
+        call(() -> "umount2(" + q(target) + ", " + flags + ")",
+                (a, st) -> (int) UMOUNT2.h().invokeExact(st, cstr(a, target), flags));
+    }
+
+    @Override
+    public void pivotRoot(String newRoot, String putOld) {
+        call(() -> "pivot_root(" + q(newRoot) + ", " + q(putOld) + ")",
+                (a, st) -> (long) SYSCALL2.h().invokeExact(st, SYS_PIVOT_ROOT,
+                        cstr(a, newRoot).address(), cstr(a, putOld).address()));
+    }
+
+    @Override
+    public void chroot(String path) {
+        call(() -> "chroot(" + q(path) + ")", (a, st) -> (int) CHROOT.h().invokeExact(st, cstr(a, path)));
+    }
+
+    @Override
+    public void chdir(String path) {
+        call(() -> "chdir(" + q(path) + ")", (a, st) -> (int) CHDIR.h().invokeExact(st, cstr(a, path)));
+    }
+
+    @Override
+    public void fchdir(int fd) {
+        call(() -> "fchdir(" + fd + ")", (a, st) -> (int) FCHDIR.h().invokeExact(st, fd));
+    }
+
+    @Override
+    public int openat2(int dirfd, String path, long flags, long mode, long resolve) {
+        return (int) call(() -> "openat2(" + dirfd + ", " + q(path) + ", flags=0" + Long.toOctalString(flags)
+                        + ", resolve=0x" + Long.toHexString(resolve) + ")",
+                (a, st) -> {
+                    MemorySegment how = a.allocate(24, 8);
+                    how.set(ValueLayout.JAVA_LONG, 0, flags);
+                    how.set(ValueLayout.JAVA_LONG, 8, mode);
+                    how.set(ValueLayout.JAVA_LONG, 16, resolve);
+                    return (long) SYSCALL4.h().invokeExact(st, SYS_OPENAT2, (long) dirfd,
+                            cstr(a, path).address(), how.address(), 24L);
+                });
+    }
+
+    @Override
+    public int open(String path, int flags, int mode) {
+        return (int) call(() -> "open(" + q(path) + ", 0" + Integer.toOctalString(flags) + ")",
+                (a, st) -> (int) OPEN.h().invokeExact(st, cstr(a, path), flags, mode));
+    }
+
+    @Override
+    public void close(int fd) {
+        call(() -> "close(" + fd + ")", (a, st) -> (int) CLOSE.h().invokeExact(st, fd));
+    }
+
+    @Override
+    public void mkdirat(int dirfd, String path, int mode) {
+        call(() -> "mkdirat(" + dirfd + ", " + q(path) + ", 0" + Integer.toOctalString(mode) + ")",
+                (a, st) -> (int) MKDIRAT.h().invokeExact(st, dirfd, cstr(a, path), mode));
+    }
+
+    @Override
+    public void mknodat(int dirfd, String path, int mode, long dev) {
+        call(() -> "mknodat(" + dirfd + ", " + q(path) + ", 0" + Integer.toOctalString(mode) + ", 0x"
+                        + Long.toHexString(dev) + ")",
+                (a, st) -> (int) MKNODAT.h().invokeExact(st, dirfd, cstr(a, path), mode, dev));
+    }
+
+    @Override
+    public void symlinkat(String target, int dirfd, String linkPath) {
+        call(() -> "symlinkat(" + q(target) + ", " + dirfd + ", " + q(linkPath) + ")",
+                (a, st) -> (int) SYMLINKAT.h().invokeExact(st, cstr(a, target), dirfd, cstr(a, linkPath)));
+    }
+
+    @Override
+    public void mkfifo(String path, int mode) {
+        call(() -> "mkfifo(" + q(path) + ", 0" + Integer.toOctalString(mode) + ")",
+                (a, st) -> (int) MKFIFO.h().invokeExact(st, cstr(a, path), mode));
+    }
+
+    @Override
+    public void fchownat(int dirfd, String path, long uid, long gid, int flags) {
+        call(() -> "fchownat(" + dirfd + ", " + q(path) + ", " + uid + ", " + gid + ")",
+                (a, st) -> (int) FCHOWNAT.h().invokeExact(st, dirfd, cstr(a, path), (int) uid, (int) gid, flags));
+    }
+
+    @Override
+    public void sethostname(String name) {
+        byte[] b = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        call(() -> "sethostname(" + q(name) + ")",
+                (a, st) -> (int) SETHOSTNAME.h().invokeExact(st, cstr(a, name), (long) b.length));
+    }
+
+    @Override
+    public void setdomainname(String name) {
+        byte[] b = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        call(() -> "setdomainname(" + q(name) + ")",
+                (a, st) -> (int) SETDOMAINNAME.h().invokeExact(st, cstr(a, name), (long) b.length));
+    }
+
+    @Override
+    public int umask(int mask) {
+        return (int) call(() -> "umask", (a, st) -> (int) UMASK.h().invokeExact(st, mask));
+    }
+
+    @Override
+    public void prlimit(int pid, int resource, long soft, long hard) {
+        call(() -> "prlimit(" + pid + ", " + resource + ", soft=" + Long.toUnsignedString(soft)
+                        + ", hard=" + Long.toUnsignedString(hard) + ")",
+                (a, st) -> {
+                    MemorySegment lim = a.allocate(16, 8);
+                    lim.set(ValueLayout.JAVA_LONG, 0, soft);
+                    lim.set(ValueLayout.JAVA_LONG, 8, hard);
+                    return (int) PRLIMIT.h().invokeExact(st, pid, resource, lim, MemorySegment.NULL);
+                });
+    }
+
+    @Override
+    public long prctl(int option, long arg2, long arg3, long arg4, long arg5) {
+        return call(() -> "prctl(" + option + ", " + arg2 + ")",
+                (a, st) -> (int) PRCTL.h().invokeExact(st, option, arg2, arg3, arg4, arg5));
+    }
+
+    @Override
+    public void execveat(int dirfd, String path, List<String> argv, List<String> envp, int flags) {
+        call(() -> "execveat(" + dirfd + ", " + q(path) + ", " + argv + ")",
+                (a, st) -> (long) SYSCALL5.h().invokeExact(st, SYS_EXECVEAT, (long) dirfd,
+                        cstr(a, path).address(), Native.cstrArray(a, argv).address(),
+                        Native.cstrArray(a, envp).address(), (long) flags));
+    }
+
+    @Override
+    public int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo) {
+        try (Arena a = Arena.ofConfined()) {
+            // posix_spawn_file_actions_t is 80 bytes in glibc; leave room to spare.
+            MemorySegment actions = a.allocate(256, 8);
+            MemorySegment pid = a.allocate(C_INT);
+            int rc = (int) FA_INIT.h().invokeExact(actions);
+            if (rc != 0) throw new SyscallException("posix_spawn_file_actions_init", rc);
+            try {
+                for (var e : dupTo.entrySet()) {
+                    int from = e.getKey();
+                    int to = e.getValue();
+                    rc = (int) FA_ADDDUP2.h().invokeExact(actions, from, to);
+                    if (rc != 0) {
+                        throw new SyscallException("posix_spawn_file_actions_adddup2(" + from + ", " + to + ")", rc);
+                    }
+                }
+                rc = (int) POSIX_SPAWN.h().invokeExact(pid, cstr(a, path), actions, MemorySegment.NULL,
+                        Native.cstrArray(a, argv), Native.cstrArray(a, envp));
+                if (rc != 0) throw new SyscallException("posix_spawn(" + q(path) + ")", rc);
+                return pid.get(C_INT, 0);
+            } finally {
+                int ignored = (int) FA_DESTROY.h().invokeExact(actions);
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("posix_spawn", t);
+        }
+    }
+
+    @Override
+    public WaitStatus waitpid(int pid, int options) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment status = arena.allocate(C_INT);
+            int r = (int) call(() -> "waitpid(" + pid + ")", (a, st) -> {
+                long rr;
+                do {
+                    rr = (int) WAITPID.h().invokeExact(st, pid, status, options);
+                } while (rr == -1 && Native.errno(st) == Errno.EINTR);
+                return rr;
+            });
+            return r == 0 ? null : new WaitStatus(r, status.get(C_INT, 0));
+        }
+    }
+
+    @Override
+    public void kill(int pid, int signal) {
+        call(() -> "kill(" + pid + ", " + signal + ")", (a, st) -> (int) KILL.h().invokeExact(st, pid, signal));
+    }
+
+    @Override
+    public int pidfdOpen(int pid) {
+        return (int) call(() -> "pidfd_open(" + pid + ")",
+                (a, st) -> (long) SYSCALL2.h().invokeExact(st, SYS_PIDFD_OPEN, (long) pid, 0L));
+    }
+
+    @Override
+    public void pidfdSendSignal(int pidfd, int signal) {
+        call(() -> "pidfd_send_signal(" + pidfd + ", " + signal + ")",
+                (a, st) -> (long) SYSCALL4.h().invokeExact(st, SYS_PIDFD_SEND_SIGNAL, (long) pidfd,
+                        (long) signal, 0L, 0L));
+    }
+
+    @Override
+    public boolean pollIn(int fd, int timeoutMillis) {
+        return call(() -> "poll(" + fd + ")", (a, st) -> {
+                    MemorySegment pfd = a.allocate(8, 4);
+                    pfd.set(ValueLayout.JAVA_INT, 0, fd);
+                    pfd.set(ValueLayout.JAVA_SHORT, 4, (short) 1); // POLLIN
+                    long r;
+                    do {
+                        r = (int) POLL.h().invokeExact(st, pfd, 1L, timeoutMillis);
+                    } while (r == -1 && Native.errno(st) == Errno.EINTR);
+                    return r;
+                }) > 0;
+    }
+
+    @Override
+    public void flock(int fd, int operation) {
+        call(() -> "flock(" + fd + ", " + operation + ")", (a, st) -> {
+            long r;
+            do {
+                r = (int) FLOCK.h().invokeExact(st, fd, operation);
+            } while (r == -1 && Native.errno(st) == Errno.EINTR);
+            return r;
+        });
+    }
+
+    @Override
+    public int[] socketpair(int domain, int type) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(C_INT, 2);
+            call(() -> "socketpair(" + domain + ", " + type + ")",
+                    (a, st) -> (int) SOCKETPAIR.h().invokeExact(st, domain, type, 0, fds));
+            return new int[] {fds.getAtIndex(C_INT, 0), fds.getAtIndex(C_INT, 1)};
+        }
+    }
+
+    @Override
+    public void send(int fd, byte[] message) {
+        call(() -> "send(" + fd + ", " + message.length + " bytes)", (a, st) -> {
+            MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, message);
+            long r;
+            do {
+                r = (long) SEND.h().invokeExact(st, fd, buf, (long) message.length, 0x4000 /* MSG_NOSIGNAL */);
+            } while (r == -1 && Native.errno(st) == Errno.EINTR);
+            return r;
+        });
+    }
+
+    @Override
+    public byte[] recv(int fd, int maxLength) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(maxLength);
+            long n = call(() -> "recv(" + fd + ")", (a, st) -> {
+                long r;
+                do {
+                    r = (long) RECV.h().invokeExact(st, fd, buf, (long) maxLength, 0);
+                } while (r == -1 && Native.errno(st) == Errno.EINTR);
+                return r;
+            });
+            return n == 0 ? null : buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    @Override
+    public void write(int fd, byte[] data) {
+        call(() -> "write(" + fd + ", " + data.length + " bytes)", (a, st) -> {
+            MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, data);
+            long r;
+            do {
+                r = (long) WRITE.h().invokeExact(st, fd, buf, (long) data.length);
+            } while (r == -1 && Native.errno(st) == Errno.EINTR);
+            return r;
+        });
+    }
+
+    @Override
+    public byte[] read(int fd, int max) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.max(1, max));
+            long n = call(() -> "read(" + fd + ")", (a, st) -> {
+                long r;
+                do {
+                    r = (long) READ.h().invokeExact(st, fd, buf, (long) max);
+                } while (r == -1 && Native.errno(st) == Errno.EINTR);
+                return r;
+            });
+            return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package dev.jrunc.linux;
+
+import dev.jrunc.JruncException;
+
+/** A system call failed: names the call, its arguments and the kernel's reason. */
+public final class SyscallException extends JruncException {
+    private final int errno;
+
+    public SyscallException(String call, int errno) {
+        super(call + ": " + Errno.describe(errno));
+        this.errno = errno;
+    }
+
+    public int errno() {
+        return errno;
+    }
+}

@@ -1,0 +1,113 @@
+package dev.jrunc.linux;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every system call jrunc makes, one typed method each. Failures throw {@link SyscallException}
+ * naming the call and its arguments; callers never see -1. {@link LinuxSyscalls} is the real one
+ * (FFM); tests use a recording fake so init steps can be checked without root.
+ */
+public interface Syscalls {
+    static Syscalls linux() {
+        return LinuxSyscalls.INSTANCE;
+    }
+
+    // ---- mounts and the root filesystem
+    void mount(String source, String target, String fstype, long flags, String data);
+
+    void umount2(String target, int flags);
+
+    void pivotRoot(String newRoot, String putOld);
+
+    void chroot(String path);
+
+    void chdir(String path);
+
+    void fchdir(int fd);
+
+    /** openat2(2): resolve is a RESOLVE_* mask, e.g. RESOLVE_IN_ROOT to keep symlinks inside. */
+    int openat2(int dirfd, String path, long flags, long mode, long resolve);
+
+    int open(String path, int flags, int mode);
+
+    void close(int fd);
+
+    void mkdirat(int dirfd, String path, int mode);
+
+    void mknodat(int dirfd, String path, int mode, long dev);
+
+    void symlinkat(String target, int dirfd, String linkPath);
+
+    void mkfifo(String path, int mode);
+
+    void fchownat(int dirfd, String path, long uid, long gid, int flags);
+
+    // ---- process attributes
+    void sethostname(String name);
+
+    void setdomainname(String name);
+
+    int umask(int mask);
+
+    void prlimit(int pid, int resource, long soft, long hard);
+
+    long prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    void execveat(int dirfd, String path, List<String> argv, List<String> envp, int flags);
+
+    // ---- processes and signals
+    /** posix_spawn(3) with the given fds duplicated onto the given numbers in the child. */
+    int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo);
+
+    /** waitpid(2); returns the raw status, or -1 if options has WNOHANG and nothing changed. */
+    WaitStatus waitpid(int pid, int options);
+
+    void kill(int pid, int signal);
+
+    int pidfdOpen(int pid);
+
+    void pidfdSendSignal(int pidfd, int signal);
+
+    /** poll(2) one fd for readability; false on timeout. */
+    boolean pollIn(int fd, int timeoutMillis);
+
+    void flock(int fd, int operation);
+
+    // ---- the sync socket between the runtime and the container's init
+    int[] socketpair(int domain, int type);
+
+    void send(int fd, byte[] message);
+
+    /** One packet, or null when the peer has closed its end. */
+    byte[] recv(int fd, int maxLength);
+
+    void write(int fd, byte[] data);
+
+    /** read(2) up to max bytes; an empty array at end of file. */
+    byte[] read(int fd, int max);
+
+    /** A status as waitpid reports it. */
+    record WaitStatus(int pid, int raw) {
+        public boolean exited() {
+            return (raw & 0x7f) == 0;
+        }
+
+        public int exitCode() {
+            return (raw >> 8) & 0xff;
+        }
+
+        public boolean signaled() {
+            return ((raw & 0x7f) + 1) >> 1 > 0 && (raw & 0x7f) != 0x7f;
+        }
+
+        public int termSignal() {
+            return raw & 0x7f;
+        }
+
+        /** The shell's convention: the exit code, or 128 + the signal that killed it. */
+        public int shellStatus() {
+            return exited() ? exitCode() : 128 + termSignal();
+        }
+    }
+}
