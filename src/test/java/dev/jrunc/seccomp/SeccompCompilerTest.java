@@ -427,6 +427,8 @@ class SeccompCompilerTest {
         }
         SeccompProgram p = compiler.compile(new Seccomp("SCMP_ACT_ALLOW", null, null, null, null, null, rules));
         assertTrue(p.length() > 300 * 8, "length " + p.length());
+        long longJumps = BpfInterpreter.disassemble(p.filter()).stream().filter(s -> s.startsWith("ja")).count();
+        assertTrue(longJumps > 10, "long jumps: " + longJumps);
         for (int i = 0; i < names.size(); i++) {
             int nr = SeccompArch.X86_64.number(names.get(i)).orElseThrow();
             assertEquals(ERRNO | (i + 1), run64(p, nr, i, i + 1), names.get(i));
