@@ -68,7 +68,15 @@ final class Bpf {
     static final class Asm {
         private sealed interface Item permits Stmt, Jump, Place {}
 
-        private record Stmt(int code, int k) implements Item {}
+        private static final class Stmt implements Item {
+            final int code;
+            final int k;
+
+            Stmt(int code, int k) {
+                this.code = code;
+                this.k = k;
+            }
+        }
 
         private static final class Jump implements Item {
             final int code;
@@ -91,7 +99,13 @@ final class Bpf {
             }
         }
 
-        private record Place(Label label) implements Item {}
+        private static final class Place implements Item {
+            final Label label;
+
+            Place(Label label) {
+                this.label = label;
+            }
+        }
 
         private final List<Item> items = new ArrayList<>();
 
@@ -149,24 +163,24 @@ final class Bpf {
                         + " instructions, more than the kernel's limit of " + MAX_INSNS);
             }
             ByteBuffer out = ByteBuffer.allocate(length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            // if/instanceof rather than a pattern switch: no bootstrap work on a cold JVM
             for (Item it : items) {
-                switch (it) {
-                    case Stmt s -> put(out, s.code, 0, 0, s.k);
-                    case Place p -> {}
-                    case Jump j when j.code == JA -> put(out, JA, 0, 0, forward(target(j.jt) - (j.pos + 1)));
-                    case Jump j -> {
-                        int next = j.pos + 1;
-                        int jt = j.longT ? 0 : target(j.jt) - next;
-                        int jf = j.longF ? (j.longT ? 1 : 0) : target(j.jf) - next;
-                        put(out, j.code, jt, jf, j.k);
-                        int at = next;
-                        if (j.longT) {
-                            put(out, JA, 0, 0, forward(target(j.jt) - (at + 1)));
-                            at++;
-                        }
-                        if (j.longF) {
-                            put(out, JA, 0, 0, forward(target(j.jf) - (at + 1)));
-                        }
+                if (it instanceof Stmt s) {
+                    put(out, s.code, 0, 0, s.k);
+                } else if (it instanceof Jump j && j.code == JA) {
+                    put(out, JA, 0, 0, forward(target(j.jt) - (j.pos + 1)));
+                } else if (it instanceof Jump j) {
+                    int next = j.pos + 1;
+                    int jt = j.longT ? 0 : target(j.jt) - next;
+                    int jf = j.longF ? (j.longT ? 1 : 0) : target(j.jf) - next;
+                    put(out, j.code, jt, jf, j.k);
+                    int at = next;
+                    if (j.longT) {
+                        put(out, JA, 0, 0, forward(target(j.jt) - (at + 1)));
+                        at++;
+                    }
+                    if (j.longF) {
+                        put(out, JA, 0, 0, forward(target(j.jf) - (at + 1)));
                     }
                 }
             }
@@ -176,13 +190,13 @@ final class Bpf {
         private int layout() {
             int pos = 0;
             for (Item it : items) {
-                switch (it) {
-                    case Stmt s -> pos++;
-                    case Place p -> p.label.pos = pos;
-                    case Jump j -> {
-                        j.pos = pos;
-                        pos += j.size();
-                    }
+                if (it instanceof Place p) {
+                    p.label.pos = pos;
+                } else if (it instanceof Jump j) {
+                    j.pos = pos;
+                    pos += j.size();
+                } else {
+                    pos++;
                 }
             }
             return pos;

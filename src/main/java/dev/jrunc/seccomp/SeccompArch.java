@@ -16,10 +16,10 @@ import java.util.Optional;
  * is used.
  */
 public enum SeccompArch {
-    X86_64("SCMP_ARCH_X86_64", "x86_64", Bpf.AUDIT_ARCH_X86_64, true),
-    X86("SCMP_ARCH_X86", "x86", Bpf.AUDIT_ARCH_I386, false),
+    X86_64("SCMP_ARCH_X86_64", "/seccomp/x86_64.txt", Bpf.AUDIT_ARCH_X86_64, true),
+    X86("SCMP_ARCH_X86", "/seccomp/x86.txt", Bpf.AUDIT_ARCH_I386, false),
     /** x32 shares AUDIT_ARCH_X86_64; its syscall numbers carry the x32 bit (0x40000000). */
-    X32("SCMP_ARCH_X32", "x32", Bpf.AUDIT_ARCH_X86_64, false);
+    X32("SCMP_ARCH_X32", "/seccomp/x32.txt", Bpf.AUDIT_ARCH_X86_64, false);
 
     /** Set in the syscall number of every x32 syscall. */
     public static final int X32_SYSCALL_BIT = 0x40000000;
@@ -86,7 +86,7 @@ public enum SeccompArch {
     }
 
     private Map<String, Integer> load() {
-        String path = "/seccomp/" + resource + ".txt";
+        String path = resource;
         try (InputStream in = SeccompArch.class.getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalStateException("syscall table " + path + " missing from the class path");

@@ -103,16 +103,61 @@ public final class SeccompCompiler {
         NE, LT, LE, EQ, GE, GT, MASKED_EQ
     }
 
-    record Cond(int index, Op op, long value, long valueTwo) {}
+    // The records below are hash keys. Their equals and hashCode are written out because the
+    // generated ones are bootstrapped through invokedynamic, which costs milliseconds on the
+    // cold JVM that compiles a filter once and exits.
 
-    record Rule(List<Cond> conds, int action) {}
+    record Cond(int index, Op op, long value, long valueTwo) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Cond c && c.index == index && c.op == op && c.value == value
+                    && c.valueTwo == valueTwo;
+        }
+
+        @Override
+        public int hashCode() {
+            return ((index * 31 + op.ordinal()) * 31 + Long.hashCode(value)) * 31 + Long.hashCode(valueTwo);
+        }
+    }
+
+    record Rule(List<Cond> conds, int action) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Rule r && r.action == action && r.conds.equals(conds);
+        }
+
+        @Override
+        public int hashCode() {
+            return conds.hashCode() * 31 + action;
+        }
+    }
 
     /** What a syscall number leads to inside one architecture's section. */
     private sealed interface Outcome permits Ret, Rules {}
 
-    private record Ret(int action) implements Outcome {}
+    private record Ret(int action) implements Outcome {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Ret r && r.action == action;
+        }
 
-    private record Rules(List<Rule> rules) implements Outcome {}
+        @Override
+        public int hashCode() {
+            return action;
+        }
+    }
+
+    private record Rules(List<Rule> rules) implements Outcome {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Rules r && r.rules.equals(rules);
+        }
+
+        @Override
+        public int hashCode() {
+            return rules.hashCode() * 17 + 1;
+        }
+    }
 
     /** Rules collected for one syscall on one architecture. */
     private static final class Entry {
@@ -143,8 +188,7 @@ public final class SeccompCompiler {
         if (spec == null) {
             throw new SeccompException("linux.seccomp: absent");
         }
-        int defaultRet = action(spec.defaultAction(), spec.defaultErrnoRet(),
-                "linux.seccomp.defaultAction", "linux.seccomp.defaultErrnoRet");
+        int defaultRet = action(spec.defaultAction(), spec.defaultErrnoRet(), -1);
         if (spec.defaultAction().equals("SCMP_ACT_NOTIFY")) {
             throw new SeccompException(
                     "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
@@ -176,16 +220,15 @@ public final class SeccompCompiler {
         boolean notify = false;
         List<Seccomp.Syscall> syscalls = spec.syscalls() == null ? List.of() : spec.syscalls();
         for (int i = 0; i < syscalls.size(); i++) {
-            String path = "linux.seccomp.syscalls[" + i + "]";
             Seccomp.Syscall sc = syscalls.get(i);
             if (sc == null) {
-                throw new SeccompException(path + ": null");
+                throw new SeccompException(rulePath(i) + ": null");
             }
             if (sc.names() == null || sc.names().isEmpty()) {
-                throw new SeccompException(path + ".names: at least one syscall name is required");
+                throw new SeccompException(rulePath(i) + ".names: at least one syscall name is required");
             }
-            int act = action(sc.action(), sc.errnoRet(), path + ".action", path + ".errnoRet");
-            List<Cond> conds = conds(sc.args(), path);
+            int act = action(sc.action(), sc.errnoRet(), i);
+            List<Cond> conds = conds(sc.args(), i);
             List<Rule> rules = expand(conds, act);
             boolean redundant = act == defaultRet;
             if (!redundant && "SCMP_ACT_NOTIFY".equals(sc.action())) {
@@ -194,7 +237,7 @@ public final class SeccompCompiler {
             for (int n = 0; n < sc.names().size(); n++) {
                 String name = sc.names().get(n);
                 if (name == null || name.isEmpty()) {
-                    throw new SeccompException(path + ".names[" + n + "]: empty syscall name");
+                    throw new SeccompException(rulePath(i) + ".names[" + n + "]: empty syscall name");
                 }
                 boolean known = false;
                 for (var e : perArch.entrySet()) {
@@ -204,7 +247,12 @@ public final class SeccompCompiler {
                     }
                     known = true;
                     if (!redundant) {
-                        Entry entry = e.getValue().computeIfAbsent(nr & 0xffffffffL, k -> new Entry());
+                        Long key = nr & 0xffffffffL;
+                        Entry entry = e.getValue().get(key);
+                        if (entry == null) {
+                            entry = new Entry();
+                            e.getValue().put(key, entry);
+                        }
                         for (Rule r : rules) {
                             entry.add(r);
                         }
@@ -252,47 +300,60 @@ public final class SeccompCompiler {
         return out;
     }
 
-    /** The SECCOMP_RET_* value for an action name. */
-    static int action(String name, Integer errnoRet, String path, String errnoPath) {
+    // JSON paths are built only when an error is thrown.
+
+    private static String rulePath(int rule) {
+        return "linux.seccomp.syscalls[" + rule + "]";
+    }
+
+    /**
+     * The SECCOMP_RET_* value for an action name; rule is the index in syscalls, or -1 for the
+     * default action (errors then name defaultAction / defaultErrnoRet).
+     */
+    static int action(String name, Integer errnoRet, int rule) {
         if (name == null) {
-            throw new SeccompException(path + ": required");
+            throw new SeccompException(actionPath(rule) + ": required");
         }
         return switch (name) {
             case "SCMP_ACT_KILL", "SCMP_ACT_KILL_THREAD" -> Bpf.RET_KILL_THREAD;
             case "SCMP_ACT_KILL_PROCESS" -> Bpf.RET_KILL_PROCESS;
             case "SCMP_ACT_TRAP" -> Bpf.RET_TRAP;
-            case "SCMP_ACT_ERRNO" -> Bpf.RET_ERRNO | errno(errnoRet, errnoPath);
-            case "SCMP_ACT_TRACE" -> Bpf.RET_TRACE | errno(errnoRet, errnoPath);
+            case "SCMP_ACT_ERRNO" -> Bpf.RET_ERRNO | errno(errnoRet, rule);
+            case "SCMP_ACT_TRACE" -> Bpf.RET_TRACE | errno(errnoRet, rule);
             case "SCMP_ACT_ALLOW" -> Bpf.RET_ALLOW;
             case "SCMP_ACT_LOG" -> Bpf.RET_LOG;
             case "SCMP_ACT_NOTIFY" -> Bpf.RET_USER_NOTIF;
-            default -> throw new SeccompException(path + ": unknown action " + name);
+            default -> throw new SeccompException(actionPath(rule) + ": unknown action " + name);
         };
     }
 
-    private static int errno(Integer errnoRet, String path) {
+    private static String actionPath(int rule) {
+        return rule < 0 ? "linux.seccomp.defaultAction" : rulePath(rule) + ".action";
+    }
+
+    private static int errno(Integer errnoRet, int rule) {
         if (errnoRet == null) {
             return EPERM;
         }
         if (errnoRet < 0 || errnoRet > Bpf.RET_DATA) {
+            String path = rule < 0 ? "linux.seccomp.defaultErrnoRet" : rulePath(rule) + ".errnoRet";
             throw new SeccompException(path + ": " + errnoRet + " is outside 0.." + Bpf.RET_DATA);
         }
         return errnoRet;
     }
 
-    private static List<Cond> conds(List<Seccomp.Arg> args, String path) {
+    private static List<Cond> conds(List<Seccomp.Arg> args, int rule) {
         if (args == null) {
             return List.of();
         }
         List<Cond> out = new ArrayList<>(args.size());
         for (int j = 0; j < args.size(); j++) {
-            String p = path + ".args[" + j + "]";
             Seccomp.Arg a = args.get(j);
             if (a == null) {
-                throw new SeccompException(p + ": null");
+                throw new SeccompException(argPath(rule, j) + ": null");
             }
             if (a.index() < 0 || a.index() > 5) {
-                throw new SeccompException(p + ".index: " + a.index() + " is outside 0..5");
+                throw new SeccompException(argPath(rule, j) + ".index: " + a.index() + " is outside 0..5");
             }
             Op op = switch (a.op() == null ? "" : a.op()) {
                 case "SCMP_CMP_NE" -> Op.NE;
@@ -302,12 +363,16 @@ public final class SeccompCompiler {
                 case "SCMP_CMP_GE" -> Op.GE;
                 case "SCMP_CMP_GT" -> Op.GT;
                 case "SCMP_CMP_MASKED_EQ" -> Op.MASKED_EQ;
-                default -> throw new SeccompException(p + ".op: "
+                default -> throw new SeccompException(argPath(rule, j) + ".op: "
                         + (a.op() == null ? "required" : "unknown operator " + a.op()));
             };
             out.add(new Cond(a.index(), op, a.value(), a.valueTwo()));
         }
         return out;
+    }
+
+    private static String argPath(int rule, int arg) {
+        return rulePath(rule) + ".args[" + arg + "]";
     }
 
     /** One rule, or (runc's rule for a repeated argument index) one rule per condition. */
@@ -399,15 +464,18 @@ public final class SeccompCompiler {
             addRun(starts, outcomes, cur, dflt);
         }
 
+        // return actions first, then the conditional bodies
         Map<Outcome, Label> labels = new LinkedHashMap<>();
         labels.put(dflt, new Label());
         for (Outcome o : outcomes) {
-            if (o instanceof Ret) {
-                labels.computeIfAbsent(o, k -> new Label());
+            if (o instanceof Ret && !labels.containsKey(o)) {
+                labels.put(o, new Label());
             }
         }
         for (Outcome o : outcomes) {
-            labels.computeIfAbsent(o, k -> new Label());
+            if (!labels.containsKey(o)) {
+                labels.put(o, new Label());
+            }
         }
         if (outcomes.size() == 1) {
             a.ja(labels.get(outcomes.getFirst()));
@@ -416,9 +484,10 @@ public final class SeccompCompiler {
         }
         for (var e : labels.entrySet()) {
             a.place(e.getValue());
-            switch (e.getKey()) {
-                case Ret r -> a.ret(r.action());
-                case Rules rs -> rules(a, arch, rs.rules(), defaultRet);
+            if (e.getKey() instanceof Ret r) {
+                a.ret(r.action());
+            } else {
+                rules(a, arch, ((Rules) e.getKey()).rules(), defaultRet);
             }
         }
     }

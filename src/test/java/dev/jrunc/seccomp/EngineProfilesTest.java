@@ -82,12 +82,12 @@ class EngineProfilesTest {
     // ---- a direct evaluator of the documented semantics, to check programs against ----------
 
     static int expected(Seccomp s, SeccompArch arch, int nr, long[] args) {
-        int dflt = SeccompCompiler.action(s.defaultAction(), s.defaultErrnoRet(), "", "");
+        int dflt = SeccompCompiler.action(s.defaultAction(), s.defaultErrnoRet(), -1);
         Integer unconditional = null;
         Integer conditional = null;
         for (Seccomp.Syscall sc : s.syscalls()) {
             boolean named = sc.names().stream().anyMatch(n -> arch.number(n).map(x -> x == nr).orElse(false));
-            int act = SeccompCompiler.action(sc.action(), sc.errnoRet(), "", "");
+            int act = SeccompCompiler.action(sc.action(), sc.errnoRet(), 0);
             if (!named || act == dflt) {
                 continue;
             }
