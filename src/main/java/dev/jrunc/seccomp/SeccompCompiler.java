@@ -18,9 +18,9 @@ import java.util.TreeMap;
  * <h2>Semantics (libseccomp's, as runc drives it, unless said otherwise)</h2>
  *
  * <ul>
- *   <li><b>Architectures.</b> The filter always covers the native architecture (x86_64: jrunc
- *       runs on x86_64 hosts), plus every listed one; an absent or empty list means the native one
- *       alone. This is what a libseccomp filter does: seccomp_init() adds the native architecture
+ *   <li><b>Architectures.</b> The filter always covers the native architecture (x86_64: compile
+ *       refuses to run on any other host), plus every listed one; an absent or empty list, or
+ *       SCMP_ARCH_NATIVE, means the native one alone. This is what a libseccomp filter does: seccomp_init() adds the native architecture
  *       and runc only adds the listed ones to it. SCMP_ARCH_X86_64, SCMP_ARCH_X86 and SCMP_ARCH_X32
  *       are supported; other libseccomp architecture names are rejected as unsupported.
  *   <li><b>A syscall from an architecture the filter does not cover</b> gets libseccomp's
@@ -92,7 +92,7 @@ public final class SeccompCompiler {
     private static final int NR_NONE = 0xffffffff;
 
     private static final Set<String> OTHER_LIBSECCOMP_ARCHES = Set.of(
-            "SCMP_ARCH_NATIVE", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",
+            "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",
             "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64",
             "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE",
             "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64",
@@ -193,6 +193,11 @@ public final class SeccompCompiler {
             throw new SeccompException(
                     "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
         }
+        String hostArch = System.getProperty("os.arch");
+        if (!"amd64".equals(hostArch) && !"x86_64".equals(hostArch)) {
+            throw new SeccompException("linux.seccomp: jrunc compiles seccomp filters for x86_64 hosts only,"
+                    + " this host is " + hostArch);
+        }
         Set<SeccompArch> arches = arches(spec.architectures());
         int flags = 0;
         boolean waitKillable = false;
@@ -287,7 +292,13 @@ public final class SeccompCompiler {
         }
         for (int i = 0; i < names.size(); i++) {
             String n = names.get(i);
+            if (n == null) {
+                throw new SeccompException("linux.seccomp.architectures[" + i + "]: null");
+            }
             var a = SeccompArch.byScmpName(n);
+            if (n.equals("SCMP_ARCH_NATIVE")) {
+                continue; // libseccomp's name for the native architecture, already there
+            }
             if (a.isPresent()) {
                 out.add(a.get());
             } else if (OTHER_LIBSECCOMP_ARCHES.contains(n)) {

@@ -378,6 +378,14 @@ class SeccompCompilerTest {
     }
 
     @Test
+    void nativeArchName() {
+        SeccompProgram p = compiler.compile(profile("SCMP_ACT_ERRNO", List.of("SCMP_ARCH_NATIVE"),
+                rule("SCMP_ACT_ALLOW", "read")));
+        assertEquals(ALLOW, run64(p, READ));
+        assertEquals(KILL_THREAD, run(p, AUDIT_I386, I386_READ));
+    }
+
+    @Test
     void x32Only() {
         SeccompProgram p = compiler.compile(profile("SCMP_ACT_ERRNO", List.of("SCMP_ARCH_X32"),
                 rule("SCMP_ACT_ALLOW", "read")));
@@ -478,6 +486,8 @@ class SeccompCompilerTest {
                 profile("SCMP_ACT_ALLOW", List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64")));
         assertError("linux.seccomp.architectures[0]: unknown architecture amd64",
                 profile("SCMP_ACT_ALLOW", List.of("amd64")));
+        assertError("linux.seccomp.architectures[0]: null",
+                profile("SCMP_ACT_ALLOW", Arrays.asList((String) null)));
         assertError("linux.seccomp.flags[1]: unknown flag SECCOMP_FILTER_FLAG_NOPE",
                 new Seccomp("SCMP_ACT_ALLOW", null, null,
                         List.of("SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_NOPE"), null, null, null));
