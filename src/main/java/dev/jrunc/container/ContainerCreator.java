@@ -13,7 +13,11 @@ import dev.jrunc.spec.ConfigLoader;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.Spec;
 import dev.jrunc.spec.SpecJson;
+import dev.jrunc.seccomp.SeccompCompiler;
+import dev.jrunc.seccomp.SeccompProgram;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,12 +67,13 @@ public final class ContainerCreator {
         Spec spec = ConfigLoader.load(bundle, Log::warn);
         checkCreatable(spec);
         Path rootfs = ConfigLoader.resolveRootfs(bundle, spec);
+        byte[] seccomp = compileSeccomp(spec);
 
         Undo undo = new Undo();
         Path dir = store.createDir(o.id());
         undo.push("remove state directory", () -> store.remove(o.id()));
         try (StateStore.Lock lock = store.lock(o.id())) {
-            ContainerRecord record = createLocked(o, spec, bundle, rootfs, dir, undo);
+            ContainerRecord record = createLocked(o, spec, bundle, rootfs, seccomp, dir, undo);
             undo.clear();
             return record;
         } catch (RuntimeException e) {
@@ -84,7 +89,28 @@ public final class ContainerCreator {
         }
     }
 
-    private ContainerRecord createLocked(Options o, Spec spec, Path bundle, Path rootfs, Path dir, Undo undo) {
+    /**
+     * The filter in the form the native helper's GO message carries it: the seccomp flags as a
+     * little-endian u32, then the struct sock_filter array. Empty when there is no filter.
+     */
+    private static byte[] compileSeccomp(Spec spec) {
+        if (spec.linux() == null || spec.linux().seccomp() == null) return new byte[0];
+        SeccompProgram program = new SeccompCompiler().compile(spec.linux().seccomp());
+        if (!program.unknownSyscalls().isEmpty()) {
+            Log.debug("seccomp: syscalls unknown on this architecture, skipped: " + program.unknownSyscalls());
+        }
+        if (program.needsListener()) {
+            throw new ConfigException("config.json", "$.linux.seccomp",
+                    "SCMP_ACT_NOTIFY (a seccomp listener) is not supported yet");
+        }
+        byte[] filter = program.filter();
+        ByteBuffer b = ByteBuffer.allocate(4 + filter.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(program.flags()).put(filter);
+        return b.array();
+    }
+
+    private ContainerRecord createLocked(Options o, Spec spec, Path bundle, Path rootfs, byte[] seccomp, Path dir,
+            Undo undo) {
         LinuxSpec linux = spec.linux();
         Path fifo = dir.resolve(StateStore.EXEC_FIFO);
         sys.mkfifo(fifo.toString(), 0622);
@@ -133,7 +159,7 @@ public final class ContainerCreator {
                         sync.send("PLAN", SpecJson.mapper().writeValueAsBytes(plan));
                     }
                     case "WARN" -> Log.warn(m.text());
-                    case "READY" -> sync.sendRaw("GO", new byte[0]);
+                    case "READY" -> sync.sendRaw("GO", seccomp);
                     case "CREATED" -> {
                         return finish(o, spec, bundle, rootfs, initPid[0]);
                     }
