@@ -11,7 +11,7 @@ public final class Main {
         System.exit(run(args));
     }
 
-    static int run(String[] args) {
+    public static int run(String[] args) {
         CommandLine cli = new CommandLine(new JruncCommand());
         cli.setExecutionStrategy(parsed -> {
             JruncCommand global = parsed.asCommandLineList().getFirst().getCommand();

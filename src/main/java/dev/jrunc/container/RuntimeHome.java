@@ -40,10 +40,10 @@ public final class RuntimeHome {
     /** The command line of the init JVM: small, quick to start, and never JIT-heavy. */
     public List<String> initCommand(int syncFd) {
         List<String> cmd = new ArrayList<>(List.of(java().toString(),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xshare:auto",
-                "-Xss512k", "-XX:+IgnoreUnrecognizedVMOptions"));
-        Path aot = home.resolve("jrunc-init.aot");
-        if (Files.isReadable(aot)) cmd.add("-XX:AOTCache=" + aot);
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+                "-Xss512k"));
+        Path aot = home.resolve("jrunc.aot");
+        if (aot.toFile().length() > 0) cmd.add("-XX:AOTCache=" + aot);
         cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Djrunc.home=" + home,
                 "-cp", home.resolve("jrunc.jar").toString(), "dev.jrunc.init.InitMain", Integer.toString(syncFd)));
         return cmd;
