@@ -35,6 +35,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 #include <grp.h>
 
@@ -214,10 +215,66 @@ static void install_seccomp(const char *buf, size_t len) {
     free(insns);
 }
 
+/* Splits s in place at every sep; returns the number of parts, stored NULL-terminated in out. */
+static int split(char *s, char sep, char **out, int max) {
+    int n = 0;
+    if (*s == '\0') { out[0] = NULL; return 0; }
+    out[n++] = s;
+    for (char *p = s; *p && n < max - 1; p++)
+        if (*p == sep) { *p = '\0'; out[n++] = p + 1; }
+    out[n] = NULL;
+    return n;
+}
+
+/*
+ * A startContainer hook, run in the container after `start` and before the user's program:
+ * "PATH\x1fTIMEOUT\x1fARGS(\x1e-separated)\x1fENV(\x1e-separated)", with the state on stdin.
+ */
+static void run_hook(char *spec, const char *state) {
+    char *f[5], *args[256], *env[256];
+    if (split(spec, '\x1f', f, 5) != 4) { errno = 0; fail("bad startContainer hook"); }
+    long timeout = atol(f[1]);
+    if (split(f[2], '\x1e', args, 256) == 0) { args[0] = f[0]; args[1] = NULL; }
+    split(f[3], '\x1e', env, 256);
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) < 0) fail("pipe for startContainer hook %s", f[0]);
+    pid_t pid = fork();
+    if (pid < 0) fail("fork for startContainer hook %s", f[0]);
+    if (pid == 0) {
+        dup2(pipefd[0], 0);
+        execve(f[0], args, env);
+        fprintf(stderr, "jrunc: startContainer hook %s: exec: %s\n", f[0], strerror(errno));
+        _exit(127);
+    }
+    close(pipefd[0]);
+    size_t len = strlen(state);
+    if (write(pipefd[1], state, len) < 0) { /* the hook need not read it */ }
+    close(pipefd[1]);
+    int status;
+    for (long waited = 0;; waited += 10) {
+        pid_t r = waitpid(pid, &status, timeout > 0 ? WNOHANG : 0);
+        if (r == pid) break;
+        if (r < 0 && errno != EINTR) fail("wait for startContainer hook %s", f[0]);
+        if (timeout > 0 && waited >= timeout * 1000) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            errno = 0;
+            fail("startContainer hook %s timed out after %lds", f[0], timeout);
+        }
+        usleep(10000);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        errno = 0;
+        fail("startContainer hook %s failed (status %d)", f[0], status);
+    }
+}
+
 static int cmd_exec(int argc, char **argv) {
     int fifo_fd = -1, cgroupns = 0, nnp = 0, want_seccomp = 0, preserve = 0, set_ids = 0;
     long uid = 0, gid = 0;
-    const char *groups = NULL, *caps = NULL, *cwd = NULL;
+    const char *groups = NULL, *caps = NULL, *cwd = NULL, *hook_state = "";
+    char *hooks[64];
+    int nhooks = 0;
     int i;
     for (i = 0; i < argc; i++) {
         const char *o = argv[i];
@@ -235,6 +292,8 @@ static int cmd_exec(int argc, char **argv) {
         else if (strcmp(o, "--caps") == 0) caps = v;
         else if (strcmp(o, "--cwd") == 0) cwd = v;
         else if (strcmp(o, "--preserve-fds") == 0) preserve = (int)parse_num(v, o);
+        else if (strcmp(o, "--hook-state") == 0) hook_state = v;
+        else if (strcmp(o, "--start-hook") == 0 && nhooks < 64) hooks[nhooks++] = argv[i];
         else { errno = 0; fail("unknown option %s", o); }
     }
     if (i + 1 >= argc) { errno = 0; fail("no program after --"); }
@@ -320,6 +379,7 @@ static int cmd_exec(int argc, char **argv) {
         close(w);
         close(fifo_fd);
     }
+    for (int h = 0; h < nhooks; h++) run_hook(hooks[h], hook_state);
     if (filter && nnp) install_seccomp(filter, filter_len);
 
     /* Nothing of the runtime's may reach the container's program. */
