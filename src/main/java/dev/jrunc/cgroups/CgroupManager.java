@@ -1,6 +1,8 @@
 package dev.jrunc.cgroups;
 
+import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.Resources;
+import dev.jrunc.spec.Spec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +49,29 @@ public sealed interface CgroupManager permits V1Manager, V2Manager, HybridManage
 
     /** Directories {@link #create()} made, parents first; persist them for {@link #open}. */
     List<Path> createdDirs();
+
+    /**
+     * The manager for a container being created on this host: linux.cgroupsPath (absent means a
+     * path derived from the id) under the cgroupfs or, with systemd, the systemd layout.
+     */
+    static CgroupManager forSpec(Spec spec, String containerId, boolean systemd) {
+        String path = spec.linux() == null ? null : spec.linux().cgroupsPath();
+        return forContainer(CgroupLayout.detect(), path, containerId, systemd);
+    }
+
+    /**
+     * What {@link #apply} should get at create time: linux.resources with the device rules
+     * completed by {@link DeviceRules#forContainer}. `update` passes its document as it is.
+     */
+    static Resources initialResources(LinuxSpec linux) {
+        Resources r = linux == null ? null : linux.resources();
+        List<Resources.DeviceRule> devices = DeviceRules.forContainer(linux);
+        if (r == null) {
+            return new Resources(devices, null, null, null, null, null, null, null, null);
+        }
+        return new Resources(devices, r.memory(), r.cpu(), r.pids(), r.blockIO(), r.hugepageLimits(), r.network(),
+                r.rdma(), r.unified());
+    }
 
     /** The manager for a container being created, from linux.cgroupsPath and the id. */
     static CgroupManager forContainer(CgroupLayout layout, String cgroupsPath, String containerId, boolean systemd) {

@@ -1,5 +1,6 @@
 package dev.jrunc.cgroups;
 
+import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.Resources.DeviceRule;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,28 @@ public final class DeviceRules {
         List<DeviceRule> all = new ArrayList<>(configured == null ? List.of() : configured);
         all.addAll(defaultAllowed());
         return all;
+    }
+
+    /**
+     * The rules a new container's cgroup gets: linux.resources.devices, then an allow of every
+     * node listed in linux.devices (the container must be able to use what it is given), then
+     * {@link #defaultAllowed()}. FIFOs ("p") are not device-cgroup controlled; "u" is a char device.
+     */
+    public static List<DeviceRule> forContainer(LinuxSpec linux) {
+        List<DeviceRule> rules = new ArrayList<>();
+        if (linux == null) {
+            return withDefaults(rules);
+        }
+        if (linux.resources() != null && linux.resources().devices() != null) {
+            rules.addAll(linux.resources().devices());
+        }
+        for (LinuxSpec.Device d : linux.devicesOrEmpty()) {
+            String type = "u".equals(d.type()) ? "c" : d.type();
+            if ("c".equals(type) || "b".equals(type)) {
+                rules.add(new DeviceRule(true, type, d.major(), d.minor(), "rwm"));
+            }
+        }
+        return withDefaults(rules);
     }
 
     public static DeviceRule denyAll() {

@@ -202,7 +202,8 @@ public final class Bpf {
         }
     }
 
-    static void close(int fd) {
+    /** close(2), for the fds loadDeviceProgram returns. */
+    public static void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             check(syscallRaw(arena, NR().close(), fd, 0, 0, 0), "close(" + fd + ")");
         }
