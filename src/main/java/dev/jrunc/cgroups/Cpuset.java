@@ -28,7 +28,7 @@ final class Cpuset {
     }
 
     /**
-     * A new v1 cpuset cgroup starts with empty cpus and mems, and the kernel refuses tasks until
+     * A new v1 cpuset cgroup starts with empty cpus and mems, and the kernel refuses processes until
      * both are set, so each directory we create inherits its parent's values.
      */
     static void inheritFromParent(CgroupDir dir, CgroupDir parent) {

@@ -7,7 +7,7 @@ final class Freezer {
     private Freezer() {}
 
     /**
-     * v1 passes through FREEZING while tasks are stopped; a task that was mid-fork can leave it
+     * v1 passes through FREEZING while processes are stopped; one that was mid-fork can leave it
      * stuck there, which re-writing FROZEN resolves, so the state is re-requested while waiting.
      */
     static void setV1(CgroupDir d, boolean frozen) {

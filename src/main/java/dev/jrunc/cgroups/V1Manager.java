@@ -153,7 +153,12 @@ public final class V1Manager implements CgroupManager {
     public void killAll(int signal, Signaller signaller) {
         boolean freeze = canFreeze();
         if (freeze) {
-            freeze();
+            try {
+                freeze();
+            } catch (CgroupException e) {
+                // a cgroup that will not freeze must still be killable; accept the fork race
+                freeze = false;
+            }
         }
         try {
             for (long pid : pids()) {

@@ -70,7 +70,7 @@ public final class V2Manager implements CgroupManager {
             try {
                 d.write("cgroup.subtree_control", "cgroup.subtree_control", String.join(" ", add));
             } catch (CgroupException e) {
-                // one refused controller (cpu with realtime tasks, say) must not block the others
+                // one refused controller (cpu with realtime processes, say) must not block the others
                 for (String one : add) {
                     try {
                         d.write("cgroup.subtree_control", "cgroup.subtree_control", one);
@@ -194,7 +194,12 @@ public final class V2Manager implements CgroupManager {
         }
         boolean freeze = dir().has("cgroup.freeze");
         if (freeze) {
-            freeze();
+            try {
+                freeze();
+            } catch (CgroupException e) {
+                // a cgroup that will not freeze must still be killable; accept the fork race
+                freeze = false;
+            }
         }
         try {
             for (long pid : pids()) {

@@ -19,6 +19,7 @@ import java.util.List;
  * bpf(2) for cgroup v2 device filters: load a BPF_PROG_TYPE_CGROUP_DEVICE program and make it
  * the filter of a cgroup directory. Every failure names the call, its arguments and strerror.
  */
+@SuppressWarnings("restricted") // enabled with --enable-native-access, as for every FFM binding
 public final class Bpf {
     // bpf(2) commands
     static final int BPF_PROG_LOAD = 5;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Loads device programs into this kernel and attaches one to a cgroup2 directory: the kernel runs
- * cgroup device programs of a task's cgroup2 cgroup even on a hybrid host. Root only.
+ * cgroup device programs of a process's cgroup2 cgroup even on a hybrid host. Root only.
  */
 class BpfHostTest {
     @Test

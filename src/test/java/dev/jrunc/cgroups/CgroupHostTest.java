@@ -89,7 +89,7 @@ class CgroupHostTest {
         Process p = new ProcessBuilder("sleep", "60").start();
         try {
             m.addProcess(p.pid());
-            // rmdir is EBUSY until the kernel has reaped the task out of the cgroup
+            // rmdir is EBUSY until the kernel has reaped the process out of the cgroup
             p.destroyForcibly();
             m.destroy();
             assertFalse(Files.exists(m.paths().get("pids")));

@@ -87,7 +87,7 @@ class CgroupLayoutTest {
     void pureV2RelativePathHangsOffTheParentOfOwnCgroup() throws IOException {
         Files.writeString(tmp.resolve("cgroup.controllers"), "cpu memory pids\n");
         String mi = "30 23 0:26 / " + tmp + " rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
-        CgroupLayout l = CgroupLayout.parse(mi, "0::/user.slice/user-0.slice/session-3.scope\n", new CgroupFs());
+        CgroupLayout l = CgroupLayout.parse(mi, "0::/user.slice/user-0.slice/user@0.service\n", new CgroupFs());
         assertEquals(CgroupMode.V2, l.mode());
         assertEquals(Set.of("cpu", "memory", "pids"), l.unifiedControllers());
         assertEquals(Map.of("", tmp.resolve("user.slice/user-0.slice/ctr")), l.placement("ctr"));

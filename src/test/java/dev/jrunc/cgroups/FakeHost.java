@@ -134,7 +134,7 @@ final class FakeHost {
     }
 
     static FakeHost v2Host(Path root) throws IOException {
-        return new FakeHost(root).v2("", V2_CONTROLLERS, "/user.slice/session-1.scope");
+        return new FakeHost(root).v2("", V2_CONTROLLERS, "/user.slice/user@0.service");
     }
 
     /** Like this machine: v1 controllers, no v1 hugetlb, cgroup2 at unified/ with only hugetlb. */
