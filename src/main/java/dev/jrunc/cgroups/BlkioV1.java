@@ -18,7 +18,7 @@ final class BlkioV1 {
             if (w.weight() != null) Check.range(K + "weightDevice[" + i + "].weight", w.weight(), 10, 1000);
             if (w.leafWeight() != null) Check.range(K + "weightDevice[" + i + "].leafWeight", w.leafWeight(), 10, 1000);
         }
-        throttles(b, (key, file, list) -> {
+        throttles(b, (key, file, v2Name, list) -> {
             for (int i = 0; i < list.size(); i++) {
                 Check.nonNegative(key + "[" + i + "].rate", list.get(i).rate());
             }
@@ -26,14 +26,15 @@ final class BlkioV1 {
     }
 
     interface ThrottleVisitor {
-        void visit(String key, String v1File, List<Resources.ThrottleDevice> devices);
+        /** v1File is the blkio.throttle.* file, v2Name the io.max key for the same limit. */
+        void visit(String key, String v1File, String v2Name, List<Resources.ThrottleDevice> devices);
     }
 
     static void throttles(Resources.BlockIO b, ThrottleVisitor v) {
-        v.visit(K + "throttleReadBpsDevice", "blkio.throttle.read_bps_device", orEmpty(b.throttleReadBpsDevice()));
-        v.visit(K + "throttleWriteBpsDevice", "blkio.throttle.write_bps_device", orEmpty(b.throttleWriteBpsDevice()));
-        v.visit(K + "throttleReadIOPSDevice", "blkio.throttle.read_iops_device", orEmpty(b.throttleReadIOPSDevice()));
-        v.visit(K + "throttleWriteIOPSDevice", "blkio.throttle.write_iops_device", orEmpty(b.throttleWriteIOPSDevice()));
+        v.visit(K + "throttleReadBpsDevice", "blkio.throttle.read_bps_device", "rbps", orEmpty(b.throttleReadBpsDevice()));
+        v.visit(K + "throttleWriteBpsDevice", "blkio.throttle.write_bps_device", "wbps", orEmpty(b.throttleWriteBpsDevice()));
+        v.visit(K + "throttleReadIOPSDevice", "blkio.throttle.read_iops_device", "riops", orEmpty(b.throttleReadIOPSDevice()));
+        v.visit(K + "throttleWriteIOPSDevice", "blkio.throttle.write_iops_device", "wiops", orEmpty(b.throttleWriteIOPSDevice()));
     }
 
     static <T> List<T> orEmpty(List<T> l) {
@@ -62,7 +63,7 @@ final class BlkioV1 {
                 d.write(K + "weightDevice[" + i + "].leafWeight", "blkio.leaf_weight_device", dev + w.leafWeight());
             }
         }
-        throttles(b, (key, file, list) -> {
+        throttles(b, (key, file, v2Name, list) -> {
             for (int i = 0; i < list.size(); i++) {
                 var t = list.get(i);
                 d.write(key + "[" + i + "]", file, t.major() + ":" + t.minor() + " " + t.rate());

@@ -43,10 +43,7 @@ final class IoV2 {
         // io.max takes every limit of one device on one line; 0 (no limit in v1) is "max" here
         Map<String, StringBuilder> lines = new LinkedHashMap<>();
         Map<String, String> keyOf = new LinkedHashMap<>();
-        String[] names = {"rbps", "wbps", "riops", "wiops"};
-        int[] n = {0};
-        BlkioV1.throttles(b, (key, v1File, list) -> {
-            String name = names[n[0]++];
+        BlkioV1.throttles(b, (key, v1File, name, list) -> {
             for (int i = 0; i < list.size(); i++) {
                 var t = list.get(i);
                 String dev = t.major() + ":" + t.minor();
