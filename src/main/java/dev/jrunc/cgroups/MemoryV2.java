@@ -1,0 +1,66 @@
+package dev.jrunc.cgroups;
+
+import dev.jrunc.spec.Resources;
+
+/** linux.resources.memory on the cgroup2 memory controller. */
+final class MemoryV2 {
+    private static final System.Logger LOG = System.getLogger(MemoryV2.class.getName());
+    private static final String K = Check.R + "memory.";
+
+    private MemoryV2() {}
+
+    /**
+     * v2 limits swap alone while the spec's swap is memory+swap, so memory.swap.max = swap - limit;
+     * -1 stays "max"; unlimited memory with swap unspecified means unlimited swap. 0 means unset.
+     */
+    static long swapMax(long swap, long limit) {
+        if (limit == -1 && swap == 0) {
+            return -1;
+        }
+        if (swap == -1 || swap == 0) {
+            return swap;
+        }
+        if (limit == 0 || limit == -1) {
+            throw Check.invalid(K + "swap", "a swap limit needs a memory limit (linux.resources.memory.limit)");
+        }
+        if (swap < limit) {
+            throw Check.invalid(K + "swap", "memory+swap limit (" + swap + ") must be >= memory limit (" + limit + ")");
+        }
+        return swap - limit;
+    }
+
+    static String max(long v) {
+        return v == -1 ? "max" : Long.toString(v);
+    }
+
+    static void apply(CgroupDir d, Resources.Memory m) {
+        MemoryV1.validate(m);
+        if (m.swappiness() != null) {
+            throw Check.invalid(K + "swappiness", "not supported on cgroup v2 (no memory.swappiness file in " + d.path() + ")");
+        }
+        if (Check.set(m.kernelTCP())) {
+            throw Check.invalid(K + "kernelTCP", "not supported on cgroup v2 (no memory.kmem.tcp.limit_in_bytes in " + d.path() + ")");
+        }
+        MemoryV1.checkBeforeUpdate(d, m, "memory.current");
+        long limit = m.limit() == null ? 0 : m.limit();
+        long swap = swapMax(m.swap() == null ? 0 : m.swap(), limit);
+        if (swap != 0) {
+            d.write(K + "swap", "memory.swap.max", max(swap));
+        }
+        if (limit != 0) {
+            d.write(K + "limit", "memory.max", max(limit));
+        }
+        if (Check.set(m.reservation())) {
+            d.write(K + "reservation", "memory.low", max(m.reservation()));
+        }
+        if (Check.set(m.kernel())) {
+            LOG.log(System.Logger.Level.WARNING, K + "kernel is deprecated and not supported on cgroup v2; ignored");
+        }
+        if (Boolean.TRUE.equals(m.disableOOMKiller())) {
+            LOG.log(System.Logger.Level.WARNING, K + "disableOOMKiller is not supported on cgroup v2; ignored");
+        }
+        if (Boolean.FALSE.equals(m.useHierarchy())) {
+            LOG.log(System.Logger.Level.WARNING, K + "useHierarchy=false is not possible on cgroup v2, which is always hierarchical; ignored");
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.jrunc.cgroups;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LifecycleTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void destroyRemovesOnlyWhatCreateMade() throws IOException {
+        FakeHost host = FakeHost.v1Host(tmp);
+        host.fs.mkdir(tmp.resolve("memory/existing"));
+        CgroupManager m = host.created("/existing/new/ctr");
+        assertTrue(m.createdDirs().contains(tmp.resolve("memory/existing/new")));
+        assertFalse(m.createdDirs().contains(tmp.resolve("memory/existing")));
+        assertTrue(m.createdDirs().contains(tmp.resolve("pids/existing")));
+        m.destroy();
+        assertTrue(Files.isDirectory(tmp.resolve("memory/existing")));
+        assertFalse(Files.exists(tmp.resolve("memory/existing/new")));
+        assertFalse(Files.exists(tmp.resolve("pids/existing")));
+        assertFalse(Files.exists(tmp.resolve("systemd/existing")));
+    }
+
+    @Test
+    void aParentSharedWithAnotherContainerStays() throws IOException {
+        FakeHost host = FakeHost.v2Host(tmp);
+        CgroupManager a = host.created("/pod/a");
+        CgroupManager b = host.created("/pod/b");
+        assertEquals(List.of(tmp.resolve("pod"), tmp.resolve("pod/a")), a.createdDirs());
+        a.destroy();
+        assertTrue(Files.isDirectory(tmp.resolve("pod/b")));
+        b.destroy();
+        // b did not create pod, so pod stays although it is empty now
+        assertTrue(Files.isDirectory(tmp.resolve("pod")));
+    }
+
+    @Test
+    void destroyRemovesSubCgroupsTheContainerMade() throws IOException {
+        FakeHost host = FakeHost.v2Host(tmp);
+        CgroupManager m = host.created("/ctr");
+        host.fs.mkdir(tmp.resolve("ctr/init.scope"));
+        host.fs.mkdir(tmp.resolve("ctr/init.scope/deeper"));
+        m.destroy();
+        assertFalse(Files.exists(tmp.resolve("ctr")));
+    }
+
+    @Test
+    void reopenedManagerSeesTheSameDirectoriesAndCreatedList() throws IOException {
+        FakeHost host = FakeHost.hybridHost(tmp);
+        CgroupManager m = host.created("/a/ctr");
+        CgroupManager again = CgroupManager.open(host.layout(), m.paths(), m.createdDirs(), host.fs);
+        assertEquals(m.paths(), again.paths());
+        assertEquals(Set.copyOf(m.createdDirs()), Set.copyOf(again.createdDirs()));
+        again.destroy();
+        assertFalse(Files.exists(tmp.resolve("unified/a")));
+        assertFalse(Files.exists(tmp.resolve("cpu/a")));
+    }
+
+    @Test
+    void pidsIncludeSubCgroups() throws IOException {
+        FakeHost host = FakeHost.v2Host(tmp);
+        CgroupManager m = host.created("/ctr");
+        host.fs.mkdir(tmp.resolve("ctr/sub"));
+        Files.writeString(tmp.resolve("ctr/cgroup.procs"), "10\n");
+        Files.writeString(tmp.resolve("ctr/sub/cgroup.procs"), "11\n12\n");
+        assertEquals(Set.of(10L, 11L, 12L), m.pids());
+    }
+
+    @Test
+    void busyCgroupIsRetriedThenReported() throws IOException {
+        FakeHost host = FakeHost.v2Host(tmp);
+        CgroupManager m = host.created("/ctr");
+        Files.writeString(tmp.resolve("ctr/cgroup.procs"), "10\n");
+        long t0 = System.nanoTime();
+        var e = assertThrows(CgroupException.class, m::destroy);
+        assertTrue(e.getMessage().contains(tmp.resolve("ctr").toString()), e.getMessage());
+        assertTrue(System.nanoTime() - t0 >= CgroupTree.RMDIR_TIMEOUT_MS * 1_000_000 / 2);
+    }
+
+    @Test
+    void busyCgroupThatEmptiesIsRemoved() throws Exception {
+        FakeHost host = FakeHost.v2Host(tmp);
+        CgroupManager m = host.created("/ctr");
+        Files.writeString(tmp.resolve("ctr/cgroup.procs"), "10\n");
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(100);
+                Files.writeString(tmp.resolve("ctr/cgroup.procs"), "");
+            } catch (Exception ignored) {
+                // the assertion below reports it
+            }
+        });
+        t.start();
+        m.destroy();
+        t.join();
+        assertFalse(Files.exists(tmp.resolve("ctr")));
+    }
+
+    @Test
+    void v1KillAllFreezesAroundTheSignals() throws IOException {
+        FakeHost host = FakeHost.v1Host(tmp);
+        CgroupManager m = host.created("/ctr");
+        Files.writeString(tmp.resolve("pids/ctr/cgroup.procs"), "5\n6\n");
+        List<String> seen = new java.util.ArrayList<>();
+        m.killAll(9, (pid, sig) -> seen.add(pid + ":" + sig + ":" + (m.isFrozen() ? "frozen" : "thawed")));
+        assertEquals(List.of("5:9:frozen", "6:9:frozen"), seen);
+        assertFalse(m.isFrozen());
+    }
+
+    @Test
+    void systemdDriverLaysOutTheScope() throws IOException {
+        FakeHost host = FakeHost.v2Host(tmp);
+        CgroupManager m = CgroupManager.forContainer(host.layout(), "machine-pods.slice:crio:abc", "id", true, host.fs);
+        m.create();
+        assertTrue(Files.isDirectory(tmp.resolve("machine.slice/machine-pods.slice/crio-abc.scope")));
+        m.destroy();
+        assertFalse(Files.exists(tmp.resolve("machine.slice")));
+    }
+}
