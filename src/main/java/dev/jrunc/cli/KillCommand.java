@@ -33,7 +33,7 @@ public final class KillCommand implements Callable<Integer> {
         }
         StateStore store = global.store();
         try (StateStore.Lock lock = store.lock(id)) {
-            Container.load(Syscalls.linux(), store, id).kill(sig);
+            Container.load(Syscalls.linux(), store, id).kill(sig, all);
         }
         return 0;
     }

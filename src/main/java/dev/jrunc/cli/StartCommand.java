@@ -2,6 +2,7 @@ package dev.jrunc.cli;
 
 import dev.jrunc.container.Container;
 import dev.jrunc.container.StateStore;
+import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.linux.Syscalls;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,7 +19,9 @@ public final class StartCommand implements Callable<Integer> {
     public Integer call() {
         StateStore store = global.store();
         try (StateStore.Lock lock = store.lock(id)) {
-            Container.load(Syscalls.linux(), store, id).start();
+            Container c = Container.load(Syscalls.linux(), store, id);
+            c.start();
+            HookRunner.run(c.record().config(), HookRunner.Kind.POSTSTART, c.state());
         }
         return 0;
     }

@@ -3,6 +3,8 @@ package dev.jrunc.container;
 import static dev.jrunc.linux.Linux.*;
 
 import dev.jrunc.JruncException;
+import dev.jrunc.cgroups.CgroupManager;
+import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.SyscallException;
@@ -81,12 +83,22 @@ public final class Container {
      * Signals the init through a pidfd opened after checking the start time, so a recycled pid
      * can never receive the signal.
      */
-    public void kill(int signal) {
+    public void kill(int signal, boolean all) {
         Status status = status();
-        if (status == Status.STOPPED) {
+        if (status == Status.STOPPED && !all) {
             throw new JruncException("cannot kill container \"" + id() + "\": container not running");
         }
-        signalInit(signal);
+        if (all) {
+            record.cgroup().killAll(signal, (pid, sig) -> {
+                try {
+                    sys.kill((int) pid, sig);
+                } catch (SyscallException e) {
+                    if (e.errno() != Errno.ESRCH) throw e;
+                }
+            });
+        } else {
+            signalInit(signal);
+        }
     }
 
     private void signalInit(int signal) {
@@ -121,6 +133,19 @@ public final class Container {
                 killAndWait();
             }
         }
+        CgroupManager cgroup = record.cgroup();
+        // Whatever the init left behind (daemons it forked) goes too, frozen first so it cannot fork away.
+        if (!cgroup.pids().isEmpty()) {
+            cgroup.killAll(Signals.SIGKILL, (pid, sig) -> {
+                try {
+                    sys.kill((int) pid, sig);
+                } catch (SyscallException e) {
+                    if (e.errno() != Errno.ESRCH) throw e;
+                }
+            });
+        }
+        cgroup.destroy();
+        HookRunner.run(record.config(), HookRunner.Kind.POSTSTOP, record.toState(Status.STOPPED));
         store.remove(id());
     }
 

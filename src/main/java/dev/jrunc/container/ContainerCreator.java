@@ -13,6 +13,10 @@ import dev.jrunc.spec.ConfigLoader;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.Spec;
 import dev.jrunc.spec.SpecJson;
+import dev.jrunc.cgroups.CgroupLayout;
+import dev.jrunc.cgroups.CgroupManager;
+import dev.jrunc.cgroups.CgroupMode;
+import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.seccomp.SeccompCompiler;
 import dev.jrunc.seccomp.SeccompProgram;
 import java.io.IOException;
@@ -112,6 +116,10 @@ public final class ContainerCreator {
     private ContainerRecord createLocked(Options o, Spec spec, Path bundle, Path rootfs, byte[] seccomp, Path dir,
             Undo undo) {
         LinuxSpec linux = spec.linux();
+        CgroupManager cgroup = CgroupManager.forSpec(spec, o.id(), o.systemdCgroup());
+        undo.push("remove the container's cgroup", cgroup::destroy);
+        cgroup.create();
+        cgroup.apply(CgroupManager.initialResources(linux));
         Path fifo = dir.resolve(StateStore.EXEC_FIFO);
         sys.mkfifo(fifo.toString(), 0622);
 
@@ -153,15 +161,24 @@ public final class ContainerCreator {
                         initPid[0] = Integer.parseInt(m.text().trim());
                         sys.waitpid(helperPid, 0);
                         helperReaped = true;
+                        ContainerState hookState = stateForHooks(o, bundle, initPid[0], spec);
+                        HookRunner.run(spec, HookRunner.Kind.PRESTART, hookState);
+                        HookRunner.run(spec, HookRunner.Kind.CREATE_RUNTIME, hookState);
                         InitPlan plan = new InitPlan(spec, rootfs.toString(), bundle.toString(), o.noPivot(),
                                 fifo.toString(), home.helper().toString(), o.preserveFds(),
-                                isNew(linux, "user"), isNew(linux, "cgroup"), Map.of());
+                                isNew(linux, "user"), isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
+                                stateForHooks(o, bundle, initPid[0], spec));
                         sync.send("PLAN", SpecJson.mapper().writeValueAsBytes(plan));
                     }
                     case "WARN" -> Log.warn(m.text());
-                    case "READY" -> sync.sendRaw("GO", seccomp);
+                    case "READY" -> {
+                        // Only the small last stage ever runs in the cgroup: the init JVM's
+                        // memory and threads are never charged to the container's limits.
+                        cgroup.addProcess(initPid[0]);
+                        sync.sendRaw("GO", seccomp);
+                    }
                     case "CREATED" -> {
-                        return finish(o, spec, bundle, rootfs, initPid[0]);
+                        return finish(o, spec, bundle, rootfs, initPid[0], cgroup);
                     }
                     case "ERROR" -> throw new JruncException(m.text());
                     default -> throw new JruncException("unexpected message " + m.word() + " from the container's init");
@@ -183,11 +200,12 @@ public final class ContainerCreator {
         }
     }
 
-    private ContainerRecord finish(Options o, Spec spec, Path bundle, Path rootfs, int pid) {
+    private ContainerRecord finish(Options o, Spec spec, Path bundle, Path rootfs, int pid, CgroupManager cgroup) {
         long start = ProcStat.startTimeIfAlive(pid)
                 .orElseThrow(() -> new JruncException("container init " + pid + " died during create"));
         ContainerRecord record = new ContainerRecord(spec.ociVersion(), o.id(), pid, start, bundle.toString(),
-                rootfs.toString(), Instant.now().toString(), "", o.systemdCgroup(), spec);
+                rootfs.toString(), Instant.now().toString(), "", o.systemdCgroup(), stringPaths(cgroup.paths()),
+                cgroup.createdDirs().stream().map(Path::toString).toList(), spec);
         store.write(record);
         if (o.pidFile() != null) writePidFile(o.pidFile(), pid);
         return record;
@@ -262,7 +280,31 @@ public final class ContainerCreator {
         }
     }
 
-    static Map<String, String> emptyMap() {
-        return new HashMap<>();
+    private static Map<String, String> stringPaths(Map<String, Path> paths) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        paths.forEach((k, v) -> out.put(k, v.toString()));
+        return out;
+    }
+
+    /**
+     * Where each hierarchy's cgroup directory appears under the container's cgroup mount: the
+     * hierarchy's mount point name on the host ("memory", "systemd", "unified"), or "" alone when
+     * the host has only cgroup2.
+     */
+    static Map<String, String> cgroupMountDirs(CgroupManager cgroup) {
+        CgroupLayout layout = CgroupLayout.detect();
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (var e : cgroup.paths().entrySet()) {
+            Path mount = e.getKey().equals(CgroupLayout.UNIFIED) ? layout.unifiedMount() : layout.v1Mounts().get(e.getKey());
+            if (mount == null) continue;
+            String name = layout.mode() == CgroupMode.V2 ? "" : mount.getFileName().toString();
+            out.putIfAbsent(name, e.getValue().toString());
+        }
+        return out;
+    }
+
+    private static ContainerState stateForHooks(Options o, Path bundle, int pid, Spec spec) {
+        return new ContainerState(spec.ociVersion(), o.id(), pid, Status.CREATING.text(), bundle.toString(), null, null,
+                spec.annotationsOrEmpty(), null);
     }
 }

@@ -1,6 +1,11 @@
 package dev.jrunc.container;
 
+import dev.jrunc.cgroups.CgroupLayout;
+import dev.jrunc.cgroups.CgroupManager;
 import dev.jrunc.spec.Spec;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,7 +25,16 @@ public record ContainerRecord(
         String created,
         String owner,
         boolean systemdCgroup,
+        Map<String, String> cgroupPaths,
+        List<String> cgroupCreated,
         Spec config) {
+
+    /** The container's cgroup, reopened from what create recorded. */
+    public CgroupManager cgroup() {
+        Map<String, Path> paths = new LinkedHashMap<>();
+        cgroupPaths.forEach((k, v) -> paths.put(k, Path.of(v)));
+        return CgroupManager.open(CgroupLayout.detect(), paths, cgroupCreated.stream().map(Path::of).toList());
+    }
 
     public Map<String, String> annotations() {
         return config == null ? Map.of() : config.annotationsOrEmpty();

@@ -2,6 +2,7 @@ package dev.jrunc.container;
 
 import dev.jrunc.JruncException;
 import dev.jrunc.Log;
+import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.Linux;
 import dev.jrunc.linux.SyscallException;
@@ -36,6 +37,7 @@ public final class ContainerRunner {
         Container container = Container.load(sys, store, options.id());
         try (StateStore.Lock lock = store.lock(options.id())) {
             container.start();
+            HookRunner.run(record.config(), HookRunner.Kind.POSTSTART, container.state());
         } catch (RuntimeException e) {
             deleteQuietly(options.id());
             throw e;

@@ -3,7 +3,9 @@ package dev.jrunc.init;
 import static dev.jrunc.linux.Linux.*;
 
 import dev.jrunc.JruncException;
+import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.linux.Syscalls;
+import dev.jrunc.spec.SpecJson;
 import dev.jrunc.process.Capabilities;
 import dev.jrunc.process.Rlimits;
 import dev.jrunc.rootfs.RootfsSetup;
@@ -51,6 +53,8 @@ public final class ContainerInit {
         RootfsSetup rootfs = new RootfsSetup(sys, spec, plan.rootfs(), Path.of(plan.bundle()),
                 plan.newUserNamespace(), plan.cgroupDirs(), warn);
         rootfs.mountAll();
+        // In the container's namespaces, before pivot_root: paths still resolve on the host.
+        HookRunner.run(spec, HookRunner.Kind.CREATE_CONTAINER, plan.state());
         rootfs.pivotRoot(plan.noPivot());
         if (spec.hostname() != null) sys.sethostname(spec.hostname());
         if (spec.domainname() != null) sys.setdomainname(spec.domainname());
@@ -86,7 +90,19 @@ public final class ContainerInit {
         if (plan.newCgroupNamespace()) argv.add("--cgroupns");
         if (plan.spec().linux() != null && plan.spec().linux().seccomp() != null) argv.add("--seccomp");
         argv.addAll(List.of("--cwd", cwd, "--preserve-fds", Integer.toString(plan.preserveFds())));
+        List<Spec.Hook> startHooks = HookRunner.hooks(plan.spec(), HookRunner.Kind.START_CONTAINER);
+        if (!startHooks.isEmpty()) {
+            argv.addAll(List.of("--hook-state", SpecJson.toJson(plan.state())));
+            for (Spec.Hook h : startHooks) argv.addAll(List.of("--start-hook", encodeHook(h)));
+        }
         return argv;
+    }
+
+    /** The last stage's form of a hook: fields split by US (0x1f), list items by RS (0x1e). */
+    static String encodeHook(Spec.Hook h) {
+        String args = h.args() == null || h.args().isEmpty() ? h.path() : String.join("\u001e", h.args());
+        String env = h.env() == null ? "" : String.join("\u001e", h.env());
+        return h.path() + "\u001f" + (h.timeout() == null ? 0 : h.timeout()) + "\u001f" + args + "\u001f" + env;
     }
 
     /** Runs {@link #prepare} and execs the last stage; returns only by throwing. */

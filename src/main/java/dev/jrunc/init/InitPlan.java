@@ -1,5 +1,6 @@
 package dev.jrunc.init;
 
+import dev.jrunc.container.ContainerState;
 import dev.jrunc.spec.Spec;
 import java.util.Map;
 
@@ -10,6 +11,7 @@ import java.util.Map;
  * @param cgroupDirs for a `cgroup` mount: the container's cgroup directory on the host per
  *     hierarchy, keyed by its name under /sys/fs/cgroup ("" for a unified-only host)
  * @param helper the native helper the init execs into for the last stage
+ * @param state the container's state as createContainer and startContainer hooks receive it
  */
 public record InitPlan(
         Spec spec,
@@ -21,4 +23,5 @@ public record InitPlan(
         int preserveFds,
         boolean newUserNamespace,
         boolean newCgroupNamespace,
-        Map<String, String> cgroupDirs) {}
+        Map<String, String> cgroupDirs,
+        ContainerState state) {}

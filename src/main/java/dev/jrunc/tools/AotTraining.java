@@ -58,7 +58,7 @@ public final class AotTraining {
         StateStore store = new StateStore(Path.of(root), Syscalls.linux());
         store.createDir("t");
         store.write(new ContainerRecord(spec.ociVersion(), "t", Integer.MAX_VALUE - 1, 1, bundle.toString(),
-                bundle.resolve("rootfs").toString(), "2024-01-01T00:00:00Z", "", false, spec));
+                bundle.resolve("rootfs").toString(), "2024-01-01T00:00:00Z", "", false, Map.of(), List.of(), spec));
         run("--root", root, "state", "t");
         run("--root", root, "list");
         run("--root", root, "list", "--format", "json");
@@ -70,7 +70,7 @@ public final class AotTraining {
 
         // The init's side: the plan it receives and the parsing it does.
         InitPlan plan = new InitPlan(spec, bundle.resolve("rootfs").toString(), bundle.toString(), false,
-                "/nonexistent", "/nonexistent", 0, false, false, Map.of());
+                "/nonexistent", "/nonexistent", 0, false, false, Map.of(), null);
         SpecJson.mapper().readValue(SpecJson.mapper().writeValueAsBytes(plan), InitPlan.class);
         for (Spec.Mount m : spec.mountsOrEmpty()) MountOptions.parse(m.optionsOrEmpty());
         new SeccompCompiler().compile(new dev.jrunc.spec.Seccomp("SCMP_ACT_ERRNO", null, List.of("SCMP_ARCH_X86_64"),
