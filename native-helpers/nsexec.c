@@ -38,6 +38,8 @@
 #include <signal.h>
 #include <unistd.h>
 #include <grp.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -112,6 +114,8 @@ static long parse_num(const char *s, const char *what) {
     return v;
 }
 
+static int cmd_exec(int argc, char **argv);
+
 /* ---------------------------------------------------------------- enter */
 
 struct join { int type; int fd; const char *path; };
@@ -128,15 +132,19 @@ static int ns_type(const char *name) {
 
 static int cmd_enter(int argc, char **argv) {
     struct join joins[16];
-    int njoins = 0, new_user = 0;
+    int njoins = 0, new_user = 0, then_exec = 0;
     unsigned long flags = 0;
     const char *timens = NULL;
     int i;
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) { i++; break; }
-        if (i + 1 >= argc && strcmp(argv[i], "--userns") != 0) { errno = 0; fail("option %s needs a value", argv[i]); }
+        if (i + 1 >= argc && strcmp(argv[i], "--userns") != 0 && strcmp(argv[i], "--exec") != 0) {
+            errno = 0;
+            fail("option %s needs a value", argv[i]);
+        }
         if (strcmp(argv[i], "--sync-fd") == 0) sync_fd = (int)parse_num(argv[++i], "--sync-fd");
         else if (strcmp(argv[i], "--userns") == 0) new_user = 1;
+        else if (strcmp(argv[i], "--exec") == 0) then_exec = 1;
         else if (strcmp(argv[i], "--clone-flags") == 0) flags = (unsigned long)parse_num(argv[++i], "--clone-flags");
         else if (strcmp(argv[i], "--timens") == 0) timens = argv[++i];
         else if (strcmp(argv[i], "--join") == 0) {
@@ -191,12 +199,83 @@ static int cmd_enter(int argc, char **argv) {
         send_msg(msg, (size_t)n);
         _exit(0);
     }
+    /* `jrunc exec`: the namespaces are the container's, so the last stage runs right here. */
+    if (then_exec) return cmd_exec(argc - i, &argv[i]);
     execv(argv[i], &argv[i]);
     fail("exec %s", argv[i]);
     return 1;
 }
 
 /* ---------------------------------------------------------------- exec */
+
+/* Sends fd to the runtime with SCM_RIGHTS; the packet's bytes are msg. */
+static void send_fd(int fd, const char *msg) {
+    char control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {.iov_base = (void *)msg, .iov_len = strlen(msg)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    memset(control, 0, sizeof control);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    while (sendmsg(sync_fd, &mh, MSG_NOSIGNAL) < 0)
+        if (errno != EINTR) fail("send the console to the runtime");
+}
+
+/*
+ * process.terminal: a pty from the container's own devpts. The master goes to the runtime (which
+ * hands it to --console-socket); the slave becomes this process's controlling terminal and stdio.
+ */
+static void setup_console(const char *size, long uid, long gid) {
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) fail("open /dev/ptmx in the container");
+    int unlock = 0, n;
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail("unlock the pty");
+    if (ioctl(master, TIOCGPTN, &n) < 0) fail("get the pty number");
+    char name[64];
+    snprintf(name, sizeof name, "/dev/pts/%d", n);
+    int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) fail("open %s", name);
+    unsigned rows = 0, cols = 0;
+    if (size && sscanf(size, "%ux%u", &rows, &cols) == 2 && rows && cols) {
+        struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+        if (ioctl(master, TIOCSWINSZ, &ws) < 0) fail("set the console size");
+    }
+    if (fchown(slave, (uid_t)uid, (gid_t)gid) < 0 && errno != EINVAL) fail("chown %s", name);
+    char msg[80];
+    snprintf(msg, sizeof msg, "CONSOLE %s", name);
+    send_fd(master, msg);
+    close(master);
+    if (setsid() < 0) fail("setsid");
+    if (ioctl(slave, TIOCSCTTY, 0) < 0) fail("make %s the controlling terminal", name);
+    for (int fd = 0; fd < 3; fd++)
+        if (dup2(slave, fd) < 0) fail("dup2 the console onto fd %d", fd);
+    if (slave > 2) close(slave);
+}
+
+/* execvp with the PATH of the environment the program will get, like runc's lookup. */
+static void exec_program(const char *path, char **args) {
+    if (strchr(path, '/')) {
+        execv(path, args);
+        fail("exec %s", path);
+    }
+    const char *search = getenv("PATH");
+    if (!search || !*search) search = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    char full[4096];
+    int saved = ENOENT;
+    for (const char *p = search; *p;) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        snprintf(full, sizeof full, "%.*s/%s", (int)len, len ? p : ".", path);
+        execv(full, args);
+        if (errno != ENOENT && errno != ENOTDIR) saved = errno;
+        p += len + (end ? 1 : 0);
+        if (!end) break;
+    }
+    errno = saved;
+    fail("exec: \"%s\": executable file not found in $PATH", path);
+}
 
 static void install_seccomp(const char *buf, size_t len) {
     uint32_t flags;
@@ -272,7 +351,8 @@ static void run_hook(char *spec, const char *state) {
 static int cmd_exec(int argc, char **argv) {
     int fifo_fd = -1, cgroupns = 0, nnp = 0, want_seccomp = 0, preserve = 0, set_ids = 0;
     long uid = 0, gid = 0;
-    const char *groups = NULL, *caps = NULL, *cwd = NULL, *hook_state = "";
+    const char *groups = NULL, *caps = NULL, *cwd = NULL, *hook_state = "", *console_size = NULL;
+    int console = 0;
     char *hooks[64];
     int nhooks = 0;
     int i;
@@ -282,6 +362,7 @@ static int cmd_exec(int argc, char **argv) {
         if (strcmp(o, "--cgroupns") == 0) { cgroupns = 1; continue; }
         if (strcmp(o, "--nnp") == 0) { nnp = 1; continue; }
         if (strcmp(o, "--seccomp") == 0) { want_seccomp = 1; continue; }
+        if (strcmp(o, "--console") == 0) { console = 1; continue; }
         if (i + 1 >= argc) { errno = 0; fail("option %s needs a value", o); }
         const char *v = argv[++i];
         if (strcmp(o, "--sync-fd") == 0) sync_fd = (int)parse_num(v, o);
@@ -293,6 +374,7 @@ static int cmd_exec(int argc, char **argv) {
         else if (strcmp(o, "--cwd") == 0) cwd = v;
         else if (strcmp(o, "--preserve-fds") == 0) preserve = (int)parse_num(v, o);
         else if (strcmp(o, "--hook-state") == 0) hook_state = v;
+        else if (strcmp(o, "--console-size") == 0) console_size = v;
         else if (strcmp(o, "--start-hook") == 0 && nhooks < 64) hooks[nhooks++] = argv[i];
         else { errno = 0; fail("unknown option %s", o); }
     }
@@ -312,6 +394,7 @@ static int cmd_exec(int argc, char **argv) {
 
     /* The runtime has moved us into the container's cgroup: now its cgroup namespace can be rooted there. */
     if (cgroupns && unshare(CLONE_NEWCGROUP) < 0) fail("unshare cgroup namespace");
+    if (console) setup_console(console_size, uid, gid);
 
     /* Without no_new_privs the filter needs CAP_SYS_ADMIN, which the capability drop may remove. */
     if (filter && !nnp) install_seccomp(filter, filter_len);
@@ -386,8 +469,7 @@ static int cmd_exec(int argc, char **argv) {
     if (syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
         for (int fd = 3 + preserve; fd < 1024; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
-    execv(path, args);
-    fail("exec %s", path);
+    exec_program(path, args);
     return 127;
 }
 

@@ -19,6 +19,7 @@ import dev.jrunc.cgroups.CgroupMode;
 import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.seccomp.SeccompCompiler;
 import dev.jrunc.seccomp.SeccompProgram;
+import dev.jrunc.tty.Console;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -63,13 +64,11 @@ public final class ContainerCreator {
 
     public ContainerRecord create(Options o) {
         ContainerId.validate(o.id());
-        if (o.consoleSocket() != null) {
-            throw new JruncException("--console-socket: terminals are not supported yet");
-        }
         if (o.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
         Path bundle = o.bundle().toAbsolutePath().normalize();
         Spec spec = ConfigLoader.load(bundle, Log::warn);
         checkCreatable(spec);
+        checkConsole(spec.process().isTerminal(), o.consoleSocket(), keepConsole);
         Path rootfs = ConfigLoader.resolveRootfs(bundle, spec);
         byte[] seccomp = compileSeccomp(spec);
 
@@ -84,6 +83,30 @@ public final class ContainerCreator {
             undo.runAll();
             throw e;
         }
+    }
+
+    /** runc's rules: a terminal needs somewhere to go, and a console socket needs a terminal. */
+    static void checkConsole(boolean terminal, String consoleSocket, boolean foreground) {
+        if (terminal && consoleSocket == null && !foreground) {
+            throw new JruncException("process.terminal is true: a detached container needs --console-socket to hand the terminal to");
+        }
+        if (!terminal && consoleSocket != null) {
+            throw new JruncException("--console-socket given but process.terminal is false: there is no terminal to send");
+        }
+    }
+
+    private boolean keepConsole;
+    private int consoleMaster = -1;
+
+    /** For a foreground run: keep the pty master (returned by {@link #consoleMaster}) instead of sending it. */
+    public ContainerCreator keepConsole() {
+        this.keepConsole = true;
+        return this;
+    }
+
+    /** The pty master kept for a foreground run, or -1. */
+    public int consoleMaster() {
+        return consoleMaster;
     }
 
     private static void checkCreatable(Spec spec) {
@@ -171,6 +194,15 @@ public final class ContainerCreator {
                         sync.send("PLAN", SpecJson.mapper().writeValueAsBytes(plan));
                     }
                     case "WARN" -> Log.warn(m.text());
+                    case "CONSOLE" -> {
+                        if (m.fd() < 0) throw new JruncException("the container's init sent no terminal");
+                        if (o.consoleSocket() != null) {
+                            Console.sendToSocket(sys, o.consoleSocket(), m.fd(), m.text());
+                        } else {
+                            consoleMaster = m.fd();
+                            undo.push("close the terminal", () -> sys.close(consoleMaster));
+                        }
+                    }
                     case "READY" -> {
                         // Only the small last stage ever runs in the cgroup: the init JVM's
                         // memory and threads are never charged to the container's limits.

@@ -3,6 +3,7 @@ package dev.jrunc.container;
 import dev.jrunc.JruncException;
 import dev.jrunc.Log;
 import dev.jrunc.hooks.HookRunner;
+import dev.jrunc.tty.TerminalRelay;
 import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.Linux;
 import dev.jrunc.linux.SyscallException;
@@ -33,7 +34,9 @@ public final class ContainerRunner {
             // reparented to, so it can be waited for.
             sys.prctl(Linux.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         }
-        ContainerRecord record = new ContainerCreator(sys, store, home).create(options);
+        ContainerCreator creator = new ContainerCreator(sys, store, home);
+        if (!detach && options.consoleSocket() == null) creator.keepConsole();
+        ContainerRecord record = creator.create(options);
         Container container = Container.load(sys, store, options.id());
         try (StateStore.Lock lock = store.lock(options.id())) {
             container.start();
@@ -45,7 +48,14 @@ public final class ContainerRunner {
         if (detach) return 0;
 
         forwardSignals(record.pid());
-        int status = waitFor(record.pid());
+        int status;
+        if (creator.consoleMaster() >= 0) {
+            try (TerminalRelay relay = new TerminalRelay(sys, creator.consoleMaster())) {
+                status = waitFor(record.pid());
+            }
+        } else {
+            status = waitFor(record.pid());
+        }
         if (!keep) deleteQuietly(options.id());
         return status;
     }

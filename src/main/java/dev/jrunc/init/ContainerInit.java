@@ -87,6 +87,12 @@ public final class ContainerInit {
             argv.addAll(List.of("--caps", masks.helperArgument()));
         }
         if (process.isNoNewPrivileges()) argv.add("--nnp");
+        if (process.isTerminal()) {
+            argv.add("--console");
+            if (process.consoleSize() != null) {
+                argv.addAll(List.of("--console-size", process.consoleSize().height() + "x" + process.consoleSize().width()));
+            }
+        }
         if (plan.newCgroupNamespace()) argv.add("--cgroupns");
         if (plan.spec().linux() != null && plan.spec().linux().seccomp() != null) argv.add("--seccomp");
         argv.addAll(List.of("--cwd", cwd, "--preserve-fds", Integer.toString(plan.preserveFds())));

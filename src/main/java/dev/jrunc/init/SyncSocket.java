@@ -25,8 +25,8 @@ public final class SyncSocket implements AutoCloseable {
         return fd;
     }
 
-    /** A received packet, split into its word and payload. */
-    public record Message(String word, byte[] payload) {
+    /** A received packet, split into its word and payload; fd is a passed descriptor or -1. */
+    public record Message(String word, byte[] payload, int fd) {
         public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
@@ -53,13 +53,14 @@ public final class SyncSocket implements AutoCloseable {
 
     /** The next message, or null when every peer has closed its end. */
     public Message receive() {
-        byte[] b = sys.recv(fd, MAX_MESSAGE);
-        if (b == null) return null;
+        Syscalls.ReceivedFd r = sys.recvFd(fd, MAX_MESSAGE);
+        if (r == null) return null;
+        byte[] b = r.payload();
         int sp = 0;
         while (sp < b.length && b[sp] != ' ') sp++;
         String word = new String(b, 0, sp, StandardCharsets.US_ASCII);
         byte[] payload = sp < b.length ? Arrays.copyOfRange(b, sp + 1, b.length) : new byte[0];
-        return new Message(word, payload);
+        return new Message(word, payload, r.fd());
     }
 
     public Message expect(String word) {

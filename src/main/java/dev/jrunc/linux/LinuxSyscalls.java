@@ -90,6 +90,17 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn RECV = Fn.libc("recv", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_INT));
     private static final Fn WRITE = Fn.libc("write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
     private static final Fn READ = Fn.libc("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+    private static final Fn SOCKET = Fn.libc("socket", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+    private static final Fn CONNECT = Fn.libc("connect", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    private static final Fn SENDMSG = Fn.libc("sendmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    private static final Fn RECVMSG = Fn.libc("recvmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    private static final Fn IOCTL = new Fn(() -> Native.variadic("ioctl",
+            FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_POINTER), 2));
+    private static final Fn TCGETATTR = Fn.libc("tcgetattr", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+    private static final Fn TCSETATTR = Fn.libc("tcsetattr", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER));
+    private static final Fn CFMAKERAW = new Fn(() -> Native.plain("cfmakeraw",
+            FunctionDescriptor.ofVoid(C_POINTER)));
+    private static final Fn ISATTY = new Fn(() -> Native.plain("isatty", FunctionDescriptor.of(C_INT, C_INT)));
     private static final Fn SYSCALL2 = Fn.syscall(2);
     private static final Fn SYSCALL4 = Fn.syscall(4);
     private static final Fn SYSCALL5 = Fn.syscall(5);
@@ -417,6 +428,146 @@ final class LinuxSyscalls implements Syscalls {
                 return r;
             });
             return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    // struct msghdr on x86_64: name, namelen(+pad), iov, iovlen, control, controllen, flags(+pad)
+    private static final long MSGHDR_SIZE = 56;
+    private static final int SOL_SOCKET = 1;
+    private static final int SCM_RIGHTS = 1;
+    private static final long CMSG_SPACE_INT = 24;
+    private static final long CMSG_LEN_INT = 20;
+    private static final long TIOCGWINSZ = 0x5413;
+    private static final long TIOCSWINSZ = 0x5414;
+    private static final int TERMIOS_SIZE = 60;
+
+    @Override
+    public int connectUnix(String path) {
+        byte[] p = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (p.length >= 108) throw new SyscallException("connect(" + q(path) + "): path too long for a unix socket", Errno.EINVAL);
+        int fd = (int) call(() -> "socket(AF_UNIX, SOCK_STREAM)",
+                (a, st) -> (int) SOCKET.h().invokeExact(st, Linux.AF_UNIX, 1 | Linux.SOCK_CLOEXEC, 0));
+        try {
+            call(() -> "connect(" + q(path) + ")", (a, st) -> {
+                MemorySegment addr = a.allocate(110, 2);
+                addr.set(ValueLayout.JAVA_SHORT, 0, (short) Linux.AF_UNIX);
+                MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, 2, p.length);
+                return (int) CONNECT.h().invokeExact(st, fd, addr, 110);
+            });
+            return fd;
+        } catch (RuntimeException e) {
+            close(fd);
+            throw e;
+        }
+    }
+
+    @Override
+    public void sendFd(int socket, int fd, byte[] payload) {
+        byte[] data = payload.length == 0 ? new byte[] {0} : payload;
+        call(() -> "sendmsg(" + socket + ", SCM_RIGHTS " + fd + ")", (a, st) -> {
+            MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, data);
+            MemorySegment iov = a.allocate(16, 8);
+            iov.set(ValueLayout.ADDRESS, 0, buf);
+            iov.set(ValueLayout.JAVA_LONG, 8, data.length);
+            MemorySegment control = a.allocate(CMSG_SPACE_INT, 8);
+            control.set(ValueLayout.JAVA_LONG, 0, CMSG_LEN_INT);
+            control.set(ValueLayout.JAVA_INT, 8, SOL_SOCKET);
+            control.set(ValueLayout.JAVA_INT, 12, SCM_RIGHTS);
+            control.set(ValueLayout.JAVA_INT, 16, fd);
+            MemorySegment msg = a.allocate(MSGHDR_SIZE, 8);
+            msg.set(ValueLayout.ADDRESS, 16, iov);
+            msg.set(ValueLayout.JAVA_LONG, 24, 1);
+            msg.set(ValueLayout.ADDRESS, 32, control);
+            msg.set(ValueLayout.JAVA_LONG, 40, CMSG_SPACE_INT);
+            long r;
+            do {
+                r = (long) SENDMSG.h().invokeExact(st, socket, msg, 0x4000 /* MSG_NOSIGNAL */);
+            } while (r == -1 && Native.errno(st) == Errno.EINTR);
+            return r;
+        });
+    }
+
+    @Override
+    public ReceivedFd recvFd(int socket, int maxPayload) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(maxPayload);
+            MemorySegment iov = arena.allocate(16, 8);
+            iov.set(ValueLayout.ADDRESS, 0, buf);
+            iov.set(ValueLayout.JAVA_LONG, 8, maxPayload);
+            MemorySegment control = arena.allocate(CMSG_SPACE_INT, 8);
+            MemorySegment msg = arena.allocate(MSGHDR_SIZE, 8);
+            msg.set(ValueLayout.ADDRESS, 16, iov);
+            msg.set(ValueLayout.JAVA_LONG, 24, 1);
+            msg.set(ValueLayout.ADDRESS, 32, control);
+            msg.set(ValueLayout.JAVA_LONG, 40, CMSG_SPACE_INT);
+            long n = call(() -> "recvmsg(" + socket + ")", (a, st) -> {
+                long r;
+                do {
+                    r = (long) RECVMSG.h().invokeExact(st, socket, msg, Linux.O_CLOEXEC /* MSG_CMSG_CLOEXEC */);
+                } while (r == -1 && Native.errno(st) == Errno.EINTR);
+                return r;
+            });
+            if (n == 0) return null;
+            int fd = -1;
+            long controlLen = msg.get(ValueLayout.JAVA_LONG, 40);
+            if (controlLen >= CMSG_LEN_INT && control.get(ValueLayout.JAVA_INT, 8) == SOL_SOCKET
+                    && control.get(ValueLayout.JAVA_INT, 12) == SCM_RIGHTS) {
+                fd = control.get(ValueLayout.JAVA_INT, 16);
+            }
+            return new ReceivedFd(fd, buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    @Override
+    public int[] windowSize(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ws = arena.allocate(8, 2);
+            call(() -> "ioctl(" + fd + ", TIOCGWINSZ)", (a, st) -> (int) IOCTL.h().invokeExact(st, fd, TIOCGWINSZ, ws));
+            return new int[] {Short.toUnsignedInt(ws.get(ValueLayout.JAVA_SHORT, 0)),
+                Short.toUnsignedInt(ws.get(ValueLayout.JAVA_SHORT, 2))};
+        }
+    }
+
+    @Override
+    public void setWindowSize(int fd, int rows, int cols) {
+        call(() -> "ioctl(" + fd + ", TIOCSWINSZ, " + rows + "x" + cols + ")", (a, st) -> {
+            MemorySegment ws = a.allocate(8, 2);
+            ws.set(ValueLayout.JAVA_SHORT, 0, (short) rows);
+            ws.set(ValueLayout.JAVA_SHORT, 2, (short) cols);
+            return (int) IOCTL.h().invokeExact(st, fd, TIOCSWINSZ, ws);
+        });
+    }
+
+    @Override
+    public byte[] makeRaw(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment t = arena.allocate(TERMIOS_SIZE, 4);
+            call(() -> "tcgetattr(" + fd + ")", (a, st) -> (int) TCGETATTR.h().invokeExact(st, fd, t));
+            byte[] saved = t.toArray(ValueLayout.JAVA_BYTE);
+            try {
+                CFMAKERAW.h().invokeExact(t);
+            } catch (Throwable e) {
+                throw new IllegalStateException("cfmakeraw", e);
+            }
+            call(() -> "tcsetattr(" + fd + ")", (a, st) -> (int) TCSETATTR.h().invokeExact(st, fd, 0, t));
+            return saved;
+        }
+    }
+
+    @Override
+    public void restoreTerminal(int fd, byte[] saved) {
+        call(() -> "tcsetattr(" + fd + ")", (a, st) -> {
+            MemorySegment t = a.allocateFrom(ValueLayout.JAVA_BYTE, saved);
+            return (int) TCSETATTR.h().invokeExact(st, fd, 0, t);
+        });
+    }
+
+    @Override
+    public boolean isatty(int fd) {
+        try {
+            return (int) ISATTY.h().invokeExact(fd) == 1;
+        } catch (Throwable e) {
+            return false;
         }
     }
 }

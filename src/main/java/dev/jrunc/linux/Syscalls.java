@@ -87,6 +87,31 @@ public interface Syscalls {
     /** read(2) up to max bytes; an empty array at end of file. */
     byte[] read(int fd, int max);
 
+    // ---- passing file descriptors (console socket, seccomp listener)
+    /** A connected AF_UNIX SOCK_STREAM socket (close-on-exec). */
+    int connectUnix(String path);
+
+    /** sendmsg(2) of payload with fd attached as SCM_RIGHTS. */
+    void sendFd(int socket, int fd, byte[] payload);
+
+    /** recvmsg(2) of one message; the fd it carried (or -1) and its bytes; null at end of stream. */
+    ReceivedFd recvFd(int socket, int maxPayload);
+
+    record ReceivedFd(int fd, byte[] payload) {}
+
+    // ---- terminals
+    /** The window size of a terminal as {rows, cols}. */
+    int[] windowSize(int fd);
+
+    void setWindowSize(int fd, int rows, int cols);
+
+    /** Puts a terminal in raw mode; returns its previous settings for {@link #restoreTerminal}. */
+    byte[] makeRaw(int fd);
+
+    void restoreTerminal(int fd, byte[] saved);
+
+    boolean isatty(int fd);
+
     /** A status as waitpid reports it. */
     record WaitStatus(int pid, int raw) {
         public boolean exited() {
