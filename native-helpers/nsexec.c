@@ -39,6 +39,7 @@
 #include <unistd.h>
 #include <grp.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
 
 #ifndef CLONE_NEWTIME
@@ -254,27 +255,30 @@ static void setup_console(const char *size, long uid, long gid) {
     if (slave > 2) close(slave);
 }
 
-/* execvp with the PATH of the environment the program will get, like runc's lookup. */
-static void exec_program(const char *path, char **args) {
+/*
+ * Finds the program with the PATH of the environment it will get (as runc does), before the
+ * runtime is told the process is set up, so a missing program is the runtime's error.
+ */
+static const char *resolve_program(const char *path) {
+    static char full[4096];
     if (strchr(path, '/')) {
-        execv(path, args);
-        fail("exec %s", path);
+        if (access(path, X_OK) < 0) fail("exec: \"%s\"", path);
+        return path;
     }
     const char *search = getenv("PATH");
     if (!search || !*search) search = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    char full[4096];
-    int saved = ENOENT;
     for (const char *p = search; *p;) {
         const char *end = strchr(p, ':');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         snprintf(full, sizeof full, "%.*s/%s", (int)len, len ? p : ".", path);
-        execv(full, args);
-        if (errno != ENOENT && errno != ENOTDIR) saved = errno;
-        p += len + (end ? 1 : 0);
+        struct stat st;
+        if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0) return full;
         if (!end) break;
+        p = end + 1;
     }
-    errno = saved;
+    errno = 0;
     fail("exec: \"%s\": executable file not found in $PATH", path);
+    return NULL;
 }
 
 static void install_seccomp(const char *buf, size_t len) {
@@ -448,6 +452,7 @@ static int cmd_exec(int argc, char **argv) {
     if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("prctl(PR_SET_NO_NEW_PRIVS)");
     if (cwd && chdir(cwd) < 0) fail("chdir to cwd %s", cwd);
 
+    path = resolve_program(path);
     send_msg("CREATED", 7);
     close(sync_fd);
     sync_fd = -1;
@@ -469,7 +474,8 @@ static int cmd_exec(int argc, char **argv) {
     if (syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
         for (int fd = 3 + preserve; fd < 1024; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
-    exec_program(path, args);
+    execv(path, args);
+    fail("exec %s", path);
     return 127;
 }
 

@@ -13,6 +13,8 @@ public final class Main {
 
     public static int run(String[] args) {
         CommandLine cli = new CommandLine(new JruncCommand());
+        // `exec ID CMD -x`: everything after the command is the command's, as with runc.
+        cli.getSubcommands().get("exec").setStopAtPositional(true);
         cli.setExecutionStrategy(parsed -> {
             JruncCommand global = parsed.asCommandLineList().getFirst().getCommand();
             Log.configure(global.log(), global.logFormat(), global.debug());

@@ -120,6 +120,10 @@ public final class ContainerCreator {
      * The filter in the form the native helper's GO message carries it: the seccomp flags as a
      * little-endian u32, then the struct sock_filter array. Empty when there is no filter.
      */
+    static byte[] seccompMessage(Spec spec) {
+        return compileSeccomp(spec);
+    }
+
     private static byte[] compileSeccomp(Spec spec) {
         if (spec.linux() == null || spec.linux().seccomp() == null) return new byte[0];
         SeccompProgram program = new SeccompCompiler().compile(spec.linux().seccomp());

@@ -61,6 +61,10 @@ public final class ContainerRunner {
     }
 
     private void forwardSignals(int pid) {
+        forwardSignalsTo(sys, pid);
+    }
+
+    static void forwardSignalsTo(Syscalls sys, int pid) {
         for (String name : FORWARDED) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {

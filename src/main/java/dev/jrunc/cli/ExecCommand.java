@@ -1,0 +1,128 @@
+package dev.jrunc.cli;
+
+import dev.jrunc.JruncException;
+import dev.jrunc.container.Container;
+import dev.jrunc.container.ContainerExec;
+import dev.jrunc.container.RuntimeHome;
+import dev.jrunc.linux.Syscalls;
+import dev.jrunc.spec.ConfigLoader;
+import dev.jrunc.spec.ProcessSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** `exec`: exit status of the process, or 255 when exec itself failed (runc's convention). */
+@Command(name = "exec", description = "Run a new process in a running container.")
+public final class ExecCommand implements Callable<Integer> {
+    @ParentCommand JruncCommand global;
+
+    @Parameters(index = "0", paramLabel = "<container-id>") String id;
+
+    @Parameters(index = "1..*", paramLabel = "<command>", description = "the program and its arguments")
+    List<String> command = new ArrayList<>();
+
+    @Option(names = {"--process", "-p"}, description = "a runtime-spec process JSON file")
+    Path processFile;
+
+    @Option(names = {"--env", "-e"}, description = "set an environment variable (KEY=VALUE)")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = "--cwd", description = "working directory in the container")
+    String cwd;
+
+    @Option(names = {"--user", "-u"}, description = "uid[:gid]")
+    String user;
+
+    @Option(names = {"--additional-gids", "-g"}, description = "an additional group id")
+    List<Long> additionalGids = new ArrayList<>();
+
+    @Option(names = {"--cap", "-c"}, description = "add a capability")
+    List<String> caps = new ArrayList<>();
+
+    @Option(names = "--no-new-privs", description = "set no_new_privs")
+    boolean noNewPrivs;
+
+    @Option(names = {"--tty", "-t"}, description = "allocate a pseudo-terminal")
+    boolean tty;
+
+    @Option(names = "--console-socket", description = "AF_UNIX socket that receives the pty master")
+    String consoleSocket;
+
+    @Option(names = {"--detach", "-d"}, description = "do not wait for the process")
+    boolean detach;
+
+    @Option(names = "--pid-file", description = "write the process's pid here")
+    Path pidFile;
+
+    @Option(names = "--preserve-fds", description = "pass fds 3 .. 3+N-1 to the process")
+    int preserveFds;
+
+    @Option(names = "--ignore-paused", description = "exec even if the container is paused")
+    boolean ignorePaused;
+
+    @Option(names = "--process-label", hidden = true) String processLabel;
+    @Option(names = "--apparmor", hidden = true) String apparmor;
+    @Option(names = "--cgroup", hidden = true) List<String> cgroup;
+
+    @Override
+    public Integer call() {
+        Container container = Container.load(Syscalls.linux(), global.store(), id);
+        ProcessSpec process = processFile != null ? ConfigLoader.loadProcess(processFile) : fromFlags(container);
+        if (processFile != null && !command.isEmpty()) {
+            throw new JruncException("exec: give either --process or a command, not both");
+        }
+        return new ContainerExec(Syscalls.linux(), RuntimeHome.current()).exec(container, process,
+                new ContainerExec.Options(consoleSocket, detach, pidFile, preserveFds, ignorePaused));
+    }
+
+    /** runc's argv form: the container's process, with the command and the flags laid over it. */
+    private ProcessSpec fromFlags(Container container) {
+        if (command.isEmpty()) throw new JruncException("exec: a command is required (or --process FILE)");
+        ProcessSpec base = container.record().config().process();
+        Map<String, String> vars = new LinkedHashMap<>();
+        for (String e : base.envOrEmpty()) vars.put(e.substring(0, Math.max(0, e.indexOf('='))), e);
+        for (String e : env) vars.put(e.substring(0, Math.max(0, e.indexOf('='))), e.contains("=") ? e : e + "=");
+        ProcessSpec.User u = base.user();
+        if (user != null) {
+            String[] parts = user.split(":", 2);
+            try {
+                long uid = Long.parseLong(parts[0]);
+                long gid = parts.length > 1 ? Long.parseLong(parts[1]) : 0;
+                u = new ProcessSpec.User(uid, gid, u == null ? null : u.umask(), null, null);
+            } catch (NumberFormatException e) {
+                throw new JruncException("exec: --user must be uid[:gid] in numbers, not \"" + user + "\"");
+            }
+        }
+        if (!additionalGids.isEmpty()) {
+            u = u == null ? new ProcessSpec.User(0, 0, null, additionalGids, null)
+                    : new ProcessSpec.User(u.uid(), u.gid(), u.umask(), additionalGids, u.username());
+        }
+        ProcessSpec.Capabilities c = base.capabilities();
+        if (!caps.isEmpty()) {
+            c = new ProcessSpec.Capabilities(plus(c == null ? null : c.bounding(), caps),
+                    plus(c == null ? null : c.effective(), caps), c == null ? null : c.inheritable(),
+                    plus(c == null ? null : c.permitted(), caps),
+                    c != null && c.inheritable() != null ? plus(c.ambient(), caps) : (c == null ? null : c.ambient()));
+        }
+        return new ProcessSpec(tty, tty ? base.consoleSize() : null, u, command, null, new ArrayList<>(vars.values()),
+                cwd != null ? cwd : base.cwd(), c, base.rlimits(), noNewPrivs || base.isNoNewPrivileges(),
+                base.apparmorProfile(), base.oomScoreAdj(), base.scheduler(), base.selinuxLabel(), base.ioPriority(),
+                base.execCPUAffinity());
+    }
+
+    private static List<String> plus(List<String> list, List<String> extra) {
+        List<String> out = list == null ? new ArrayList<>() : new ArrayList<>(list);
+        for (String e : extra) {
+            String name = e.startsWith("CAP_") ? e : "CAP_" + e;
+            if (!out.contains(name)) out.add(name);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,184 @@
+package dev.jrunc.container;
+
+import dev.jrunc.JruncException;
+import dev.jrunc.Log;
+import dev.jrunc.init.SyncSocket;
+import dev.jrunc.linux.Errno;
+import dev.jrunc.linux.Linux;
+import dev.jrunc.linux.Signals;
+import dev.jrunc.linux.SyscallException;
+import dev.jrunc.linux.Syscalls;
+import dev.jrunc.process.Capabilities;
+import dev.jrunc.process.Rlimits;
+import dev.jrunc.spec.LinuxSpec;
+import dev.jrunc.spec.ProcessSpec;
+import dev.jrunc.tty.Console;
+import dev.jrunc.tty.TerminalRelay;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * `exec`: a new process in a live container. The native helper joins every namespace of the
+ * container (user first), forks into its PID namespace and runs the last stage there directly:
+ * the runtime places it in the container's cgroup, hands it the container's seccomp filter, and
+ * it sets identity and capabilities and execs. No JVM runs inside the container for exec.
+ */
+public final class ContainerExec {
+    /** What the caller asked for besides the process itself. */
+    public record Options(String consoleSocket, boolean detach, Path pidFile, int preserveFds, boolean ignorePaused) {}
+
+    private static final Map<String, String> NS_FILES = Map.of(
+            "user", "user", "mount", "mnt", "pid", "pid", "network", "net", "ipc", "ipc", "uts", "uts",
+            "cgroup", "cgroup", "time", "time");
+    private static final List<String> JOIN_ORDER = List.of("user", "mount", "pid", "network", "ipc", "uts", "cgroup", "time");
+
+    private final Syscalls sys;
+    private final RuntimeHome home;
+
+    public ContainerExec(Syscalls sys, RuntimeHome home) {
+        this.sys = sys;
+        this.home = home;
+    }
+
+    /** Runs the process; returns its exit status (0 at once with detach). */
+    public int exec(Container container, ProcessSpec process, Options o) {
+        Status status = container.status();
+        if (status == Status.STOPPED) {
+            throw new JruncException("cannot exec in a stopped container \"" + container.id() + "\"");
+        }
+        if (status == Status.PAUSED && !o.ignorePaused()) {
+            throw new JruncException("cannot exec in a paused container \"" + container.id() + "\" (use --ignore-paused)");
+        }
+        if (process.argsOrEmpty().isEmpty()) throw new JruncException("exec: process.args must not be empty");
+        ContainerCreator.checkConsole(process.isTerminal(), o.consoleSocket(), !o.detach());
+        ContainerRecord record = container.record();
+        if (!o.detach()) sys.prctl(Linux.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+        int[] pair = sys.socketpair(Linux.AF_UNIX, Linux.SOCK_SEQPACKET | Linux.SOCK_CLOEXEC);
+        int childFd = 3 + o.preserveFds();
+        int helperPid;
+        try {
+            helperPid = sys.spawn(home.helper().toString(), helperArgs(record, process, childFd, o.preserveFds()),
+                    process.envOrEmpty(), Map.of(pair[1], childFd));
+        } finally {
+            sys.close(pair[1]);
+        }
+        int pid = 0;
+        int master = -1;
+        try (SyncSocket sync = new SyncSocket(sys, pair[0])) {
+            boolean created = false;
+            while (!created) {
+                SyncSocket.Message m = sync.receive();
+                if (m == null) throw new JruncException("exec failed: the process exited before it was set up");
+                switch (m.word()) {
+                    case "PID" -> {
+                        pid = Integer.parseInt(m.text().trim());
+                        sys.waitpid(helperPid, 0);
+                        applyLimits(pid, process);
+                    }
+                    case "READY" -> {
+                        record.cgroup().addProcess(pid);
+                        sync.sendRaw("GO", ContainerCreator.seccompMessage(record.config()));
+                    }
+                    case "CONSOLE" -> {
+                        if (o.consoleSocket() != null) Console.sendToSocket(sys, o.consoleSocket(), m.fd(), m.text());
+                        else master = m.fd();
+                    }
+                    case "CREATED" -> created = true;
+                    case "ERROR" -> throw new JruncException(m.text());
+                    default -> throw new JruncException("unexpected message " + m.word() + " from the exec'd process");
+                }
+            }
+        } catch (RuntimeException e) {
+            if (pid > 0) {
+                try {
+                    sys.kill(pid, Signals.SIGKILL);
+                } catch (SyscallException ignored) {
+                    // gone already
+                }
+            } else {
+                try {
+                    sys.waitpid(helperPid, 0);
+                } catch (SyscallException ignored) {
+                    // reaped
+                }
+            }
+            if (master >= 0) sys.close(master);
+            throw e;
+        }
+        if (o.pidFile() != null) ContainerCreator.writePidFile(o.pidFile(), pid);
+        if (o.detach()) return 0;
+        int target = pid;
+        if (master >= 0) {
+            try (TerminalRelay relay = new TerminalRelay(sys, master)) {
+                return waitFor(target);
+            }
+        }
+        ContainerRunner.forwardSignalsTo(sys, target);
+        return waitFor(target);
+    }
+
+    private int waitFor(int pid) {
+        while (true) {
+            Syscalls.WaitStatus ws;
+            try {
+                ws = sys.waitpid(-1, 0);
+            } catch (SyscallException e) {
+                if (e.errno() == Errno.ECHILD) throw new JruncException("lost track of the exec'd process " + pid);
+                throw e;
+            }
+            if (ws != null && ws.pid() == pid) return ws.shellStatus();
+        }
+    }
+
+    private List<String> helperArgs(ContainerRecord record, ProcessSpec p, int syncFd, int preserveFds) {
+        List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "enter", "--sync-fd", Integer.toString(syncFd)));
+        LinuxSpec linux = record.config().linux();
+        for (String type : JOIN_ORDER) {
+            if (linux != null && linux.hasNamespace(type)) {
+                argv.addAll(List.of("--join", NS_FILES.get(type) + ":/proc/" + record.pid() + "/ns/" + NS_FILES.get(type)));
+            }
+        }
+        argv.addAll(List.of("--exec", "--"));
+        ProcessSpec.User user = p.user();
+        List<String> groups = new ArrayList<>();
+        if (user != null && user.additionalGids() != null) user.additionalGids().forEach(g -> groups.add(Long.toString(g)));
+        argv.addAll(List.of("--uid", Long.toString(user == null ? 0 : user.uid()), "--gid",
+                Long.toString(user == null ? 0 : user.gid()), "--groups", String.join(",", groups)));
+        if (p.capabilities() != null) {
+            argv.addAll(List.of("--caps", Capabilities.masks(p.capabilities(), Capabilities.lastCap(),
+                    "$.process.capabilities", Log::warn).helperArgument()));
+        }
+        if (p.isNoNewPrivileges()) argv.add("--nnp");
+        if (linux != null && linux.seccomp() != null) argv.add("--seccomp");
+        if (p.isTerminal()) {
+            argv.add("--console");
+            if (p.consoleSize() != null) {
+                argv.addAll(List.of("--console-size", p.consoleSize().height() + "x" + p.consoleSize().width()));
+            }
+        }
+        String cwd = p.cwd() == null || p.cwd().isEmpty() ? "/" : p.cwd();
+        argv.addAll(List.of("--cwd", cwd, "--preserve-fds", Integer.toString(preserveFds), "--"));
+        argv.add(p.argsOrEmpty().getFirst());
+        argv.addAll(p.argsOrEmpty());
+        return argv;
+    }
+
+    /** rlimits and the OOM score, set from outside on the new process before it runs anything. */
+    private void applyLimits(int pid, ProcessSpec p) {
+        if (p.rlimits() != null) {
+            for (ProcessSpec.Rlimit r : p.rlimits()) sys.prlimit(pid, Rlimits.number(r.type()), r.soft(), r.hard());
+        }
+        if (p.oomScoreAdj() != null) {
+            try {
+                Files.writeString(Path.of("/proc", Integer.toString(pid), "oom_score_adj"), p.oomScoreAdj().toString());
+            } catch (IOException e) {
+                throw new JruncException("process.oomScoreAdj: " + e.getMessage(), e);
+            }
+        }
+    }
+}
