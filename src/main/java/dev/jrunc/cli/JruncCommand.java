@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
         description = "An OCI container runtime: turns a bundle (config.json + rootfs) into an isolated process.",
         subcommands = {
             CreateCommand.class, StartCommand.class, StateCommand.class, KillCommand.class,
-            DeleteCommand.class, RunCommand.class, ListCommand.class, SpecCommand.class, ExecCommand.class
+            DeleteCommand.class, RunCommand.class, ListCommand.class, SpecCommand.class, ExecCommand.class,
+            FeaturesCommand.class, CheckpointCommand.class, CheckpointCommand.Restore.class
         })
 public final class JruncCommand {
     @Option(names = "--root", description = "directory for container state (default: /run/jrunc)")

@@ -39,6 +39,10 @@ public final class Capabilities {
 
     private Capabilities() {}
 
+    public static List<String> names() {
+        return NAMES;
+    }
+
     public static int number(String name) {
         Integer n = BY_NAME.get(name);
         return n == null ? -1 : n;
