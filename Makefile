@@ -27,12 +27,6 @@ target/jrunc-nsexec: native-helpers/nsexec.c Makefile | prereqs
 	@mkdir -p target
 	gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
 
-# The launcher: absolute paths only, so it works with an empty environment from any directory.
-define launcher
-#!/bin/sh
-aot=; [ -s '$(1)/jrunc.aot' ] && aot=-XX:AOTCache='$(1)/jrunc.aot'
-exec '$(JAVA)' $(JVM_FLAGS) $$aot --enable-native-access=ALL-UNNAMED -Djrunc.home='$(1)' -Djrunc.commit=$(COMMIT) -cp '$(1)/jrunc.jar' dev.jrunc.Main "$$@"
-endef
 
 # The JVM's ahead-of-time cache, from a training run over the verbs' and the init's code paths:
 # it roughly halves the start-up of every jrunc JVM. It is tied to the jar's path and this JDK.
@@ -42,8 +36,7 @@ target/jrunc.aot: target/jrunc.jar
 	@test -s $@ || { echo "AOT cache was not written; jrunc works without it, only slower" >&2; touch $@; }
 
 jrunc: target/jrunc.jar target/jrunc-nsexec target/jrunc.aot
-	$(file >$@,$(call launcher,$(HOME_DIR)))
-	@chmod 755 $@
+	@scripts/write-launcher.sh $@ $(HOME_DIR) $(JAVA) $(COMMIT) $(JVM_FLAGS)
 	@echo "built ./jrunc"
 
 install: jrunc
@@ -54,8 +47,7 @@ install: jrunc
 	$(JAVA) $(JVM_FLAGS) --enable-native-access=ALL-UNNAMED -Djrunc.home=$(PREFIX)/lib/jrunc \
 	    -XX:AOTCacheOutput=$(DESTDIR)$(PREFIX)/lib/jrunc/jrunc.aot \
 	    -cp $(PREFIX)/lib/jrunc/jrunc.jar dev.jrunc.tools.AotTraining 2>&1 | grep -v '^\[' || true
-	$(file >$(DESTDIR)$(PREFIX)/bin/jrunc,$(call launcher,$(PREFIX)/lib/jrunc))
-	chmod 755 $(DESTDIR)$(PREFIX)/bin/jrunc
+	scripts/write-launcher.sh $(DESTDIR)$(PREFIX)/bin/jrunc $(PREFIX)/lib/jrunc $(JAVA) $(COMMIT) $(JVM_FLAGS)
 	@echo "installed $(DESTDIR)$(PREFIX)/bin/jrunc"
 
 uninstall:
