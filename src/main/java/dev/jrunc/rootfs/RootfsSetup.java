@@ -118,16 +118,29 @@ public final class RootfsSetup {
                     // A user namespace without its own network namespace may not mount sysfs:
                     // show the host's read-only instead, as runc does.
                     sys.mount("/sys", target, null, MS_BIND | MS_REC, null);
-                    sys.mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+                    mountAgain(root, dest, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
                 } else if (type.equals("mqueue") && e.errno() == Errno.EPERM) {
                     sys.mount("/dev/mqueue", target, null, MS_BIND, null);
                 } else {
                     throw e;
                 }
             }
-            if (opts.propagation() != 0) sys.mount(null, target, null, opts.propagation(), null);
         } finally {
             sys.close(fd);
+        }
+        if (opts.propagation() != 0) mountAgain(root, dest, opts.propagation());
+    }
+
+    /**
+     * A remount or propagation change of the mount just made on dest. It goes through a fresh fd:
+     * one opened before the mount names the directory under it, which is not a mount root (EINVAL).
+     */
+    private void mountAgain(RootPaths root, String dest, long flags) {
+        int fresh = root.open(dest, 0);
+        try {
+            sys.mount(null, RootPaths.procPath(fresh), null, flags, null);
+        } finally {
+            sys.close(fresh);
         }
     }
 
