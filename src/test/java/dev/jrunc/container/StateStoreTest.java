@@ -29,7 +29,8 @@ class StateStoreTest {
 
     private static ContainerRecord record(String id) {
         return new ContainerRecord("1.2.1", id, 4242, 123456789L, "/b/" + id, "/b/" + id + "/rootfs",
-                "2025-01-02T03:04:05.000000006Z", "", false, DefaultSpec.example());
+                "2025-01-02T03:04:05.000000006Z", "", false, java.util.Map.of("memory", "/sys/fs/cgroup/memory/" + id),
+                java.util.List.of(), null, DefaultSpec.example());
     }
 
     @Test
@@ -70,7 +71,8 @@ class StateStoreTest {
         StateStore s = store();
         Path dir = s.createDir("c1");
         s.write(record("c1"));
-        ContainerRecord second = new ContainerRecord("1.2.1", "c1", 99, 1L, "/b", "/b/rootfs", "now", "", true, null);
+        ContainerRecord second = new ContainerRecord("1.2.1", "c1", 99, 1L, "/b", "/b/rootfs", "now", "", true,
+                java.util.Map.of(), java.util.List.of(), "/run/notify.sock", null);
         s.write(second);
         assertEquals(second, s.read("c1"));
         try (Stream<Path> files = Files.list(dir)) {

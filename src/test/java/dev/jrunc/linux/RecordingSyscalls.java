@@ -753,4 +753,65 @@ public final class RecordingSyscalls implements Syscalls {
             PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG", PR_SET_DUMPABLE, "PR_SET_DUMPABLE",
             PR_SET_KEEPCAPS, "PR_SET_KEEPCAPS", PR_SET_NAME, "PR_SET_NAME",
             PR_SET_CHILD_SUBREAPER, "PR_SET_CHILD_SUBREAPER", PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS");
+
+    // ---- fd passing and terminals: recorded, not simulated
+
+    @Override
+    public int connectUnix(String path) {
+        begin("connect", path, "connectUnix(" + q(path) + ")", path);
+        int fd = nextFd++;
+        fds.put(fd, "socket:" + path);
+        return fd;
+    }
+
+    @Override
+    public void sendFd(int socket, int fd, byte[] payload) {
+        begin("sendFd", null, "sendFd(" + socket + ", " + fd + ", " + q(new String(payload, java.nio.charset.StandardCharsets.UTF_8)) + ")");
+    }
+
+    @Override
+    public ReceivedFd recvFd(int socket, int maxPayload) {
+        byte[] b = recv(socket, maxPayload);
+        return b == null ? null : new ReceivedFd(-1, b);
+    }
+
+    @Override
+    public int bindUnixDatagram(String path) {
+        begin("bind", path, "bindUnixDatagram(" + q(path) + ")", path);
+        int fd = nextFd++;
+        fds.put(fd, "socket:" + path);
+        return fd;
+    }
+
+    @Override
+    public void sendToUnix(String path, byte[] datagram) {
+        begin("sendToUnix", null, "sendToUnix(" + q(path) + ", " + q(new String(datagram, java.nio.charset.StandardCharsets.UTF_8)) + ")");
+    }
+
+    @Override
+    public int[] windowSize(int fd) {
+        begin("windowSize", null, "windowSize(" + fd + ")");
+        return new int[] {24, 80};
+    }
+
+    @Override
+    public void setWindowSize(int fd, int rows, int cols) {
+        begin("setWindowSize", null, "setWindowSize(" + fd + ", " + rows + ", " + cols + ")");
+    }
+
+    @Override
+    public byte[] makeRaw(int fd) {
+        begin("makeRaw", null, "makeRaw(" + fd + ")");
+        return new byte[60];
+    }
+
+    @Override
+    public void restoreTerminal(int fd, byte[] saved) {
+        begin("restoreTerminal", null, "restoreTerminal(" + fd + ")");
+    }
+
+    @Override
+    public boolean isatty(int fd) {
+        return false;
+    }
 }
