@@ -74,7 +74,11 @@ class EngineFixturesIT extends ContainerTest {
         Jrunc.Result created = engine(globals, "create", "--bundle", b.dir.toString(), "--pid-file", pidFile.toString(), id);
         created.assertOk();
         long pid = Long.parseLong(Jrunc.read(pidFile).trim());
-        assertEquals("created", state(id).get("status").asText());
+        JsonNode state = state(id);
+        assertEquals("created", state.get("status").asText());
+        if (b.config.has("annotations")) {
+            assertEquals(b.config.get("annotations"), state.get("annotations"), "state carries the annotations");
+        }
         engine(globals, "start", id).assertOk();
         assertTrue(waitGone(pid), "the container's process exits");
         assertContains(waitForOutput(created, marker), marker);

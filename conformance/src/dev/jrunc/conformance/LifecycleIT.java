@@ -24,8 +24,12 @@ class LifecycleIT extends ContainerTest {
         JsonNode created = state(id);
         List<String> fields = new ArrayList<>();
         created.fieldNames().forEachRemaining(fields::add);
+        fields.remove("annotations"); // optional; runc prints it between created and owner
         assertEquals(List.of("ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner"),
                 fields.subList(0, Math.min(8, fields.size())), "state fields, in order: " + created);
+        assertEquals(b.config.get("ociVersion").asText(), created.get("ociVersion").asText());
+        assertEquals(b.rootfs.toString(), created.get("rootfs").asText());
+        java.time.Instant.parse(created.get("created").asText());
         assertEquals("created", created.get("status").asText());
         assertEquals(id, created.get("id").asText());
         assertEquals(b.dir.toString(), created.get("bundle").asText());
