@@ -139,4 +139,27 @@ class LifecycleIT extends ContainerTest {
         assertEquals("", r.out() + r.err());
         assertFalse(Files.exists(jrunc.root().resolve("never-created")));
     }
+
+    @Test
+    void foregroundRunForwardsSigterm() throws Exception {
+        Bundle b = bundle("b").sh("trap 'echo forwarded; exit 5' TERM; echo ready; while true; do sleep 0.1; done").save();
+        String id = newId("fwd");
+        Path out = tmp.resolve("fwd.out");
+        Process p = new ProcessBuilder(Jrunc.binary().toString(), "--root", jrunc.root().toString(),
+                "run", "--bundle", b.dir.toString(), id)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(out.toFile()).redirectErrorStream(true).start();
+        try {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!Jrunc.read(out).contains("ready") && System.nanoTime() < deadline && p.isAlive()) sleep(20);
+            assertContains(Jrunc.read(out), "ready");
+            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "run returns after the container exits");
+            assertEquals(5, p.exitValue(), Jrunc.read(out));
+            assertContains(Jrunc.read(out), "forwarded");
+        } finally {
+            p.destroyForcibly();
+        }
+        assertNothingLeftBehind(id);
+    }
 }
