@@ -29,7 +29,8 @@ class ProcessIT extends ContainerTest {
                 + "echo firmware=$(ls /sys/firmware | wc -l);"
                 + "echo proc_sys=$(awk '$5 == \"/proc/sys\" {print $6}' /proc/self/mountinfo);"
                 + "echo proc_irq=$(awk '$5 == \"/proc/irq\" {print $6}' /proc/self/mountinfo);"
-                + "echo keys=$(wc -c < /proc/keys)");
+                + "echo keys=$(wc -c < /proc/keys);"
+                + "echo fds=$(ls /proc/self/fd | tr '\\n' ' ')");
         String id = newId("proc");
         Map<String, String> f = facts(run(b, id).assertOk().out());
         // jrunc spec's default: CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE everywhere but inheritable;
@@ -48,6 +49,8 @@ class ProcessIT extends ContainerTest {
         assertFact(f, "timer_list", "0");
         assertFact(f, "firmware", "0");
         assertFact(f, "keys", "0");
+        // stdio, and ls's own directory fd: nothing of jrunc's (jars, sockets, the fifo) leaks in.
+        assertFact(f, "fds", "0 1 2 3");
         assertTrue(f.get("proc_sys").startsWith("ro"), "readonlyPaths /proc/sys: " + f);
         assertTrue(f.get("proc_irq").startsWith("ro"), "readonlyPaths /proc/irq: " + f);
         assertNothingLeftBehind(id);
