@@ -73,4 +73,19 @@ class ProcessIT extends ContainerTest {
         }
         assertNothingLeftBehind(id);
     }
+
+    @Test
+    void preserveFdsPassesExtraDescriptors() throws Exception {
+        java.nio.file.Path file = tmp.resolve("passed.txt");
+        java.nio.file.Files.writeString(file, "through-fd-3\n");
+        Bundle b = bundle("b").sh("echo fd3=$(cat /proc/self/fd/3 <&3); echo fds=$(ls /proc/self/fd | tr '\\n' ' ')").save();
+        String id = newId("preserve");
+        String cmd = "exec 3<'" + file + "'; exec '" + Jrunc.binary() + "' --root '" + jrunc.root() + "' run --preserve-fds 1 --bundle '"
+                + b.dir + "' " + id;
+        Jrunc.Result r = jrunc.exec(java.util.List.of("sh", "-c", cmd), Jrunc.DEFAULT_TIMEOUT, null, null).assertOk();
+        Map<String, String> f = facts(r.out());
+        assertFact(f, "fd3", "through-fd-3");
+        assertFact(f, "fds", "0 1 2 3 4");
+        assertNothingLeftBehind(id);
+    }
 }
