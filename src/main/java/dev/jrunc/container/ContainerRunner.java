@@ -34,6 +34,8 @@ public final class ContainerRunner {
         }
         ContainerRecord record = new ContainerCreator(sys, store, home).create(options);
         Container container = Container.load(sys, store, options.id());
+        // Before start: once the program runs, a signal meant for it must not kill jrunc instead.
+        if (!detach) forwardSignals(record.pid());
         try (StateStore.Lock lock = store.lock(options.id())) {
             container.start();
         } catch (RuntimeException e) {
@@ -42,7 +44,6 @@ public final class ContainerRunner {
         }
         if (detach) return 0;
 
-        forwardSignals(record.pid());
         int status = waitFor(record.pid());
         if (!keep) deleteQuietly(options.id());
         return status;
