@@ -34,8 +34,9 @@ public record ContainerRecord(
     /** The container's cgroup, reopened from what create recorded. */
     public CgroupManager cgroup() {
         Map<String, Path> paths = new LinkedHashMap<>();
-        cgroupPaths.forEach((k, v) -> paths.put(k, Path.of(v)));
-        return CgroupManager.open(CgroupLayout.detect(), paths, cgroupCreated.stream().map(Path::of).toList());
+        if (cgroupPaths != null) cgroupPaths.forEach((k, v) -> paths.put(k, Path.of(v)));
+        List<Path> created = cgroupCreated == null ? List.of() : cgroupCreated.stream().map(Path::of).toList();
+        return CgroupManager.open(CgroupLayout.detect(), paths, created);
     }
 
     public Map<String, String> annotations() {

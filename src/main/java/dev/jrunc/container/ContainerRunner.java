@@ -38,6 +38,8 @@ public final class ContainerRunner {
         if (!detach && options.consoleSocket() == null) creator.keepConsole();
         ContainerRecord record = creator.create(options);
         Container container = Container.load(sys, store, options.id());
+        // Before start: once the program runs, a signal meant for it must not kill jrunc instead.
+        if (!detach) forwardSignals(record.pid());
         try (StateStore.Lock lock = store.lock(options.id())) {
             container.start();
             HookRunner.run(record.config(), HookRunner.Kind.POSTSTART, container.state());
@@ -47,7 +49,6 @@ public final class ContainerRunner {
         }
         if (detach) return 0;
 
-        forwardSignals(record.pid());
         int status;
         if (creator.consoleMaster() >= 0) {
             try (TerminalRelay relay = new TerminalRelay(sys, creator.consoleMaster())) {

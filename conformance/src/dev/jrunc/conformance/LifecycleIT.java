@@ -1,0 +1,165 @@
+package dev.jrunc.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** runtime.md's lifecycle and operations, and the runc verbs around them (run, list, --pid-file). */
+class LifecycleIT extends ContainerTest {
+
+    @Test
+    void createStartKillDelete() throws Exception {
+        Bundle b = bundle("b").args("sleep", "30");
+        String id = newId("life");
+        Path pidFile = tmp.resolve("init.pid");
+        create(b, id, "--pid-file", pidFile.toString()).assertOk();
+
+        JsonNode created = state(id);
+        List<String> fields = new ArrayList<>();
+        created.fieldNames().forEachRemaining(fields::add);
+        fields.remove("annotations"); // optional; runc prints it between created and owner
+        assertEquals(List.of("ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner"),
+                fields.subList(0, Math.min(8, fields.size())), "state fields, in order: " + created);
+        assertEquals(b.config.get("ociVersion").asText(), created.get("ociVersion").asText());
+        assertEquals(b.rootfs.toString(), created.get("rootfs").asText());
+        java.time.Instant.parse(created.get("created").asText());
+        assertEquals("created", created.get("status").asText());
+        assertEquals(id, created.get("id").asText());
+        assertEquals(b.dir.toString(), created.get("bundle").asText());
+        long pid = created.get("pid").asLong();
+        assertTrue(pid > 0, "pid > 0 in " + created);
+        assertEquals(Long.toString(pid), Files.readString(pidFile).trim(), "--pid-file holds the state's pid");
+        assertTrue(alive(pid));
+
+        jrunc.run("start", id).assertOk();
+        assertEquals("running", state(id).get("status").asText());
+        // Running: the init is now the user's program.
+        assertContains(Files.readString(Path.of("/proc/" + pid + "/cmdline")), "sleep");
+
+        Jrunc.Result again = jrunc.run("start", id).assertExit(1);
+        assertContains(again.err(), id);
+        assertContains(again.err(), "running");
+
+        Jrunc.Result del = jrunc.run("delete", id).assertExit(1);
+        assertContains(del.err(), "not stopped");
+        assertTrue(alive(pid), "a refused delete leaves the container running");
+
+        jrunc.run("kill", id, "KILL").assertOk();
+        assertTrue(waitGone(pid), "init " + pid + " died of SIGKILL");
+        assertEquals("stopped", state(id).get("status").asText());
+
+        jrunc.run("delete", id).assertOk();
+        Jrunc.Result gone = jrunc.run("state", id).assertExit(1);
+        assertContains(gone.err(), "does not exist");
+        assertNothingLeftBehind(id);
+    }
+
+    @Test
+    void killAcceptsNamesNumbersAndSigPrefix() {
+        Bundle b = bundle("b").args("sleep", "30");
+        for (String sig : List.of("KILL", "9", "SIGKILL")) {
+            String id = newId("kill");
+            Path pidFile = tmp.resolve(id + ".pid");
+            run(b, id, "-d", "--pid-file", pidFile.toString()).assertOk();
+            long pid = Long.parseLong(Jrunc.read(pidFile).trim());
+            jrunc.run("kill", id, sig).assertOk();
+            assertTrue(waitGone(pid), "kill " + id + " " + sig + " stops the container");
+        }
+    }
+
+    @Test
+    void killDefaultsToSigterm() {
+        // PID 1 ignores signals it has no handler for: the trap is the handler.
+        Bundle b = bundle("b").sh("trap 'echo got-term; exit 7' TERM; echo ready; while true; do sleep 0.1; done");
+        String id = newId("term");
+        Path pidFile = tmp.resolve("term.pid");
+        Jrunc.Result r = run(b, id, "-d", "--pid-file", pidFile.toString()).assertOk();
+        long pid = Long.parseLong(Jrunc.read(pidFile).trim());
+        waitForOutput(r, "ready");
+        jrunc.run("kill", id).assertOk();
+        assertContains(waitForOutput(r, "got-term"), "got-term");
+        assertTrue(waitGone(pid));
+    }
+
+    @Test
+    void runPassesExitStatusThrough() {
+        Bundle b = bundle("b").sh("echo hello-from-run; exit 3");
+        String id = newId("exit");
+        Jrunc.Result r = run(b, id).assertExit(3);
+        assertContains(r.out(), "hello-from-run");
+        assertNothingLeftBehind(id);
+    }
+
+    @Test
+    void runDetachedListAndForceDelete() throws Exception {
+        Bundle b = bundle("b").args("sleep", "30");
+        String a = newId("lista");
+        String c = newId("listc");
+        Path pidFile = tmp.resolve("a.pid");
+        run(b, a, "-d", "--pid-file", pidFile.toString()).assertOk();
+        run(b, c, "--detach").assertOk();
+        long pidA = Long.parseLong(Jrunc.read(pidFile).trim());
+        assertTrue(alive(pidA), "run -d returns with the container running");
+
+        String table = jrunc.run("list").assertOk().out();
+        assertTrue(table.lines().findFirst().orElse("").startsWith("ID"), table);
+        for (String id : List.of(a, c)) {
+            String line = table.lines().filter(l -> l.startsWith(id + " ")).findFirst().orElse("");
+            assertContains(line, "running");
+            assertContains(line, b.dir.toString());
+        }
+
+        JsonNode json = Bundle.JSON.readTree(jrunc.run("list", "--format", "json").assertOk().out());
+        assertTrue(json.isArray() && json.size() == 2, json.toString());
+        for (JsonNode s : json) {
+            assertEquals("running", s.get("status").asText());
+            assertTrue(s.get("pid").asLong() > 0);
+        }
+        assertEquals(pidA, json.get(0).get("id").asText().equals(a) ? json.get(0).get("pid").asLong() : json.get(1).get("pid").asLong());
+
+        List<String> quiet = jrunc.run("list", "-q").assertOk().out().lines().toList();
+        assertEquals(List.of(a, c).stream().sorted().toList(), quiet.stream().sorted().toList());
+
+        jrunc.run("delete", "--force", a).assertOk();
+        assertTrue(waitGone(pidA), "delete --force kills the running container");
+        assertNothingLeftBehind(a);
+        assertEquals(List.of(c), jrunc.run("list", "-q").assertOk().out().lines().toList());
+    }
+
+    @Test
+    void deleteForceOfUnknownIdSucceedsQuietly() {
+        Jrunc.Result r = jrunc.run("delete", "--force", "never-created").assertOk();
+        assertEquals("", r.out() + r.err());
+        assertFalse(Files.exists(jrunc.root().resolve("never-created")));
+    }
+
+    @Test
+    void foregroundRunForwardsSigterm() throws Exception {
+        Bundle b = bundle("b").sh("trap 'echo forwarded; exit 5' TERM; echo ready; while true; do sleep 0.1; done").save();
+        String id = newId("fwd");
+        Path out = tmp.resolve("fwd.out");
+        Process p = new ProcessBuilder(Jrunc.binary().toString(), "--root", jrunc.root().toString(),
+                "run", "--bundle", b.dir.toString(), id)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(out.toFile()).redirectErrorStream(true).start();
+        try {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!Jrunc.read(out).contains("ready") && System.nanoTime() < deadline && p.isAlive()) sleep(20);
+            assertContains(Jrunc.read(out), "ready");
+            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "run returns after the container exits");
+            assertEquals(5, p.exitValue(), Jrunc.read(out));
+            assertContains(Jrunc.read(out), "forwarded");
+        } finally {
+            p.destroyForcibly();
+        }
+        assertNothingLeftBehind(id);
+    }
+}
