@@ -19,6 +19,9 @@ import dev.jrunc.cgroups.CgroupMode;
 import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.seccomp.SeccompCompiler;
 import dev.jrunc.seccomp.SeccompProgram;
+import dev.jrunc.process.ProcessSecurity;
+import dev.jrunc.process.SeccompListener;
+import dev.jrunc.process.Sysctls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -70,6 +73,8 @@ public final class ContainerCreator {
         Path bundle = o.bundle().toAbsolutePath().normalize();
         Spec spec = ConfigLoader.load(bundle, Log::warn);
         checkCreatable(spec);
+        ProcessSecurity.check(spec, isNew(spec.linux(), "user"), ProcessSecurity.host(), Log::warn);
+        Sysctls.check(spec.linux());
         Path rootfs = ConfigLoader.resolveRootfs(bundle, spec);
         byte[] seccomp = compileSeccomp(spec);
 
@@ -102,10 +107,6 @@ public final class ContainerCreator {
         SeccompProgram program = new SeccompCompiler().compile(spec.linux().seccomp());
         if (!program.unknownSyscalls().isEmpty()) {
             Log.debug("seccomp: syscalls unknown on this architecture, skipped: " + program.unknownSyscalls());
-        }
-        if (program.needsListener()) {
-            throw new ConfigException("config.json", "$.linux.seccomp",
-                    "SCMP_ACT_NOTIFY (a seccomp listener) is not supported yet");
         }
         byte[] filter = program.filter();
         ByteBuffer b = ByteBuffer.allocate(4 + filter.length).order(ByteOrder.LITTLE_ENDIAN);
@@ -176,6 +177,12 @@ public final class ContainerCreator {
                         // memory and threads are never charged to the container's limits.
                         cgroup.addProcess(initPid[0]);
                         sync.sendRaw("GO", seccomp);
+                    }
+                    case "SECCOMP" -> {
+                        // SCMP_ACT_NOTIFY: the filter's listener goes to linux.seccomp.listenerPath.
+                        SeccompListener.deliver(sys, sync.takeFd(), spec, initPid[0],
+                                stateForHooks(o, bundle, initPid[0], spec));
+                        sync.send("SECCOMP_OK");
                     }
                     case "CREATED" -> {
                         return finish(o, spec, bundle, rootfs, initPid[0], cgroup);

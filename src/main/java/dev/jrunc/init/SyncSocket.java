@@ -15,6 +15,7 @@ public final class SyncSocket implements AutoCloseable {
     private final Syscalls sys;
     private final int fd;
     private boolean closed;
+    private int receivedFd = -1;
 
     public SyncSocket(Syscalls sys, int fd) {
         this.sys = sys;
@@ -51,15 +52,35 @@ public final class SyncSocket implements AutoCloseable {
         sys.send(fd, msg);
     }
 
-    /** The next message, or null when every peer has closed its end. */
+    /**
+     * The next message, or null when every peer has closed its end. A descriptor it carried
+     * (SCM_RIGHTS) is kept for {@link #takeFd}; one not taken is closed at the next receive.
+     */
     public Message receive() {
-        byte[] b = sys.recv(fd, MAX_MESSAGE);
-        if (b == null) return null;
+        dropFd();
+        Syscalls.FdMessage fm = sys.recvFd(fd);
+        if (fm == null) return null;
+        receivedFd = fm.fd();
+        byte[] b = fm.payload();
         int sp = 0;
         while (sp < b.length && b[sp] != ' ') sp++;
         String word = new String(b, 0, sp, StandardCharsets.US_ASCII);
         byte[] payload = sp < b.length ? Arrays.copyOfRange(b, sp + 1, b.length) : new byte[0];
         return new Message(word, payload);
+    }
+
+    /** The descriptor the last message carried (the caller owns it now), or -1. */
+    public int takeFd() {
+        int f = receivedFd;
+        receivedFd = -1;
+        return f;
+    }
+
+    private void dropFd() {
+        if (receivedFd >= 0) {
+            sys.close(receivedFd);
+            receivedFd = -1;
+        }
     }
 
     public Message expect(String word) {
@@ -73,6 +94,7 @@ public final class SyncSocket implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
+            dropFd();
             sys.close(fd);
         }
     }

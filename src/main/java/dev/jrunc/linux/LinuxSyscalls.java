@@ -102,6 +102,14 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn FA_DESTROY = new Fn(() -> Native.plain("posix_spawn_file_actions_destroy",
             FunctionDescriptor.of(C_INT, C_POINTER)));
 
+    private static final Fn SENDMSG = Fn.libc("sendmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    private static final Fn RECVMSG = Fn.libc("recvmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    private static final Fn SOCKET = Fn.libc("socket", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+    private static final Fn CONNECT = Fn.libc("connect", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    private static final Fn MEMFD_CREATE = Fn.libc("memfd_create", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    private static final Fn FCNTL = new Fn(() -> Native.variadic("fcntl",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), 2));
+
     @FunctionalInterface
     private interface Call {
         long invoke(Arena arena, MemorySegment errnoState) throws Throwable;
@@ -418,5 +426,110 @@ final class LinuxSyscalls implements Syscalls {
             });
             return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
         }
+    }
+
+    // struct msghdr and struct cmsghdr on x86_64 / aarch64 (LP64).
+    private static final int MSGHDR_SIZE = 56;
+    private static final int CMSG_HDR = 16;
+    private static final int CMSG_SPACE_FD = 24; // CMSG_SPACE(sizeof(int))
+    private static final int CMSG_LEN_FD = 20; // CMSG_LEN(sizeof(int))
+    private static final int SOL_SOCKET = 1;
+    private static final int SCM_RIGHTS = 1;
+    private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    private static final int MAX_FD_MESSAGE = 1 << 20;
+
+    private static MemorySegment msghdr(Arena a, MemorySegment data, long len, MemorySegment control) {
+        MemorySegment iov = a.allocate(16, 8);
+        iov.set(ValueLayout.ADDRESS, 0, data);
+        iov.set(ValueLayout.JAVA_LONG, 8, len);
+        MemorySegment msg = a.allocate(MSGHDR_SIZE, 8);
+        msg.set(ValueLayout.ADDRESS, 16, iov);
+        msg.set(ValueLayout.JAVA_LONG, 24, 1L);
+        msg.set(ValueLayout.ADDRESS, 32, control);
+        msg.set(ValueLayout.JAVA_LONG, 40, control.byteSize());
+        return msg;
+    }
+
+    @Override
+    public FdMessage recvFd(int sock) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(MAX_FD_MESSAGE);
+            MemorySegment control = arena.allocate(CMSG_SPACE_FD, 8);
+            MemorySegment msg = msghdr(arena, buf, MAX_FD_MESSAGE, control);
+            long n = call(() -> "recvmsg(" + sock + ")", (a, st) -> {
+                long r;
+                do {
+                    r = (long) RECVMSG.h().invokeExact(st, sock, msg, MSG_CMSG_CLOEXEC);
+                } while (r == -1 && Native.errno(st) == Errno.EINTR);
+                return r;
+            });
+            int fd = -1;
+            long controlLen = msg.get(ValueLayout.JAVA_LONG, 40);
+            if (controlLen >= CMSG_LEN_FD
+                    && control.get(ValueLayout.JAVA_INT, 8) == SOL_SOCKET
+                    && control.get(ValueLayout.JAVA_INT, 12) == SCM_RIGHTS) {
+                fd = control.get(ValueLayout.JAVA_INT, CMSG_HDR);
+            }
+            if (n == 0 && fd < 0) return null;
+            return new FdMessage(fd, buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    @Override
+    public void sendFd(int sock, int fd, byte[] payload) {
+        byte[] data = payload.length == 0 ? new byte[] {0} : payload;
+        call(() -> "sendmsg(" + sock + ", SCM_RIGHTS " + fd + ", " + data.length + " bytes)", (a, st) -> {
+            MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, data);
+            MemorySegment control = a.allocate(CMSG_SPACE_FD, 8);
+            control.set(ValueLayout.JAVA_LONG, 0, (long) CMSG_LEN_FD);
+            control.set(ValueLayout.JAVA_INT, 8, SOL_SOCKET);
+            control.set(ValueLayout.JAVA_INT, 12, SCM_RIGHTS);
+            control.set(ValueLayout.JAVA_INT, CMSG_HDR, fd);
+            MemorySegment msg = msghdr(a, buf, data.length, control);
+            long r;
+            do {
+                r = (long) SENDMSG.h().invokeExact(st, sock, msg, MSG_NOSIGNAL);
+            } while (r == -1 && Native.errno(st) == Errno.EINTR);
+            return r;
+        });
+    }
+
+    @Override
+    public int connectUnix(String path) {
+        byte[] p = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (p.length >= 108) {
+            throw new SyscallException("connect(" + q(path) + "): path longer than sun_path", 36 /* ENAMETOOLONG */);
+        }
+        int sock = (int) call(() -> "socket(AF_UNIX, SOCK_STREAM)",
+                (a, st) -> (int) SOCKET.h().invokeExact(st, Linux.AF_UNIX, Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC, 0));
+        try {
+            call(() -> "connect(" + sock + ", " + q(path) + ")", (a, st) -> {
+                MemorySegment addr = a.allocate(110, 2);
+                addr.set(ValueLayout.JAVA_SHORT, 0, (short) Linux.AF_UNIX);
+                MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, 2, p.length);
+                long r;
+                do {
+                    r = (int) CONNECT.h().invokeExact(st, sock, addr, 2 + p.length + 1);
+                } while (r == -1 && Native.errno(st) == Errno.EINTR);
+                return r;
+            });
+        } catch (RuntimeException e) {
+            close(sock);
+            throw e;
+        }
+        return sock;
+    }
+
+    @Override
+    public int memfdCreate(String name, int flags) {
+        return (int) call(() -> "memfd_create(" + q(name) + ", 0x" + Integer.toHexString(flags) + ")",
+                (a, st) -> (int) MEMFD_CREATE.h().invokeExact(st, cstr(a, name), flags));
+    }
+
+    @Override
+    public void addSeals(int fd, int seals) {
+        call(() -> "fcntl(" + fd + ", F_ADD_SEALS, 0x" + Integer.toHexString(seals) + ")",
+                (a, st) -> (int) FCNTL.h().invokeExact(st, fd, 1033 /* F_ADD_SEALS */, seals));
     }
 }

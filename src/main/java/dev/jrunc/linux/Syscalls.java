@@ -87,6 +87,29 @@ public interface Syscalls {
     /** read(2) up to max bytes; an empty array at end of file. */
     byte[] read(int fd, int max);
 
+    // ---- passing file descriptors (SCM_RIGHTS) and UNIX stream sockets
+    /** One packet and the first descriptor it carried (-1 if none), as recvmsg(2) returns them. */
+    record FdMessage(int fd, byte[] payload) {}
+
+    /**
+     * recvmsg(2) of one message with room for one SCM_RIGHTS descriptor, received close-on-exec;
+     * null when the peer has closed its end.
+     */
+    FdMessage recvFd(int sock);
+
+    /** sendmsg(2) of payload (at least one byte is sent) with fd attached as SCM_RIGHTS. */
+    void sendFd(int sock, int fd, byte[] payload);
+
+    /** socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC) connected to path; returns the socket. */
+    int connectUnix(String path);
+
+    // ---- sealed in-memory executables
+    /** memfd_create(2). */
+    int memfdCreate(String name, int flags);
+
+    /** fcntl(fd, F_ADD_SEALS, seals). */
+    void addSeals(int fd, int seals);
+
     /** A status as waitpid reports it. */
     record WaitStatus(int pid, int raw) {
         public boolean exited() {
