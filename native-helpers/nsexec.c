@@ -9,14 +9,17 @@
  *
  *   jrunc-nsexec exec --sync-fd N [--fifo-fd M] [--cgroupns] [--uid U --gid G --groups LIST]
  *                [--caps BND,EFF,PRM,INH,AMB] [--nnp] [--seccomp] [--cwd DIR]
- *                [--preserve-fds K] -- PATH ARGV0 ARGS...
+ *                [--preserve-fds K] [--sched P,FLAGS,NICE,PRIO,RUNTIME,DEADLINE,PERIOD]
+ *                [--ioprio V] [--personality N] [--cpus-initial LIST] [--cpus-final LIST]
+ *                [--apparmor PROFILE] [--selinux LABEL] -- PATH ARGV0 ARGS...
  *       The last stage of the container's init: waits until the runtime has put it in its cgroup,
  *       sets identity and capabilities (per-thread state, so it must be done by the thread that
  *       calls execve), installs the seccomp filter, blocks on the exec fifo until `start`, execs.
  *
  * Messages on the sync socket (SOCK_SEQPACKET, one message per packet):
- *   helper -> runtime: "USERNS", "PID <pid>", "READY", "CREATED", "ERROR <text>"
- *   runtime -> helper: "USERNS_OK", "GO" [u32 seccomp flags, struct sock_filter[]]
+ *   helper -> runtime: "USERNS", "PID <pid>", "READY", "SECCOMP" (+ the listener fd as
+ *                      SCM_RIGHTS), "CREATED", "ERROR <text>"
+ *   runtime -> helper: "USERNS_OK", "GO" [u32 seccomp flags, struct sock_filter[]], "SECCOMP_OK"
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -218,20 +223,7 @@ static int cmd_enter(int argc, char **argv) {
 
 /* ---------------------------------------------------------------- exec */
 
-/* Sends fd to the runtime with SCM_RIGHTS; the packet's bytes are msg. */
-static void send_fd(int fd, const char *msg) {
-    char control[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = {.iov_base = (void *)msg, .iov_len = strlen(msg)};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
-    memset(control, 0, sizeof control);
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    while (sendmsg(sync_fd, &mh, MSG_NOSIGNAL) < 0)
-        if (errno != EINTR) fail("send the console to the runtime");
-}
+static void send_fd(const char *word, int fd);
 
 /*
  * process.terminal: a pty from the container's own devpts. The master goes to the runtime (which
@@ -255,7 +247,7 @@ static void setup_console(const char *size, long uid, long gid) {
     if (fchown(slave, (uid_t)uid, (gid_t)gid) < 0 && errno != EINVAL) fail("chown %s", name);
     char msg[80];
     snprintf(msg, sizeof msg, "CONSOLE %s", name);
-    send_fd(master, msg);
+    send_fd(msg, master);
     close(master);
     if (setsid() < 0) fail("setsid");
     if (ioctl(slave, TIOCSCTTY, 0) < 0) fail("make %s the controlling terminal", name);
@@ -290,7 +282,7 @@ static const char *resolve_program(const char *path) {
     return NULL;
 }
 
-static void install_seccomp(const char *buf, size_t len) {
+static int install_seccomp(const char *buf, size_t len) {
     uint32_t flags;
     memcpy(&flags, buf, 4);
     struct sock_fprog prog = {
@@ -302,9 +294,142 @@ static void install_seccomp(const char *buf, size_t len) {
     if (!insns) fail("malloc seccomp filter");
     memcpy(insns, buf + 4, len - 4);
     prog.filter = insns;
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0)
+    long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    if (r < 0)
         fail("seccomp(SET_MODE_FILTER, flags=0x%x, %u instructions)", flags, prog.len);
     free(insns);
+    return (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) ? (int)r : -1;
+}
+
+/* Sends word with fd attached (SCM_RIGHTS) on the sync socket. */
+static void send_fd(const char *word, int fd) {
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof control);
+    struct iovec iov = {.iov_base = (void *)word, .iov_len = strlen(word)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    while (sendmsg(sync_fd, &mh, MSG_NOSIGNAL) < 0)
+        if (errno != EINTR) fail("sendmsg(%s, fd %d)", word, fd);
+}
+
+/* Installs the filter; a listener fd (SCMP_ACT_NOTIFY) goes to the runtime, which hands it to
+ * linux.seccomp.listenerPath before acknowledging. Needs the sync socket, so runs before CREATED. */
+static void install_seccomp_reporting(const char *buf, size_t len) {
+    int listener = install_seccomp(buf, len);
+    if (listener < 0) return;
+    char ack[64];
+    send_fd("SECCOMP", listener);
+    expect("SECCOMP_OK", ack, sizeof ack, NULL);
+    close(listener);
+}
+
+/* ---------------------------------------------------------------- process attributes */
+
+/* Scheduling, I/O priority, personality, CPU affinity and LSM labels: all per-thread (or
+ * per-process and kept across execve), so set by the thread that execs the container's program. */
+struct attrs {
+    const char *sched, *cpus_initial, *cpus_final, *apparmor, *selinux;
+    long ioprio, persona;
+};
+
+struct sched_attr_v0 {
+    uint32_t size, sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+static int attr_option(struct attrs *a, const char *o, const char *v) {
+    if (strcmp(o, "--sched") == 0) a->sched = v;
+    else if (strcmp(o, "--ioprio") == 0) a->ioprio = parse_num(v, o);
+    else if (strcmp(o, "--personality") == 0) a->persona = parse_num(v, o);
+    else if (strcmp(o, "--cpus-initial") == 0) a->cpus_initial = v;
+    else if (strcmp(o, "--cpus-final") == 0) a->cpus_final = v;
+    else if (strcmp(o, "--apparmor") == 0) a->apparmor = v;
+    else if (strcmp(o, "--selinux") == 0) a->selinux = v;
+    else return 0;
+    return 1;
+}
+
+/* A CPU list as the kernel prints them: "0-3,7". */
+static void set_cpus(const char *list, const char *what) {
+    size_t size = CPU_ALLOC_SIZE(8192);
+    cpu_set_t *set = CPU_ALLOC(8192);
+    if (!set) fail("CPU_ALLOC");
+    CPU_ZERO_S(size, set);
+    for (const char *p = list; *p;) {
+        char *end;
+        unsigned long lo = strtoul(p, &end, 10), hi = lo;
+        if (end == p) { errno = 0; fail("bad %s CPU list %s", what, list); }
+        if (*end == '-') { p = end + 1; hi = strtoul(p, &end, 10); if (end == p) { errno = 0; fail("bad %s CPU list %s", what, list); } }
+        if (hi < lo || hi >= 8192) { errno = 0; fail("bad %s CPU list %s", what, list); }
+        for (unsigned long c = lo; c <= hi; c++) CPU_SET_S(c, size, set);
+        p = *end == ',' ? end + 1 : end;
+        if (*end != ',' && *end != '\0') { errno = 0; fail("bad %s CPU list %s", what, list); }
+    }
+    if (sched_setaffinity(0, size, set) < 0) fail("sched_setaffinity(%s CPUs %s)", what, list);
+    CPU_FREE(set);
+}
+
+static void write_thread_attr(const char *path, const char *fallback, const char *value, const char *what) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && fallback) fd = open(fallback, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail("open %s to apply %s %s", path, what, value);
+    if (write(fd, value, strlen(value)) < 0) fail("apply %s %s", what, value);
+    close(fd);
+}
+
+static void apply_attrs(const struct attrs *a) {
+    if (a->sched) {
+        unsigned long long v[7];
+        if (sscanf(a->sched, "%llu,%llx,%lld,%llu,%llu,%llu,%llu", &v[0], &v[1], (long long *)&v[2], &v[3], &v[4], &v[5], &v[6]) != 7) {
+            errno = 0;
+            fail("bad --sched %s", a->sched);
+        }
+        struct sched_attr_v0 sa = {
+            .size = sizeof sa, .sched_policy = (uint32_t)v[0], .sched_flags = v[1],
+            .sched_nice = (int32_t)(long long)v[2], .sched_priority = (uint32_t)v[3],
+            .sched_runtime = v[4], .sched_deadline = v[5], .sched_period = v[6]};
+        if (syscall(SYS_sched_setattr, 0, &sa, 0) < 0) fail("sched_setattr(policy %u, nice %d, priority %u, flags 0x%llx)",
+                sa.sched_policy, sa.sched_nice, sa.sched_priority, (unsigned long long)sa.sched_flags);
+    }
+    if (a->ioprio >= 0 && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)a->ioprio) < 0)
+        fail("ioprio_set(class %ld, priority %ld)", a->ioprio >> 13, a->ioprio & 0x1fff);
+    if (a->persona >= 0 && personality((unsigned long)a->persona) < 0) fail("personality(0x%lx)", a->persona);
+    if (a->cpus_final) set_cpus(a->cpus_final, "final");
+    if (a->apparmor) {
+        char v[4096];
+        snprintf(v, sizeof v, "exec %s", a->apparmor);
+        write_thread_attr("/proc/thread-self/attr/apparmor/exec", "/proc/thread-self/attr/exec", v, "AppArmor profile");
+    }
+    if (a->selinux) write_thread_attr("/proc/thread-self/attr/exec", NULL, a->selinux, "SELinux label");
+}
+
+/* Closes every descriptor the init inherited (the JVM's jars, the runtime's stray fds) except
+ * stdio, the preserved fds 3..3+preserve-1 and the two this stage still needs. */
+static void close_stray_fds(int preserve, int keep1, int keep2) {
+    int keep[2] = {keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1};
+    unsigned int lo = 3 + (unsigned int)preserve;
+    for (int k = 0; k < 2; k++) {
+        if (keep[k] < 0 || (unsigned int)keep[k] < lo) continue;
+        if ((unsigned int)keep[k] > lo && syscall(SYS_close_range, lo, (unsigned int)keep[k] - 1, 0) < 0)
+            fail("close_range(%u, %d)", lo, keep[k] - 1);
+        lo = (unsigned int)keep[k] + 1;
+    }
+    if (syscall(SYS_close_range, lo, ~0U, 0) < 0) fail("close_range(%u, ~0)", lo);
+}
+
+/* After chdir: a cwd reached through a descriptor of the host (/proc/self/fd/N) lies outside
+ * the container's root, and getcwd reports it as unreachable. Refuse it. */
+static void check_cwd_inside_root(const char *cwd) {
+    char buf[PATH_MAX];
+    if (!getcwd(buf, sizeof buf)) fail("getcwd after chdir to cwd %s (outside the container's root?)", cwd);
+    if (buf[0] != '/') { errno = 0; fail("cwd %s is outside the container's root (%s)", cwd, buf); }
 }
 
 /* Splits s in place at every sep; returns the number of parts, stored NULL-terminated in out. */
@@ -368,6 +493,7 @@ static int cmd_exec(int argc, char **argv) {
     int console = 0;
     char *hooks[64];
     int nhooks = 0;
+    struct attrs attrs = {.ioprio = -1, .persona = -1};
     int i;
     for (i = 0; i < argc; i++) {
         const char *o = argv[i];
@@ -389,17 +515,21 @@ static int cmd_exec(int argc, char **argv) {
         else if (strcmp(o, "--hook-state") == 0) hook_state = v;
         else if (strcmp(o, "--console-size") == 0) console_size = v;
         else if (strcmp(o, "--start-hook") == 0 && nhooks < 64) hooks[nhooks++] = argv[i];
+        else if (attr_option(&attrs, o, v)) {}
         else { errno = 0; fail("unknown option %s", o); }
     }
     if (i + 1 >= argc) { errno = 0; fail("no program after --"); }
     const char *path = argv[i];
     char **args = &argv[i + 1];
+    close_stray_fds(preserve, sync_fd, fifo_fd);
 
     /* Until execve nothing in the container may open this process's /proc files (exe, mem). */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail("prctl(PR_SET_DUMPABLE)");
 
     static char msg[MAX_MSG];
     ssize_t len;
+    /* runtime-spec execCPUAffinity.initial: before the runtime moves us into the cgroup. */
+    if (attrs.cpus_initial) set_cpus(attrs.cpus_initial, "initial");
     send_msg("READY", 5);
     expect("GO", msg, sizeof msg, &len);
     const char *filter = want_seccomp && len > 2 + 4 ? msg + 2 : NULL;
@@ -408,9 +538,11 @@ static int cmd_exec(int argc, char **argv) {
     /* The runtime has moved us into the container's cgroup: now its cgroup namespace can be rooted there. */
     if (cgroupns && unshare(CLONE_NEWCGROUP) < 0) fail("unshare cgroup namespace");
     if (console) setup_console(console_size, uid, gid);
+    /* Before the capability drop (raising priority needs CAP_SYS_NICE) and the filter. */
+    apply_attrs(&attrs);
 
     /* Without no_new_privs the filter needs CAP_SYS_ADMIN, which the capability drop may remove. */
-    if (filter && !nnp) install_seccomp(filter, filter_len);
+    if (filter && !nnp) install_seccomp_reporting(filter, filter_len);
 
     uint64_t c[5] = {0, 0, 0, 0, 0};
     if (caps) {
@@ -460,6 +592,10 @@ static int cmd_exec(int argc, char **argv) {
     }
     if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("prctl(PR_SET_NO_NEW_PRIVS)");
     if (cwd && chdir(cwd) < 0) fail("chdir to cwd %s", cwd);
+    check_cwd_inside_root(cwd ? cwd : ".");
+    /* With no_new_privs the filter goes on as late as the sync socket allows: it must still be
+     * open to hand a listener to the runtime. */
+    if (filter && nnp) install_seccomp_reporting(filter, filter_len);
 
     path = resolve_program(path);
     send_msg("CREATED", 7);
@@ -477,7 +613,6 @@ static int cmd_exec(int argc, char **argv) {
         close(fifo_fd);
     }
     for (int h = 0; h < nhooks; h++) run_hook(hooks[h], hook_state);
-    if (filter && nnp) install_seccomp(filter, filter_len);
 
     /* Nothing of the runtime's may reach the container's program. */
     if (syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {

@@ -20,6 +20,9 @@ import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.seccomp.SeccompCompiler;
 import dev.jrunc.seccomp.SeccompProgram;
 import dev.jrunc.tty.Console;
+import dev.jrunc.process.ProcessSecurity;
+import dev.jrunc.process.SeccompListener;
+import dev.jrunc.process.Sysctls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -69,6 +72,8 @@ public final class ContainerCreator {
         Spec spec = ConfigLoader.load(bundle, Log::warn);
         checkCreatable(spec);
         checkConsole(spec.process().isTerminal(), o.consoleSocket(), keepConsole);
+        ProcessSecurity.check(spec, isNew(spec.linux(), "user"), ProcessSecurity.host(), Log::warn);
+        Sysctls.check(spec.linux());
         Path rootfs = ConfigLoader.resolveRootfs(bundle, spec);
         byte[] seccomp = compileSeccomp(spec);
 
@@ -134,10 +139,6 @@ public final class ContainerCreator {
         SeccompProgram program = new SeccompCompiler().compile(spec.linux().seccomp());
         if (!program.unknownSyscalls().isEmpty()) {
             Log.debug("seccomp: syscalls unknown on this architecture, skipped: " + program.unknownSyscalls());
-        }
-        if (program.needsListener()) {
-            throw new ConfigException("config.json", "$.linux.seccomp",
-                    "SCMP_ACT_NOTIFY (a seccomp listener) is not supported yet");
         }
         byte[] filter = program.filter();
         ByteBuffer b = ByteBuffer.allocate(4 + filter.length).order(ByteOrder.LITTLE_ENDIAN);
@@ -212,11 +213,12 @@ public final class ContainerCreator {
                     }
                     case "WARN" -> Log.warn(m.text());
                     case "CONSOLE" -> {
-                        if (m.fd() < 0) throw new JruncException("the container's init sent no terminal");
+                        int master = sync.takeFd();
+                        if (master < 0) throw new JruncException("the container's init sent no terminal");
                         if (o.consoleSocket() != null) {
-                            Console.sendToSocket(sys, o.consoleSocket(), m.fd(), m.text());
+                            Console.sendToSocket(sys, o.consoleSocket(), master, m.text());
                         } else {
-                            consoleMaster = m.fd();
+                            consoleMaster = master;
                             undo.push("close the terminal", () -> sys.close(consoleMaster));
                         }
                     }
@@ -225,6 +227,12 @@ public final class ContainerCreator {
                         // memory and threads are never charged to the container's limits.
                         cgroup.addProcess(initPid[0]);
                         sync.sendRaw("GO", seccomp);
+                    }
+                    case "SECCOMP" -> {
+                        // SCMP_ACT_NOTIFY: the filter's listener goes to linux.seccomp.listenerPath.
+                        SeccompListener.deliver(sys, sync.takeFd(), spec, initPid[0],
+                                stateForHooks(o, bundle, initPid[0], spec));
+                        sync.send("SECCOMP_OK");
                     }
                     case "CREATED" -> {
                         return finish(o, spec, bundle, rootfs, initPid[0], cgroup, notifySocket);

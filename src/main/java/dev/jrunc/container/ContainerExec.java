@@ -85,8 +85,9 @@ public final class ContainerExec {
                         sync.sendRaw("GO", ContainerCreator.seccompMessage(record.config()));
                     }
                     case "CONSOLE" -> {
-                        if (o.consoleSocket() != null) Console.sendToSocket(sys, o.consoleSocket(), m.fd(), m.text());
-                        else master = m.fd();
+                        int fd = sync.takeFd();
+                        if (o.consoleSocket() != null) Console.sendToSocket(sys, o.consoleSocket(), fd, m.text());
+                        else master = fd;
                     }
                     case "CREATED" -> created = true;
                     case "ERROR" -> throw new JruncException(m.text());

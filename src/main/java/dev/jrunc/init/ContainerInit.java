@@ -7,7 +7,10 @@ import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.linux.Syscalls;
 import dev.jrunc.spec.SpecJson;
 import dev.jrunc.process.Capabilities;
+import dev.jrunc.process.ProcessSecurity;
 import dev.jrunc.process.Rlimits;
+import dev.jrunc.process.SealedExecutable;
+import dev.jrunc.process.Sysctls;
 import dev.jrunc.rootfs.RootfsSetup;
 import dev.jrunc.spec.ProcessSpec;
 import dev.jrunc.spec.Spec;
@@ -104,6 +107,7 @@ public final class ContainerInit {
         if (plan.newCgroupNamespace()) argv.add("--cgroupns");
         if (plan.spec().linux() != null && plan.spec().linux().seccomp() != null) argv.add("--seccomp");
         argv.addAll(List.of("--cwd", cwd, "--preserve-fds", Integer.toString(plan.preserveFds())));
+        argv.addAll(ProcessSecurity.helperOptions(plan.spec()));
         List<Spec.Hook> startHooks = HookRunner.hooks(plan.spec(), HookRunner.Kind.START_CONTAINER);
         if (!startHooks.isEmpty()) {
             argv.addAll(List.of("--hook-state", SpecJson.toJson(plan.state())));
@@ -121,7 +125,9 @@ public final class ContainerInit {
 
     /** Runs {@link #prepare} and execs the last stage; returns only by throwing. */
     public void run(SyncSocket sync) {
-        int helper = sys.open(plan.helper(), O_PATH | O_CLOEXEC, 0);
+        // A sealed copy, made while the host's files are still reachable: the container can never
+        // reach (let alone overwrite) the host's helper binary through /proc/1/exe.
+        int helper = SealedExecutable.copyOf(sys, plan.helper());
         // Not close-on-exec: the last stage inherits it and reopens it for writing.
         int fifo = sys.open(plan.execFifo(), O_PATH, 0);
         FinalStage stage = prepare();
@@ -150,15 +156,8 @@ public final class ContainerInit {
     private void applySysctl(Spec spec) {
         if (spec.linux() == null) return;
         for (var e : spec.linux().sysctlOrEmpty().entrySet()) {
-            String key = e.getKey();
-            if (key.contains("/") && key.contains(".")) {
-                throw new JruncException("linux.sysctl: invalid key \"" + key + "\"");
-            }
-            String rel = key.replace('.', '/');
-            if (rel.contains("..") || rel.startsWith("/")) {
-                throw new JruncException("linux.sysctl: invalid key \"" + key + "\"");
-            }
-            procFiles.accept("/proc/sys/" + rel, e.getValue());
+            // Keys were checked against the container's namespaces by `create`.
+            procFiles.accept(Sysctls.procPath(e.getKey()), e.getValue());
         }
     }
 

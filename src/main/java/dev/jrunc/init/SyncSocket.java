@@ -15,6 +15,7 @@ public final class SyncSocket implements AutoCloseable {
     private final Syscalls sys;
     private final int fd;
     private boolean closed;
+    private int receivedFd = -1;
 
     public SyncSocket(Syscalls sys, int fd) {
         this.sys = sys;
@@ -25,8 +26,8 @@ public final class SyncSocket implements AutoCloseable {
         return fd;
     }
 
-    /** A received packet, split into its word and payload; fd is a passed descriptor or -1. */
-    public record Message(String word, byte[] payload, int fd) {
+    /** A received packet, split into its word and payload; a descriptor it carried is {@link #takeFd}'s. */
+    public record Message(String word, byte[] payload) {
         public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
@@ -51,16 +52,35 @@ public final class SyncSocket implements AutoCloseable {
         sys.send(fd, msg);
     }
 
-    /** The next message, or null when every peer has closed its end. */
+    /**
+     * The next message, or null when every peer has closed its end. A descriptor it carried
+     * (SCM_RIGHTS) is kept for {@link #takeFd}; one not taken is closed at the next receive.
+     */
     public Message receive() {
-        Syscalls.ReceivedFd r = sys.recvFd(fd, MAX_MESSAGE);
+        dropFd();
+        Syscalls.FdMessage r = sys.recvFd(fd);
         if (r == null) return null;
+        receivedFd = r.fd();
         byte[] b = r.payload();
         int sp = 0;
         while (sp < b.length && b[sp] != ' ') sp++;
         String word = new String(b, 0, sp, StandardCharsets.US_ASCII);
         byte[] payload = sp < b.length ? Arrays.copyOfRange(b, sp + 1, b.length) : new byte[0];
-        return new Message(word, payload, r.fd());
+        return new Message(word, payload);
+    }
+
+    /** The descriptor the last message carried (the caller owns it now), or -1. */
+    public int takeFd() {
+        int f = receivedFd;
+        receivedFd = -1;
+        return f;
+    }
+
+    private void dropFd() {
+        if (receivedFd >= 0) {
+            sys.close(receivedFd);
+            receivedFd = -1;
+        }
     }
 
     public Message expect(String word) {
@@ -74,6 +94,7 @@ public final class SyncSocket implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
+            dropFd();
             sys.close(fd);
         }
     }

@@ -80,6 +80,13 @@ public final class Linux {
 
     // sockets, wait, flock, poll
     public static final int AF_UNIX = 1;
+    public static final int SOCK_STREAM = 1;
+    public static final int MFD_CLOEXEC = 1;
+    public static final int MFD_ALLOW_SEALING = 2;
+    public static final int F_SEAL_SEAL = 1;
+    public static final int F_SEAL_SHRINK = 2;
+    public static final int F_SEAL_GROW = 4;
+    public static final int F_SEAL_WRITE = 8;
     public static final int SOCK_SEQPACKET = 5;
     public static final int SOCK_CLOEXEC = O_CLOEXEC;
     public static final int WNOHANG = 1;

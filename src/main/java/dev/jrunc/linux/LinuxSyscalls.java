@@ -90,20 +90,16 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn RECV = Fn.libc("recv", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_INT));
     private static final Fn WRITE = Fn.libc("write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
     private static final Fn READ = Fn.libc("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
-    private static final Fn SOCKET = Fn.libc("socket", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
-    private static final Fn CONNECT = Fn.libc("connect", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
-    private static final Fn SENDMSG = Fn.libc("sendmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
-    private static final Fn RECVMSG = Fn.libc("recvmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
-    private static final Fn IOCTL = new Fn(() -> Native.variadic("ioctl",
-            FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_POINTER), 2));
-    private static final Fn TCGETATTR = Fn.libc("tcgetattr", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
-    private static final Fn TCSETATTR = Fn.libc("tcsetattr", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER));
+    private static final Fn BIND = Fn.libc("bind", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
     private static final Fn CFMAKERAW = new Fn(() -> Native.plain("cfmakeraw",
             FunctionDescriptor.ofVoid(C_POINTER)));
+    private static final Fn IOCTL = new Fn(() -> Native.variadic("ioctl",
+            FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_POINTER), 2));
     private static final Fn ISATTY = new Fn(() -> Native.plain("isatty", FunctionDescriptor.of(C_INT, C_INT)));
-    private static final Fn BIND = Fn.libc("bind", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
     private static final Fn SENDTO = Fn.libc("sendto",
             FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_INT, C_POINTER, C_INT));
+    private static final Fn TCGETATTR = Fn.libc("tcgetattr", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+    private static final Fn TCSETATTR = Fn.libc("tcsetattr", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER));
     private static final Fn SYSCALL2 = Fn.syscall(2);
     private static final Fn SYSCALL4 = Fn.syscall(4);
     private static final Fn SYSCALL5 = Fn.syscall(5);
@@ -115,6 +111,14 @@ final class LinuxSyscalls implements Syscalls {
             FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT)));
     private static final Fn FA_DESTROY = new Fn(() -> Native.plain("posix_spawn_file_actions_destroy",
             FunctionDescriptor.of(C_INT, C_POINTER)));
+
+    private static final Fn SENDMSG = Fn.libc("sendmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    private static final Fn RECVMSG = Fn.libc("recvmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    private static final Fn SOCKET = Fn.libc("socket", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+    private static final Fn CONNECT = Fn.libc("connect", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    private static final Fn MEMFD_CREATE = Fn.libc("memfd_create", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    private static final Fn FCNTL = new Fn(() -> Native.variadic("fcntl",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), 2));
 
     @FunctionalInterface
     private interface Call {
@@ -409,13 +413,19 @@ final class LinuxSyscalls implements Syscalls {
 
     @Override
     public void write(int fd, byte[] data) {
+        // All of it: a pipe or socket may take less than asked in one write.
         call(() -> "write(" + fd + ", " + data.length + " bytes)", (a, st) -> {
             MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, data);
-            long r;
-            do {
-                r = (long) WRITE.h().invokeExact(st, fd, buf, (long) data.length);
-            } while (r == -1 && Native.errno(st) == Errno.EINTR);
-            return r;
+            long done = 0;
+            while (done < data.length) {
+                long r = (long) WRITE.h().invokeExact(st, fd, buf.asSlice(done), (long) data.length - done);
+                if (r == -1) {
+                    if (Native.errno(st) == Errno.EINTR) continue;
+                    return -1L;
+                }
+                done += r;
+            }
+            return done;
         });
     }
 
@@ -434,15 +444,115 @@ final class LinuxSyscalls implements Syscalls {
         }
     }
 
-    // struct msghdr on x86_64: name, namelen(+pad), iov, iovlen, control, controllen, flags(+pad)
-    private static final long MSGHDR_SIZE = 56;
+    // struct msghdr and struct cmsghdr on x86_64 / aarch64 (LP64).
+    private static final int MSGHDR_SIZE = 56;
+    private static final int CMSG_HDR = 16;
+    private static final int CMSG_SPACE_FD = 24; // CMSG_SPACE(sizeof(int))
+    private static final int CMSG_LEN_FD = 20; // CMSG_LEN(sizeof(int))
     private static final int SOL_SOCKET = 1;
     private static final int SCM_RIGHTS = 1;
-    private static final long CMSG_SPACE_INT = 24;
-    private static final long CMSG_LEN_INT = 20;
+    private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    private static final int MAX_FD_MESSAGE = 1 << 20;
+
+    private static MemorySegment msghdr(Arena a, MemorySegment data, long len, MemorySegment control) {
+        MemorySegment iov = a.allocate(16, 8);
+        iov.set(ValueLayout.ADDRESS, 0, data);
+        iov.set(ValueLayout.JAVA_LONG, 8, len);
+        MemorySegment msg = a.allocate(MSGHDR_SIZE, 8);
+        msg.set(ValueLayout.ADDRESS, 16, iov);
+        msg.set(ValueLayout.JAVA_LONG, 24, 1L);
+        msg.set(ValueLayout.ADDRESS, 32, control);
+        msg.set(ValueLayout.JAVA_LONG, 40, control.byteSize());
+        return msg;
+    }
+
+    @Override
+    public FdMessage recvFd(int sock) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(MAX_FD_MESSAGE);
+            MemorySegment control = arena.allocate(CMSG_SPACE_FD, 8);
+            MemorySegment msg = msghdr(arena, buf, MAX_FD_MESSAGE, control);
+            long n = call(() -> "recvmsg(" + sock + ")", (a, st) -> {
+                long r;
+                do {
+                    r = (long) RECVMSG.h().invokeExact(st, sock, msg, MSG_CMSG_CLOEXEC);
+                } while (r == -1 && Native.errno(st) == Errno.EINTR);
+                return r;
+            });
+            int fd = -1;
+            long controlLen = msg.get(ValueLayout.JAVA_LONG, 40);
+            if (controlLen >= CMSG_LEN_FD
+                    && control.get(ValueLayout.JAVA_INT, 8) == SOL_SOCKET
+                    && control.get(ValueLayout.JAVA_INT, 12) == SCM_RIGHTS) {
+                fd = control.get(ValueLayout.JAVA_INT, CMSG_HDR);
+            }
+            if (n == 0 && fd < 0) return null;
+            return new FdMessage(fd, buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    @Override
+    public void sendFd(int sock, int fd, byte[] payload) {
+        byte[] data = payload.length == 0 ? new byte[] {0} : payload;
+        call(() -> "sendmsg(" + sock + ", SCM_RIGHTS " + fd + ", " + data.length + " bytes)", (a, st) -> {
+            MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, data);
+            MemorySegment control = a.allocate(CMSG_SPACE_FD, 8);
+            control.set(ValueLayout.JAVA_LONG, 0, (long) CMSG_LEN_FD);
+            control.set(ValueLayout.JAVA_INT, 8, SOL_SOCKET);
+            control.set(ValueLayout.JAVA_INT, 12, SCM_RIGHTS);
+            control.set(ValueLayout.JAVA_INT, CMSG_HDR, fd);
+            MemorySegment msg = msghdr(a, buf, data.length, control);
+            long r;
+            do {
+                r = (long) SENDMSG.h().invokeExact(st, sock, msg, MSG_NOSIGNAL);
+            } while (r == -1 && Native.errno(st) == Errno.EINTR);
+            return r;
+        });
+    }
+
+    @Override
+    public int connectUnix(String path) {
+        byte[] p = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (p.length >= 108) {
+            throw new SyscallException("connect(" + q(path) + "): path longer than sun_path", 36 /* ENAMETOOLONG */);
+        }
+        int sock = (int) call(() -> "socket(AF_UNIX, SOCK_STREAM)",
+                (a, st) -> (int) SOCKET.h().invokeExact(st, Linux.AF_UNIX, Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC, 0));
+        try {
+            call(() -> "connect(" + sock + ", " + q(path) + ")", (a, st) -> {
+                MemorySegment addr = a.allocate(110, 2);
+                addr.set(ValueLayout.JAVA_SHORT, 0, (short) Linux.AF_UNIX);
+                MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, 2, p.length);
+                long r;
+                do {
+                    r = (int) CONNECT.h().invokeExact(st, sock, addr, 2 + p.length + 1);
+                } while (r == -1 && Native.errno(st) == Errno.EINTR);
+                return r;
+            });
+        } catch (RuntimeException e) {
+            close(sock);
+            throw e;
+        }
+        return sock;
+    }
+
+    @Override
+    public int memfdCreate(String name, int flags) {
+        return (int) call(() -> "memfd_create(" + q(name) + ", 0x" + Integer.toHexString(flags) + ")",
+                (a, st) -> (int) MEMFD_CREATE.h().invokeExact(st, cstr(a, name), flags));
+    }
+
+    @Override
+    public void addSeals(int fd, int seals) {
+        call(() -> "fcntl(" + fd + ", F_ADD_SEALS, 0x" + Integer.toHexString(seals) + ")",
+                (a, st) -> (int) FCNTL.h().invokeExact(st, fd, 1033 /* F_ADD_SEALS */, seals));
+    }
+
     private static final long TIOCGWINSZ = 0x5413;
     private static final long TIOCSWINSZ = 0x5414;
     private static final int TERMIOS_SIZE = 60;
+
 
     /** struct sockaddr_un for path; '@' at the start names an abstract socket. Returns its length. */
     private static int sockaddrUn(MemorySegment addr, String path) {
@@ -456,6 +566,7 @@ final class LinuxSyscalls implements Syscalls {
         }
         return 110;
     }
+
 
     @Override
     public int bindUnixDatagram(String path) {
@@ -474,6 +585,7 @@ final class LinuxSyscalls implements Syscalls {
         }
     }
 
+
     @Override
     public void sendToUnix(String path, byte[] datagram) {
         int fd = (int) call(() -> "socket(AF_UNIX, SOCK_DGRAM)",
@@ -490,82 +602,6 @@ final class LinuxSyscalls implements Syscalls {
         }
     }
 
-    @Override
-    public int connectUnix(String path) {
-        byte[] p = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        if (p.length >= 108) throw new SyscallException("connect(" + q(path) + "): path too long for a unix socket", Errno.EINVAL);
-        int fd = (int) call(() -> "socket(AF_UNIX, SOCK_STREAM)",
-                (a, st) -> (int) SOCKET.h().invokeExact(st, Linux.AF_UNIX, 1 | Linux.SOCK_CLOEXEC, 0));
-        try {
-            call(() -> "connect(" + q(path) + ")", (a, st) -> {
-                MemorySegment addr = a.allocate(110, 2);
-                addr.set(ValueLayout.JAVA_SHORT, 0, (short) Linux.AF_UNIX);
-                MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, 2, p.length);
-                return (int) CONNECT.h().invokeExact(st, fd, addr, 110);
-            });
-            return fd;
-        } catch (RuntimeException e) {
-            close(fd);
-            throw e;
-        }
-    }
-
-    @Override
-    public void sendFd(int socket, int fd, byte[] payload) {
-        byte[] data = payload.length == 0 ? new byte[] {0} : payload;
-        call(() -> "sendmsg(" + socket + ", SCM_RIGHTS " + fd + ")", (a, st) -> {
-            MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, data);
-            MemorySegment iov = a.allocate(16, 8);
-            iov.set(ValueLayout.ADDRESS, 0, buf);
-            iov.set(ValueLayout.JAVA_LONG, 8, data.length);
-            MemorySegment control = a.allocate(CMSG_SPACE_INT, 8);
-            control.set(ValueLayout.JAVA_LONG, 0, CMSG_LEN_INT);
-            control.set(ValueLayout.JAVA_INT, 8, SOL_SOCKET);
-            control.set(ValueLayout.JAVA_INT, 12, SCM_RIGHTS);
-            control.set(ValueLayout.JAVA_INT, 16, fd);
-            MemorySegment msg = a.allocate(MSGHDR_SIZE, 8);
-            msg.set(ValueLayout.ADDRESS, 16, iov);
-            msg.set(ValueLayout.JAVA_LONG, 24, 1);
-            msg.set(ValueLayout.ADDRESS, 32, control);
-            msg.set(ValueLayout.JAVA_LONG, 40, CMSG_SPACE_INT);
-            long r;
-            do {
-                r = (long) SENDMSG.h().invokeExact(st, socket, msg, 0x4000 /* MSG_NOSIGNAL */);
-            } while (r == -1 && Native.errno(st) == Errno.EINTR);
-            return r;
-        });
-    }
-
-    @Override
-    public ReceivedFd recvFd(int socket, int maxPayload) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(maxPayload);
-            MemorySegment iov = arena.allocate(16, 8);
-            iov.set(ValueLayout.ADDRESS, 0, buf);
-            iov.set(ValueLayout.JAVA_LONG, 8, maxPayload);
-            MemorySegment control = arena.allocate(CMSG_SPACE_INT, 8);
-            MemorySegment msg = arena.allocate(MSGHDR_SIZE, 8);
-            msg.set(ValueLayout.ADDRESS, 16, iov);
-            msg.set(ValueLayout.JAVA_LONG, 24, 1);
-            msg.set(ValueLayout.ADDRESS, 32, control);
-            msg.set(ValueLayout.JAVA_LONG, 40, CMSG_SPACE_INT);
-            long n = call(() -> "recvmsg(" + socket + ")", (a, st) -> {
-                long r;
-                do {
-                    r = (long) RECVMSG.h().invokeExact(st, socket, msg, Linux.O_CLOEXEC /* MSG_CMSG_CLOEXEC */);
-                } while (r == -1 && Native.errno(st) == Errno.EINTR);
-                return r;
-            });
-            if (n == 0) return null;
-            int fd = -1;
-            long controlLen = msg.get(ValueLayout.JAVA_LONG, 40);
-            if (controlLen >= CMSG_LEN_INT && control.get(ValueLayout.JAVA_INT, 8) == SOL_SOCKET
-                    && control.get(ValueLayout.JAVA_INT, 12) == SCM_RIGHTS) {
-                fd = control.get(ValueLayout.JAVA_INT, 16);
-            }
-            return new ReceivedFd(fd, buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
-        }
-    }
 
     @Override
     public int[] windowSize(int fd) {
@@ -577,6 +613,7 @@ final class LinuxSyscalls implements Syscalls {
         }
     }
 
+
     @Override
     public void setWindowSize(int fd, int rows, int cols) {
         call(() -> "ioctl(" + fd + ", TIOCSWINSZ, " + rows + "x" + cols + ")", (a, st) -> {
@@ -586,6 +623,7 @@ final class LinuxSyscalls implements Syscalls {
             return (int) IOCTL.h().invokeExact(st, fd, TIOCSWINSZ, ws);
         });
     }
+
 
     @Override
     public byte[] makeRaw(int fd) {
@@ -603,6 +641,7 @@ final class LinuxSyscalls implements Syscalls {
         }
     }
 
+
     @Override
     public void restoreTerminal(int fd, byte[] saved) {
         call(() -> "tcsetattr(" + fd + ")", (a, st) -> {
@@ -610,6 +649,7 @@ final class LinuxSyscalls implements Syscalls {
             return (int) TCSETATTR.h().invokeExact(st, fd, 0, t);
         });
     }
+
 
     @Override
     public boolean isatty(int fd) {

@@ -94,10 +94,13 @@ public interface Syscalls {
     /** sendmsg(2) of payload with fd attached as SCM_RIGHTS. */
     void sendFd(int socket, int fd, byte[] payload);
 
-    /** recvmsg(2) of one message; the fd it carried (or -1) and its bytes; null at end of stream. */
-    ReceivedFd recvFd(int socket, int maxPayload);
+    /**
+     * recvmsg(2) of one message (up to 1 MiB) with room for one SCM_RIGHTS descriptor, received
+     * close-on-exec: the fd it carried (or -1) and its bytes; null when the peer has closed its end.
+     */
+    FdMessage recvFd(int socket);
 
-    record ReceivedFd(int fd, byte[] payload) {}
+    record FdMessage(int fd, byte[] payload) {}
 
     /** An AF_UNIX SOCK_DGRAM socket bound at path (sd_notify's kind of socket). */
     int bindUnixDatagram(String path);
@@ -117,6 +120,13 @@ public interface Syscalls {
     void restoreTerminal(int fd, byte[] saved);
 
     boolean isatty(int fd);
+
+    // ---- sealed in-memory executables
+    /** memfd_create(2). */
+    int memfdCreate(String name, int flags);
+
+    /** fcntl(fd, F_ADD_SEALS, seals). */
+    void addSeals(int fd, int seals);
 
     /** A status as waitpid reports it. */
     record WaitStatus(int pid, int raw) {

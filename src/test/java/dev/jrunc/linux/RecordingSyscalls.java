@@ -770,9 +770,22 @@ public final class RecordingSyscalls implements Syscalls {
     }
 
     @Override
-    public ReceivedFd recvFd(int socket, int maxPayload) {
-        byte[] b = recv(socket, maxPayload);
-        return b == null ? null : new ReceivedFd(-1, b);
+    public FdMessage recvFd(int socket) {
+        byte[] b = recv(socket, 1 << 20);
+        return b == null ? null : new FdMessage(-1, b);
+    }
+
+    @Override
+    public int memfdCreate(String name, int flags) {
+        begin("memfd_create", null, "memfd_create(" + q(name) + ", " + flags + ")", name);
+        int fd = nextFd++;
+        fds.put(fd, "memfd:" + name);
+        return fd;
+    }
+
+    @Override
+    public void addSeals(int fd, int seals) {
+        begin("fcntl", null, "fcntl(" + fd + ", F_ADD_SEALS, 0x" + Integer.toHexString(seals) + ")", fd);
     }
 
     @Override
