@@ -192,6 +192,15 @@ static int cmd_enter(int argc, char **argv) {
         close(fd);
     }
 
+    /* Unshare/setns gave us every capability in the user namespace, but as the unmapped host uid:
+     * execve would drop them all. Become the namespace's root first, as runc's nsexec does. */
+    int joined_user = 0;
+    for (int j = 0; j < njoins; j++) joined_user |= joins[j].type == CLONE_NEWUSER;
+    if (new_user || joined_user) {
+        if (setresgid(0, 0, 0) < 0) fail("setresgid(0, 0, 0) in the user namespace (is gid 0 mapped?)");
+        if (setresuid(0, 0, 0) < 0) fail("setresuid(0, 0, 0) in the user namespace (is uid 0 mapped?)");
+    }
+
     pid_t child = fork();
     if (child < 0) fail("fork");
     if (child > 0) {
