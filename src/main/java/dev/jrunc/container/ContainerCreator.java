@@ -155,7 +155,13 @@ public final class ContainerCreator {
         cgroup.create();
         cgroup.apply(CgroupManager.initialResources(linux));
         Path fifo = dir.resolve(StateStore.EXEC_FIFO);
-        sys.mkfifo(fifo.toString(), 0622);
+        // 0622 whatever jrunc's umask: the container's process opens it for writing as its own user.
+        int oldMask = sys.umask(0);
+        try {
+            sys.mkfifo(fifo.toString(), 0622);
+        } finally {
+            sys.umask(oldMask);
+        }
 
         int[] pair = sys.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
         int childEnd = pair[1];
