@@ -201,6 +201,11 @@ static int cmd_enter(int argc, char **argv) {
         if (setresuid(0, 0, 0) < 0) fail("setresuid(0, 0, 0) in the user namespace (is uid 0 mapped?)");
     }
 
+    /* The child's first message (READY) must not overtake "PID": the runtime acts on READY with
+     * the pid (cgroup, rlimits), and a pid of 0 would mean the runtime itself. The child waits
+     * until this process has sent PID and exited (end of file on the pipe). */
+    int order[2];
+    if (pipe2(order, O_CLOEXEC) < 0) fail("pipe");
     pid_t child = fork();
     if (child < 0) fail("fork");
     if (child > 0) {
@@ -209,6 +214,10 @@ static int cmd_enter(int argc, char **argv) {
         send_msg(msg, (size_t)n);
         _exit(0);
     }
+    close(order[1]);
+    char eof;
+    while (read(order[0], &eof, 1) < 0 && errno == EINTR) {}
+    close(order[0]);
     /* `jrunc exec`: the namespaces are the container's, so the last stage runs right here. */
     if (then_exec) return cmd_exec(argc - i, &argv[i]);
     execv(argv[i], &argv[i]);
