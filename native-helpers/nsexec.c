@@ -476,16 +476,20 @@ static int cmd_exec(int argc, char **argv) {
     sync_fd = -1;
 
     if (fifo_fd >= 0) {
-        /* Blocks until `jrunc start` opens the other end. */
+        /* Blocks until `jrunc start` opens the other end. The startContainer hooks run before
+         * the byte that lets `start` return: its poststart hooks must come after them (and a
+         * failing hook ends this process without the byte, so `start` fails). */
         char proc_path[64];
         snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", fifo_fd);
         int w = open(proc_path, O_WRONLY | O_CLOEXEC);
         if (w < 0) fail("open exec fifo");
+        for (int h = 0; h < nhooks; h++) run_hook(hooks[h], hook_state);
         if (write(w, "0", 1) != 1) fail("write exec fifo");
         close(w);
         close(fifo_fd);
+    } else {
+        for (int h = 0; h < nhooks; h++) run_hook(hooks[h], hook_state);
     }
-    for (int h = 0; h < nhooks; h++) run_hook(hooks[h], hook_state);
     if (filter && nnp) install_seccomp(filter, filter_len);
 
     /* Nothing of the runtime's may reach the container's program. */
