@@ -206,6 +206,11 @@ static int cmd_enter(int argc, char **argv) {
         if (setresuid(0, 0, 0) < 0) fail("setresuid(0, 0, 0) in the user namespace (is uid 0 mapped?)");
     }
 
+    /* The child's first message (READY) must not overtake "PID": the runtime acts on READY with
+     * the pid (cgroup, rlimits), and a pid of 0 would mean the runtime itself. The child waits
+     * until this process has sent PID and exited (end of file on the pipe). */
+    int order[2];
+    if (pipe2(order, O_CLOEXEC) < 0) fail("pipe");
     pid_t child = fork();
     if (child < 0) fail("fork");
     if (child > 0) {
@@ -214,6 +219,10 @@ static int cmd_enter(int argc, char **argv) {
         send_msg(msg, (size_t)n);
         _exit(0);
     }
+    close(order[1]);
+    char eof;
+    while (read(order[0], &eof, 1) < 0 && errno == EINTR) {}
+    close(order[0]);
     /* `jrunc exec`: the namespaces are the container's, so the last stage runs right here. */
     if (then_exec) return cmd_exec(argc - i, &argv[i]);
     execv(argv[i], &argv[i]);
@@ -603,16 +612,20 @@ static int cmd_exec(int argc, char **argv) {
     sync_fd = -1;
 
     if (fifo_fd >= 0) {
-        /* Blocks until `jrunc start` opens the other end. */
+        /* Blocks until `jrunc start` opens the other end. The startContainer hooks run before
+         * the byte that lets `start` return: its poststart hooks must come after them (and a
+         * failing hook ends this process without the byte, so `start` fails). */
         char proc_path[64];
         snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", fifo_fd);
         int w = open(proc_path, O_WRONLY | O_CLOEXEC);
         if (w < 0) fail("open exec fifo");
+        for (int h = 0; h < nhooks; h++) run_hook(hooks[h], hook_state);
         if (write(w, "0", 1) != 1) fail("write exec fifo");
         close(w);
         close(fifo_fd);
+    } else {
+        for (int h = 0; h < nhooks; h++) run_hook(hooks[h], hook_state);
     }
-    for (int h = 0; h < nhooks; h++) run_hook(hooks[h], hook_state);
 
     /* Nothing of the runtime's may reach the container's program. */
     if (syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {

@@ -101,6 +101,14 @@ public final class ContainerExec {
                 } catch (SyscallException ignored) {
                     // gone already
                 }
+                if (!o.detach()) {
+                    // We are its reaper (subreaper): leave no zombie in the container's pid namespace.
+                    try {
+                        sys.waitpid(pid, 0);
+                    } catch (SyscallException ignored) {
+                        // reaped already
+                    }
+                }
             } else {
                 try {
                     sys.waitpid(helperPid, 0);
