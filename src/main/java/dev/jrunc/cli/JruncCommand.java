@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
         description = "An OCI container runtime: turns a bundle (config.json + rootfs) into an isolated process.",
         subcommands = {
             CreateCommand.class, StartCommand.class, StateCommand.class, KillCommand.class,
-            DeleteCommand.class, RunCommand.class, ListCommand.class, SpecCommand.class
+            DeleteCommand.class, RunCommand.class, ListCommand.class, SpecCommand.class,
+            PauseCommand.class, ResumeCommand.class, UpdateCommand.class, EventsCommand.class, PsCommand.class
         })
 public final class JruncCommand {
     @Option(names = "--root", description = "directory for container state (default: /run/jrunc)")
