@@ -85,7 +85,7 @@ public final class Container {
         if (status == Status.STOPPED) {
             throw new JruncException("cannot update container \"" + id() + "\": container not running");
         }
-        Resources noDevices = new Resources(null, resources.memory(), resources.cpu(), resources.pids(),
+        Resources noDevices = new Resources(null, resources.memory(), withSavedCpuPair(resources.cpu()), resources.pids(),
                 resources.blockIO(), resources.hugepageLimits(), resources.network(), resources.rdma(),
                 resources.unified());
         record.cgroup().apply(noDevices);
@@ -165,6 +165,21 @@ public final class Container {
         } finally {
             sys.close(pidfd);
         }
+    }
+
+    /**
+     * cgroup2 sets quota and period in one file (cpu.max), so an update of one of them takes the
+     * other from the saved config rather than resetting it.
+     */
+    private Resources.Cpu withSavedCpuPair(Resources.Cpu c) {
+        if (c == null || (c.quota() == null) == (c.period() == null)) return c;
+        var linux = record.config() == null ? null : record.config().linux();
+        Resources.Cpu saved = linux == null || linux.resources() == null ? null : linux.resources().cpu();
+        if (saved == null) return c;
+        Long quota = c.quota() != null ? c.quota() : saved.quota();
+        Long period = c.period() != null ? c.period() : saved.period();
+        return new Resources.Cpu(c.shares(), quota, c.burst(), period, c.realtimeRuntime(), c.realtimePeriod(),
+                c.cpus(), c.mems(), c.idle());
     }
 
     /** Removes a stopped (or, with force, any) container and everything jrunc made for it. */
