@@ -12,7 +12,7 @@ JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
 
-.PHONY: all prereqs install uninstall test unit conformance demo bench clean
+.PHONY: all prereqs install uninstall test unit conformance test-cgroup2 demo bench clean
 
 all: jrunc
 
@@ -53,10 +53,26 @@ install: jrunc
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/lib/jrunc $(DESTDIR)$(PREFIX)/bin/jrunc
 
-# Unit tests (no root needed), then the conformance suite: real containers, as root.
+# Unit tests (no root needed), then the conformance suite: real containers, as root; then the
+# cgroup v2 set in a VM when the cg2vm tool is there and its one-time setup succeeds.
 test: jrunc
 	@scripts/prereqs.sh test
 	$(MVN) verify -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
+	@if [ -z "$(CG2VM)" ]; then echo "test-cgroup2: skipped (no shared/tools/cg2vm/run-in-vm.sh)"; \
+	elif ! $(CG2VM_READY); then echo "test-cgroup2: skipped (cg2vm setup failed)"; \
+	else $(MAKE) --no-print-directory test-cgroup2; fi
+
+# cgroup v2 for real: a VM whose only hierarchy is cgroup2 (the host is v1/v2 hybrid).
+CG2VM ?= $(firstword $(wildcard $(CURDIR)/../shared/tools/cg2vm/run-in-vm.sh $(CURDIR)/../../shared/tools/cg2vm/run-in-vm.sh))
+CG2VM_WORK := $${CG2VM_DIR:-/tmp/cg2vm}
+CG2VM_READY := { [ -s $(CG2VM_WORK)/vmlinux ] && [ -s $(CG2VM_WORK)/initramfs.cpio ]; } || $(CG2VM) --setup >/dev/null
+test-cgroup2: jrunc
+	@test -n "$(CG2VM)" || { echo "test-cgroup2: run-in-vm.sh not found in ../shared/tools/cg2vm" >&2; exit 1; }
+	@$(CG2VM_READY)
+	@scripts/make-bundle.sh target/cgroup2-base >/dev/null
+	@start=$$(date +%s); \
+	$(CG2VM) 'scripts/cgroup2-tests.sh $(CURDIR)/jrunc $(CURDIR)/target/cgroup2-base'; rc=$$?; \
+	echo "test-cgroup2: $$(( $$(date +%s) - start ))s"; exit $$rc
 
 unit: | prereqs
 	$(MVN) test

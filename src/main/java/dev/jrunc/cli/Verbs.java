@@ -21,6 +21,11 @@ public final class Verbs {
         VERBS.put("delete", DeleteCommand::new);
         VERBS.put("run", RunCommand::new);
         VERBS.put("exec", ExecCommand::new);
+        VERBS.put("pause", PauseCommand::new);
+        VERBS.put("resume", ResumeCommand::new);
+        VERBS.put("update", UpdateCommand::new);
+        VERBS.put("events", EventsCommand::new);
+        VERBS.put("ps", PsCommand::new);
         VERBS.put("list", ListCommand::new);
         VERBS.put("spec", SpecCommand::new);
         VERBS.put("features", FeaturesCommand::new);

@@ -9,6 +9,7 @@ import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
+import dev.jrunc.spec.Resources;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -43,7 +44,54 @@ public final class Container {
     public Status status() {
         if (!ProcStat.isSameProcess(record.pid(), record.initStartTime())) return Status.STOPPED;
         if (Files.exists(dir().resolve(StateStore.EXEC_FIFO))) return Status.CREATED;
-        return Status.RUNNING;
+        return isFrozen() ? Status.PAUSED : Status.RUNNING;
+    }
+
+    /** Whether the container's cgroup is frozen; a cgroup that cannot be read counts as not frozen. */
+    private boolean isFrozen() {
+        try {
+            return record.cgroup().isFrozen();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Freezes every process of a running container (runc pause). */
+    public void pause() {
+        Status status = status();
+        if (status != Status.RUNNING) {
+            throw new JruncException("cannot pause container \"" + id() + "\": container not running (it is "
+                    + status.text() + ")");
+        }
+        record.cgroup().freeze();
+    }
+
+    /** Thaws a paused container (runc resume). */
+    public void resume() {
+        Status status = status();
+        if (status != Status.PAUSED) {
+            throw new JruncException("cannot resume container \"" + id() + "\": container not paused (it is "
+                    + status.text() + ")");
+        }
+        record.cgroup().thaw();
+    }
+
+    /**
+     * Writes new limits into the container's cgroup and saves them, merged into the recorded
+     * config, so later commands see them. Device rules are never changed by an update.
+     */
+    public ContainerRecord update(Resources resources) {
+        Status status = status();
+        if (status == Status.STOPPED) {
+            throw new JruncException("cannot update container \"" + id() + "\": container not running");
+        }
+        Resources noDevices = new Resources(null, resources.memory(), withSavedCpuPair(resources.cpu()), resources.pids(),
+                resources.blockIO(), resources.hugepageLimits(), resources.network(), resources.rdma(),
+                resources.unified());
+        record.cgroup().apply(noDevices);
+        ContainerRecord updated = record.withResources(noDevices);
+        store.write(updated);
+        return updated;
     }
 
     public ContainerState state() {
@@ -124,6 +172,21 @@ public final class Container {
         }
     }
 
+    /**
+     * cgroup2 sets quota and period in one file (cpu.max), so an update of one of them takes the
+     * other from the saved config rather than resetting it.
+     */
+    private Resources.Cpu withSavedCpuPair(Resources.Cpu c) {
+        if (c == null || (c.quota() == null) == (c.period() == null)) return c;
+        var linux = record.config() == null ? null : record.config().linux();
+        Resources.Cpu saved = linux == null || linux.resources() == null ? null : linux.resources().cpu();
+        if (saved == null) return c;
+        Long quota = c.quota() != null ? c.quota() : saved.quota();
+        Long period = c.period() != null ? c.period() : saved.period();
+        return new Resources.Cpu(c.shares(), quota, c.burst(), period, c.realtimeRuntime(), c.realtimePeriod(),
+                c.cpus(), c.mems(), c.idle());
+    }
+
     /** Removes a stopped (or, with force, any) container and everything jrunc made for it. */
     public void delete(boolean force) {
         Status status = status();
@@ -156,6 +219,10 @@ public final class Container {
 
     private void killAndWait() {
         signalInit(Signals.SIGKILL);
+        // a frozen process takes its SIGKILL only once thawed
+        if (isFrozen()) {
+            record.cgroup().thaw();
+        }
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (ProcStat.isSameProcess(record.pid(), record.initStartTime())) {
             if (System.nanoTime() > deadline) {

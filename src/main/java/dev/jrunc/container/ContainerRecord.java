@@ -2,7 +2,12 @@ package dev.jrunc.container;
 
 import dev.jrunc.cgroups.CgroupLayout;
 import dev.jrunc.cgroups.CgroupManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jrunc.spec.Resources;
 import dev.jrunc.spec.Spec;
+import dev.jrunc.spec.SpecJson;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +42,48 @@ public record ContainerRecord(
         if (cgroupPaths != null) cgroupPaths.forEach((k, v) -> paths.put(k, Path.of(v)));
         List<Path> created = cgroupCreated == null ? List.of() : cgroupCreated.stream().map(Path::of).toList();
         return CgroupManager.open(CgroupLayout.detect(), paths, created);
+    }
+
+    /**
+     * This record with resources merged into config's linux.resources: objects merge key by key,
+     * anything else replaces; 0 and "" mean "unchanged" (as runc reads them) and are skipped, and
+     * device rules are never changed by an update.
+     */
+    public ContainerRecord withResources(Resources resources) {
+        ObjectMapper m = SpecJson.mapper();
+        ObjectNode tree = config == null ? m.createObjectNode() : (ObjectNode) m.valueToTree(config);
+        ObjectNode linux = tree.has("linux") && tree.get("linux").isObject()
+                ? (ObjectNode) tree.get("linux") : tree.putObject("linux");
+        ObjectNode current = linux.has("resources") && linux.get("resources").isObject()
+                ? (ObjectNode) linux.get("resources") : linux.putObject("resources");
+        ObjectNode given = m.valueToTree(resources);
+        given.remove("devices");
+        merge(current, given);
+        Spec merged;
+        try {
+            merged = m.treeToValue(tree, Spec.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("merging updated resources into the saved config: " + e.getMessage(), e);
+        }
+        return new ContainerRecord(ociVersion, id, pid, initStartTime, bundle, rootfs, created, owner, systemdCgroup,
+                cgroupPaths, cgroupCreated, notifySocket, merged);
+    }
+
+    private static void merge(ObjectNode into, ObjectNode from) {
+        for (var it = from.properties().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            JsonNode v = e.getValue();
+            if (v.isNull() || (v.isNumber() && v.asLong() == 0 && !v.isFloatingPointNumber())
+                    || (v.isTextual() && v.asText().isEmpty())) {
+                continue;
+            }
+            JsonNode old = into.get(e.getKey());
+            if (v.isObject() && old != null && old.isObject()) {
+                merge((ObjectNode) old, (ObjectNode) v);
+            } else {
+                into.set(e.getKey(), v);
+            }
+        }
     }
 
     public Map<String, String> annotations() {

@@ -1,0 +1,148 @@
+#!/bin/bash
+# cgroup2-tests.sh JRUNC [BASE_BUNDLE] - linux.resources and the cgroup verbs on a host whose only
+# hierarchy is cgroup2 (make test-cgroup2 runs it in a throwaway VM, see ../shared/tools/cg2vm).
+# Runs real containers, checks the cgroup files and the limits' effects, and ends with the line
+# "cgroup2: N passed, M failed" (exit status 1 when M > 0, 2 when the host is not pure cgroup2).
+set -u
+JRUNC=${1:?usage: cgroup2-tests.sh JRUNC [BASE_BUNDLE]}
+BASE=${2:-}
+CG=/sys/fs/cgroup
+[ -f $CG/cgroup.controllers ] || { echo "cgroup2-tests: $CG is not a cgroup2 mount" >&2; exit 2; }
+for c in memory pids cpu cpuset io; do
+    grep -qw $c $CG/cgroup.controllers || { echo "cgroup2-tests: controller $c missing in $CG" >&2; exit 2; }
+done
+
+W=$(mktemp -d /tmp/jrunc-cg2.XXXXXX)
+ROOT=$W/root
+PASS=0 FAIL=0
+pass() { PASS=$((PASS + 1)); echo "ok   $*"; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+skip() { echo "skip $*"; }
+# check NAME EXPECTED ACTUAL
+check() { if [ "$2" = "$3" ]; then pass "$1 = $3"; else fail "$1: expected '$2', got '$3'"; fi; }
+# contains NAME NEEDLE HAYSTACK
+contains() { case "$3" in *"$2"*) pass "$1";; *) fail "$1: no '$2' in: $3";; esac; }
+j() { "$JRUNC" --root "$ROOT" "$@"; }
+cgdir() { jq -r '.cgroupPaths[""]' "$ROOT/$1/state.json"; }
+gone() { # the container left no state and no cgroup directory
+    local id=$1 dir=$2
+    if [ ! -e "$ROOT/$id" ] && [ ! -e "$dir" ] && [ -z "$(find $CG -maxdepth 4 -type d -name "$id" 2>/dev/null)" ]; then
+        pass "$id: nothing left behind"
+    else
+        fail "$id: left behind: $(ls -d "$ROOT/$id" "$dir" 2>/dev/null) $(find $CG -maxdepth 4 -type d -name "$id")"
+    fi
+}
+# bundle ID ARGS_JSON RESOURCES_JSON: a bundle sharing the one rootfs
+bundle() {
+    mkdir -p "$W/$1"
+    jq --argjson args "$2" --argjson res "$3" --arg rootfs "$W/rootfs" \
+       '.process.terminal = false | .process.args = $args | .root = {path: $rootfs, readonly: false}
+        | .linux.resources = ((.linux.resources // {}) * $res)' "$W/base.json" > "$W/$1/config.json"
+}
+wait_for() { # wait_for SECONDS COMMAND...
+    local end=$((SECONDS + $1)); shift
+    until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.2; done
+}
+cleanup() {
+    for d in "$ROOT"/*/; do [ -d "$d" ] && j delete --force "$(basename "$d")" >/dev/null 2>&1; done
+    rm -rf "$W"
+}
+trap cleanup EXIT
+
+# The rootfs: a copy of the base bundle's (or a new one), plus a node of a device no rule allows.
+if [ -z "$BASE" ]; then
+    BASE=$W/base; "$(dirname "$0")/make-bundle.sh" "$BASE" "$JRUNC" >/dev/null || exit 2
+fi
+cp -a "$BASE/rootfs" "$W/rootfs"
+cp "$BASE/config.json" "$W/base.json"
+mknod "$W/rootfs/tmp/fusedev" c 10 229
+
+echo "cgroup2: kernel $(uname -r), controllers: $(cat $CG/cgroup.controllers)"
+
+# --- 1. a long-running container with every limit; read back inside and on the host
+A=cg2-a
+bundle $A '["sh","-c","cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max /sys/fs/cgroup/cpu.max > /tmp/inside; i=0; while true; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; usleep 50000; done"]' \
+    '{"memory":{"limit":33554432},"pids":{"limit":10},"cpu":{"shares":512,"quota":50000,"period":100000,"cpus":"0","mems":"0"},"blockIO":{"weight":300}}'
+if j run -d --bundle "$W/$A" $A; then pass "run -d with memory, pids, cpu, cpuset, io limits"; else fail "run -d $A"; fi
+D=$(cgdir $A)
+contains "cgroup path is under $CG" "$CG/" "$D"
+check "memory.max" 33554432 "$(cat $D/memory.max)"
+check "pids.max" 10 "$(cat $D/pids.max)"
+check "cpu.weight (shares 512)" 20 "$(cat $D/cpu.weight)"
+check "cpu.max" "50000 100000" "$(cat $D/cpu.max)"
+check "cpuset.cpus" 0 "$(cat $D/cpuset.cpus)"
+check "cpuset.mems" 0 "$(cat $D/cpuset.mems)"
+if [ -f $D/io.bfq.weight ]; then
+    check "io.bfq.weight" "default 300" "$(head -1 $D/io.bfq.weight)"
+elif [ -f $D/io.weight ]; then
+    check "io.weight (blkio weight 300)" "default 2930" "$(head -1 $D/io.weight)"
+else
+    skip "io weight: neither io.weight nor io.bfq.weight on this kernel"
+fi
+wait_for 10 test -s "$W/rootfs/tmp/inside"
+check "inside: memory.max pids.max cpu.max" "33554432 10 50000 100000" "$(tr '\n' ' ' < $W/rootfs/tmp/inside | sed 's/ $//')"
+
+# freeze through cgroup.freeze
+wait_for 10 test -s "$W/rootfs/tmp/count"
+j pause $A && pass "pause" || fail "pause"
+check "state while paused" paused "$(j state $A | jq -r .status)"
+check "cgroup.freeze" 1 "$(cat $D/cgroup.freeze)"
+check "cgroup.events frozen" "frozen 1" "$(grep frozen $D/cgroup.events)"
+c1=$(cat $W/rootfs/tmp/count); sleep 1; c2=$(cat $W/rootfs/tmp/count)
+check "counter while paused" "$c1" "$c2"
+j resume $A && pass "resume" || fail "resume"
+check "cgroup.freeze after resume" 0 "$(cat $D/cgroup.freeze)"
+if wait_for 5 test "$(cat $W/rootfs/tmp/count)" != "$c2"; then pass "counter moves after resume"; else fail "counter stuck after resume"; fi
+
+# update
+j update $A --memory 64m --pids-limit 20 --cpu-shares 1024 --cpu-quota 20000 && pass "update" || fail "update"
+check "memory.max after update" 67108864 "$(cat $D/memory.max)"
+check "pids.max after update" 20 "$(cat $D/pids.max)"
+check "cpu.weight after update (shares 1024)" 39 "$(cat $D/cpu.weight)"
+check "cpu.max after update" "20000 100000" "$(cat $D/cpu.max)"
+check "state.json keeps the new memory limit" 67108864 "$(jq .config.linux.resources.memory.limit $ROOT/$A/state.json)"
+if [ -n "$(ls /sys/block 2>/dev/null | head -1)" ]; then
+    dev=$(cat /sys/block/$(ls /sys/block | head -1)/dev)
+    echo "{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":${dev%:*},\"minor\":${dev#*:},\"rate\":1048576}]}}" |
+        j update --resources - $A && pass "update --resources - (io.max)" || fail "update --resources io.max"
+    contains "io.max" "$dev rbps=1048576" "$(cat $D/io.max)"
+else
+    skip "io.max: no block device in this machine"
+fi
+
+# events --stats, ps
+ev=$(j events --stats $A)
+check "events --stats type" stats "$(jq -r .type <<<"$ev")"
+check "events --stats memory limit" 67108864 "$(jq .data.memory.usage.limit <<<"$ev")"
+check "events --stats pids limit" 20 "$(jq .data.pids.limit <<<"$ev")"
+pid=$(jq .pid "$ROOT/$A/state.json")
+contains "ps --format json lists the init" "$pid" "$(j ps --format json $A)"
+
+j delete --force $A && pass "delete --force" || fail "delete --force $A"
+gone $A "$D"
+
+# --- 2. small limits: true runs; the next fork is refused; over 16 MiB is OOM-killed; and devices
+# through the eBPF program: /dev/null allowed, a device with no allow rule denied (one container:
+# every JVM start costs seconds in an emulated machine)
+B=cg2-b
+bundle $B '["sh","-c","true && echo true-ok; sh -c '"'"'for i in 1 2 3 4 5 6; do sleep 1 & done; wait'"'"'; sh -c '"'"'x=a; while true; do x=$x$x; done'"'"'; echo child=$?; grep oom_kill /sys/fs/cgroup/memory.events; echo x > /dev/null && echo null-ok; exec 3</tmp/fusedev"]' \
+    '{"memory":{"limit":16777216},"pids":{"limit":4},"devices":[{"allow":false,"access":"rwm"},{"allow":false,"type":"c","major":10,"minor":229,"access":"rwm"}]}'
+out=$(j run --bundle "$W/$B" $B 2>&1)
+contains "true runs under memory 16 MiB, pids 4" "true-ok" "$out"
+contains "pids.max refuses the next fork" "can't fork" "$out"
+contains "memory.max OOM-kills (SIGKILL)" "child=137" "$out"
+contains "memory.events counts the OOM kill" "oom_kill 1" "$out"
+contains "an allowed device opens" "null-ok" "$out"
+contains "a denied device cannot be opened" "Operation not permitted" "$out"
+gone $B "$CG/$B"
+
+# --- 3. a bad value fails create, names the field and leaves nothing behind
+E=cg2-e
+bundle $E '["true"]' '{"cpu":{"cpus":"0-"}}'
+out=$(j create --bundle "$W/$E" $E 2>&1); rc=$?
+check "create with cpus \"0-\" fails" 1 "$rc"
+contains "the message names the field" "cpus" "$out"
+gone $E "$CG/$E"
+
+echo "cgroup2: $PASS passed, $FAIL failed"
+[ $FAIL -eq 0 ]
