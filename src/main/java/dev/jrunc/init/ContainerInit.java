@@ -165,6 +165,9 @@ public final class ContainerInit {
     private static void ensureDirectory(String cwd) {
         Path p = Path.of(cwd);
         if (Files.isDirectory(p)) return;
+        if (Files.exists(p)) {
+            throw new JruncException("process.cwd " + cwd + ": exists in the container and is not a directory");
+        }
         try {
             Files.createDirectories(p);
         } catch (IOException e) {
