@@ -12,7 +12,7 @@ JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
 
-.PHONY: all prereqs install uninstall test unit conformance demo bench clean
+.PHONY: all prereqs install uninstall test unit conformance test-engines demo bench clean
 
 all: jrunc
 
@@ -53,10 +53,12 @@ install: jrunc
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/lib/jrunc $(DESTDIR)$(PREFIX)/bin/jrunc
 
-# Unit tests (no root needed), then the conformance suite: real containers, as root.
+# Unit tests (no root needed), then the conformance suite: real containers, as root; then the
+# engines (containerd, podman) driving jrunc, each compared with Debian's runc.
 test: jrunc
 	@scripts/prereqs.sh test
 	$(MVN) verify -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
+	$(MAKE) --no-print-directory test-engines
 
 unit: | prereqs
 	$(MVN) test
@@ -64,6 +66,16 @@ unit: | prereqs
 conformance: jrunc
 	@scripts/prereqs.sh test
 	$(MVN) verify -Dsurefire.skip=true -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
+
+# containerd through ctr and podman through conmon, with jrunc and with runc. Installs containerd,
+# podman and runc from Debian when missing, and fails (never skips) when that is impossible.
+test-engines: jrunc
+	@scripts/prereqs.sh test
+	@rc=0; \
+	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/containerd.sh 2>target/engine-tests-containerd.log || rc=1; \
+	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/podman.sh 2>target/engine-tests-podman.log || rc=1; \
+	[ $$rc = 0 ] || echo "engine tests failed; the commands and outputs are in target/engine-tests-*.log" >&2; \
+	exit $$rc
 
 demo: jrunc
 	@scripts/prereqs.sh demo
