@@ -149,6 +149,13 @@ public final class ContainerCreator {
         cgroup.apply(CgroupManager.initialResources(linux));
         Path fifo = dir.resolve(StateStore.EXEC_FIFO);
         sys.mkfifo(fifo.toString(), 0622);
+        // mkfifo's mode passes through the umask (0622 became 0600): a container whose process.user
+        // is not root could then not open the fifo for writing, and `start` found it stopped.
+        try {
+            Files.setPosixFilePermissions(fifo, java.nio.file.attribute.PosixFilePermissions.fromString("rw--w--w-"));
+        } catch (IOException e) {
+            throw new JruncException("chmod 0622 " + fifo + ": " + e.getMessage(), e);
+        }
 
         int[] pair = sys.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
         int childEnd = pair[1];
