@@ -125,7 +125,15 @@ public final class RootfsSetup {
                     throw e;
                 }
             }
-            if (opts.propagation() != 0) sys.mount(null, target, null, opts.propagation(), null);
+            // fd is still the directory under the new mount: the mount itself needs a fresh fd.
+            if (opts.propagation() != 0) {
+                Integer fresh = root.open(dest, 0);
+                try {
+                    sys.mount(null, RootPaths.procPath(fresh), null, opts.propagation(), null);
+                } finally {
+                    sys.close(fresh);
+                }
+            }
         } finally {
             sys.close(fd);
         }
