@@ -9,7 +9,9 @@ import dev.jrunc.linux.Syscalls;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.Spec;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -125,6 +127,7 @@ public final class RootfsSetup {
                     throw e;
                 }
             }
+            if (type.equals("tmpfs") && m.optionsOrEmpty().contains("tmpcopyup")) copyUp(root, dest, fd);
             // fd is still the directory under the new mount: the mount itself needs a fresh fd.
             if (opts.propagation() != 0) {
                 Integer fresh = root.open(dest, 0);
@@ -136,6 +139,46 @@ public final class RootfsSetup {
             }
         } finally {
             sys.close(fd);
+        }
+    }
+
+    /**
+     * runc's `tmpcopyup`: the new tmpfs starts with a copy of what the image had at that path
+     * (read through fd, the directory now under the mount). Symlinks are copied, never followed;
+     * owners, modes and times are kept.
+     */
+    private void copyUp(RootPaths root, String dest, int underFd) {
+        Integer fresh = root.open(dest, 0);
+        try {
+            Path from = Path.of(RootPaths.procPath(underFd), ".");
+            Path to = Path.of(RootPaths.procPath(fresh), ".");
+            Files.walkFileTree(from, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult preVisitDirectory(Path dir, java.nio.file.attribute.BasicFileAttributes a)
+                        throws java.io.IOException {
+                    if (dir.equals(from)) {
+                        // The tmpfs's root takes the mode and owner of the directory it covers.
+                        Files.setOwner(to, Files.getOwner(from));
+                        Files.setAttribute(to, "unix:mode", Files.getAttribute(from, "unix:mode")); // sticky bit too
+                    } else {
+                        Files.copy(dir, to.resolve(from.relativize(dir).toString()), LinkOption.NOFOLLOW_LINKS,
+                                StandardCopyOption.COPY_ATTRIBUTES);
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes a)
+                        throws java.io.IOException {
+                    Files.copy(file, to.resolve(from.relativize(file).toString()), LinkOption.NOFOLLOW_LINKS,
+                            StandardCopyOption.COPY_ATTRIBUTES);
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (java.io.IOException e) {
+            throw new JruncException("tmpcopyup on " + dest + ": " + e.getMessage(), e);
+        } finally {
+            sys.close(fresh);
         }
     }
 
