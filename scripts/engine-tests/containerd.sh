@@ -128,7 +128,7 @@ suite() {
         $C run --rm $R --rootfs "$ROOTFS" $rt-exit /bin/sh -c 'echo to-stdout; echo to-stderr >&2; exit 3'
     t true "" '[ $rc = 0 ] && [ ! -s $out ]' $C run --rm $R --rootfs "$ROOTFS" $rt-true /bin/true
 
-    t detached "" '[ $rc = 0 ]' $C run -d $R --rootfs "$ROOTFS" $id /bin/sleep 1000
+    t detached "" '[ $rc = 0 ]' $C run -d $R --memory-limit 67108864 --rootfs "$ROOTFS" $id /bin/sleep 1000
     t task-running "" '[ $rc = 0 ] && wait_status $id RUNNING' $C task ls
     t exec "" '[ $rc = 5 ] && has $out "^in-exec$"' \
         $C task exec --exec-id e1 $id /bin/sh -c 'echo in-exec; exit 5'
@@ -141,7 +141,7 @@ suite() {
     t ps "$xps" '[ $rc = 0 ] && has $out "^$pid( |$)"' $C task ps $id
     t pause "$xpause" '[ $rc = 0 ] && wait_status $id PAUSED' $C task pause $id
     t resume "$xresume" '[ $rc = 0 ] && wait_status $id RUNNING' $C task resume $id
-    t metrics "" '[ $rc = 0 ] && has $out "^memory\.([a-z_]+\.)?usage[a-z_]* +[0-9]+" && has $out "^pids\.current +[0-9]+"' \
+    t metrics "" '[ $rc = 0 ] && has $out "^memory\.([a-z_]+\.)?usage[a-z_]* +[0-9]+" && has $out "^pids\.current +[0-9]+" && has $out "^memory\.([a-z_]+\.)?limit[a-z_]* +67108864$"' \
         $C task metrics $id
     t kill "" '[ $rc = 0 ] && wait_status $id STOPPED' $C task kill -s SIGKILL $id
     t delete "" '[ $rc = 0 ] && [ -z "$(task_status $id)" ]' $C task delete $id

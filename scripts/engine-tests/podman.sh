@@ -28,7 +28,8 @@ D=$(mktemp -d /tmp/jrunc-podman-XXXX)
 OUT=$D/out
 ROOTFS=$D/bundle/rootfs
 make_rootfs "$D/bundle"
-mkdir -p "$D/tmp"
+mkdir -p "$D/tmp" "$ROOTFS/var/tmp"
+echo image-file >"$ROOTFS/var/tmp/from-image"
 # podman's defaults (nofile 1048576, nproc 4194304) are above this machine's hard limits; runc
 # fails the same way without these.
 LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
@@ -101,6 +102,14 @@ suite() {
     t rm "" '[ $rc = 0 ] && [ -z "$($P ps -aq --filter name=^$n\$)" ]' $P rm $n
     t tty "" '[ $rc = 4 ] && has $out "/dev/pts/[0-9]+$" && has $out "^stdin-and-stdout-are-ttys$"' \
         script -qec "$D/podman --runtime $bin run --rm -t $U /bin/sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo stdin-and-stdout-are-ttys; exit 4'" /dev/null
+    t stdin "" '[ $rc = 0 ] && has $out "^piped-in$"' sh -c "echo piped-in | $P run --rm -i $U /bin/cat"
+    t user "" '[ $rc = 0 ] && has $out "^uid=1000 gid=1000 groups=1000$" && has $out "^CapEff:[[:space:]]+0+$"' \
+        $P run --rm --user 1000:1000 $U /bin/sh -c 'echo uid=$(id -u) gid=$(id -g) groups=$(id -G); grep CapEff /proc/self/status'
+    # --read-only: tmpfs on /run, /tmp, /var/tmp with rprivate and tmpcopyup (the image's files copied in)
+    t read-only "" '[ $rc = 0 ] && has $out "Read-only file system" && has $out "^image-file$" && has $out "^drwxrwxrwt /tmp$"' \
+        $P run --rm --read-only $U /bin/sh -c 'touch /x; cat /var/tmp/from-image; stat -c "%A %n" /tmp'
+    t limits "" '[ $rc = 0 ] && has $out "^67108864$" && has $out "^50$"' \
+        $P run --rm --memory 64m --pids-limit 50 $U /bin/sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null'
     # A failure at create: podman's message carries the runtime's own.
     local who=$bin:; [ "$rt" = jrunc ] && who="$bin: jrunc:"
     t missing-command "" '[ $rc = 127 ] && has $out "$who .*exec: \"/bin/nonexistent\""' \
@@ -126,7 +135,7 @@ suite jrunc "$JRUNC"
 suite runc "$RUNC"
 
 say "== jrunc and runc agree"
-for c in exit-status true exec tty conf-runtime; do compare $c out; done
+for c in exit-status true exec tty stdin user read-only limits conf-runtime; do compare $c out; done
 for c in detached exec-tty exec-missing pause unpause stop rm missing-command; do compare $c rc; done
 
 table podman
