@@ -141,7 +141,7 @@ suite() {
     t ps "$xps" '[ $rc = 0 ] && has $out "^$pid( |$)"' $C task ps $id
     t pause "$xpause" '[ $rc = 0 ] && wait_status $id PAUSED' $C task pause $id
     t resume "$xresume" '[ $rc = 0 ] && wait_status $id RUNNING' $C task resume $id
-    t metrics "" '[ $rc = 0 ] && has $out "^memory\.([a-z_]+\.)?usage[a-z_]* +[0-9]+" && has $out "^pids\.current +[0-9]+" && has $out "^memory\.([a-z_]+\.)?limit[a-z_]* +67108864$"' \
+    t metrics "" '[ $rc = 0 ] && has $out "^memory\.([a-z_]+\.)?usage[a-z_]* +[0-9]+" && has $out "^pids\.current +[0-9]+" && has $out "^memory\.([a-z_]+\.)?limit[a-z_]* +67108864 *$"' \
         $C task metrics $id
     t kill "" '[ $rc = 0 ] && wait_status $id STOPPED' $C task kill -s SIGKILL $id
     t delete "" '[ $rc = 0 ] && [ -z "$(task_status $id)" ]' $C task delete $id
