@@ -1,6 +1,7 @@
 package dev.jrunc;
 
 import dev.jrunc.cli.JruncCommand;
+import dev.jrunc.cli.Verbs;
 import picocli.CommandLine;
 
 /** jrunc's entry point: parse runc's command line, run one verb, exit with its status. */
@@ -15,9 +16,7 @@ public final class Main {
         // A command line picocli rejects never reaches the execution strategy, but its error
         // must still reach --log: that file is all containerd shows its user.
         configureLogFrom(args);
-        CommandLine cli = new CommandLine(new JruncCommand());
-        // `exec ID CMD -x`: everything after the command is the command's, as with runc.
-        cli.getSubcommands().get("exec").setStopAtPositional(true);
+        CommandLine cli = Verbs.commandLine(args);
         cli.setExecutionStrategy(parsed -> {
             JruncCommand global = parsed.asCommandLineList().getFirst().getCommand();
             Log.configure(global.log(), global.logFormat(), global.debug());

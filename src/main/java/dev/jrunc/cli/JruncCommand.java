@@ -6,17 +6,12 @@ import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The top-level command: runc's global options, then one verb. */
+/** The top-level command: runc's global options, then one verb (see {@link Verbs}). */
 @Command(
         name = "jrunc",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "An OCI container runtime: turns a bundle (config.json + rootfs) into an isolated process.",
-        subcommands = {
-            CreateCommand.class, StartCommand.class, StateCommand.class, KillCommand.class,
-            DeleteCommand.class, RunCommand.class, ListCommand.class, SpecCommand.class, ExecCommand.class,
-            FeaturesCommand.class, CheckpointCommand.class, CheckpointCommand.Restore.class
-        })
+        description = "An OCI container runtime: turns a bundle (config.json + rootfs) into an isolated process.")
 public final class JruncCommand {
     @Option(names = "--root", description = "directory for container state (default: /run/jrunc)")
     Path root = Path.of("/run/jrunc");

@@ -58,6 +58,7 @@ public final class Container {
                     + (status == Status.STOPPED ? "" : ", not created"));
         }
         Path fifo = dir().resolve(StateStore.EXEC_FIFO);
+        int notify = record.notifySocket() == null ? -1 : NotifySocket.bind(sys, dir());
         int fd = sys.open(fifo.toString(), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
         try {
             while (true) {
@@ -76,6 +77,10 @@ public final class Container {
             Files.deleteIfExists(fifo);
         } catch (java.io.IOException e) {
             throw new JruncException("cannot remove " + fifo + ": " + e.getMessage(), e);
+        }
+        if (notify >= 0) {
+            NotifySocket.relay(sys, notify, record.notifySocket(), record.pid(),
+                    () -> ProcStat.isSameProcess(record.pid(), record.initStartTime()));
         }
     }
 

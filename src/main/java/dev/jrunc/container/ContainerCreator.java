@@ -76,7 +76,12 @@ public final class ContainerCreator {
         Path dir = store.createDir(o.id());
         undo.push("remove state directory", () -> store.remove(o.id()));
         try (StateStore.Lock lock = store.lock(o.id())) {
-            ContainerRecord record = createLocked(o, spec, bundle, rootfs, seccomp, dir, undo);
+            String notify = System.getenv("NOTIFY_SOCKET");
+            if (notify != null && !notify.isEmpty()) spec = NotifySocket.prepare(spec, dir);
+            int listenFds = NotifySocket.listenFds();
+            if (listenFds > 0) spec = NotifySocket.withListenFds(spec, listenFds);
+            ContainerRecord record = createLocked(o, spec, bundle, rootfs, seccomp, dir, undo, listenFds,
+                    notify == null || notify.isEmpty() ? null : notify);
             undo.clear();
             return record;
         } catch (RuntimeException e) {
@@ -141,7 +146,9 @@ public final class ContainerCreator {
     }
 
     private ContainerRecord createLocked(Options o, Spec spec, Path bundle, Path rootfs, byte[] seccomp, Path dir,
-            Undo undo) {
+            Undo undo, int listenFds, String notifySocket) {
+        // Socket-activation fds come first, then --preserve-fds: all of them from fd 3 on.
+        int passedFds = listenFds + o.preserveFds();
         LinuxSpec linux = spec.linux();
         CgroupManager cgroup = CgroupManager.forSpec(spec, o.id(), o.systemdCgroup());
         undo.push("remove the container's cgroup", cgroup::destroy);
@@ -159,7 +166,7 @@ public final class ContainerCreator {
 
         int[] pair = sys.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
         int childEnd = pair[1];
-        int childFdNumber = 3 + o.preserveFds();
+        int childFdNumber = 3 + passedFds;
         SyncSocket sync = new SyncSocket(sys, pair[0]);
         List<String> argv = helperArgs(linux, childFdNumber);
         int helperPid;
@@ -199,7 +206,7 @@ public final class ContainerCreator {
                         HookRunner.run(spec, HookRunner.Kind.PRESTART, hookState);
                         HookRunner.run(spec, HookRunner.Kind.CREATE_RUNTIME, hookState);
                         InitPlan plan = new InitPlan(spec, rootfs.toString(), bundle.toString(), o.noPivot(),
-                                fifo.toString(), home.helper().toString(), o.preserveFds(),
+                                fifo.toString(), home.helper().toString(), passedFds,
                                 isNew(linux, "user"), isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
                                 stateForHooks(o, bundle, initPid[0], spec));
                         sync.send("PLAN", SpecJson.mapper().writeValueAsBytes(plan));
@@ -221,7 +228,7 @@ public final class ContainerCreator {
                         sync.sendRaw("GO", seccomp);
                     }
                     case "CREATED" -> {
-                        return finish(o, spec, bundle, rootfs, initPid[0], cgroup);
+                        return finish(o, spec, bundle, rootfs, initPid[0], cgroup, notifySocket);
                     }
                     case "ERROR" -> throw new JruncException(m.text());
                     default -> throw new JruncException("unexpected message " + m.word() + " from the container's init");
@@ -243,12 +250,13 @@ public final class ContainerCreator {
         }
     }
 
-    private ContainerRecord finish(Options o, Spec spec, Path bundle, Path rootfs, int pid, CgroupManager cgroup) {
+    private ContainerRecord finish(Options o, Spec spec, Path bundle, Path rootfs, int pid, CgroupManager cgroup,
+            String notifySocket) {
         long start = ProcStat.startTimeIfAlive(pid)
                 .orElseThrow(() -> new JruncException("container init " + pid + " died during create"));
         ContainerRecord record = new ContainerRecord(spec.ociVersion(), o.id(), pid, start, bundle.toString(),
                 rootfs.toString(), Instant.now().toString(), "", o.systemdCgroup(), stringPaths(cgroup.paths()),
-                cgroup.createdDirs().stream().map(Path::toString).toList(), spec);
+                cgroup.createdDirs().stream().map(Path::toString).toList(), notifySocket, spec);
         store.write(record);
         if (o.pidFile() != null) writePidFile(o.pidFile(), pid);
         return record;

@@ -14,6 +14,7 @@ import java.util.Map;
  *
  * @param initStartTime the init's start time in clock ticks (/proc/PID/stat field 22), so a
  *     recycled pid is never mistaken for the container's init.
+ * @param notifySocket the caller's NOTIFY_SOCKET, or null: `start` relays the container's READY=1 to it
  */
 public record ContainerRecord(
         String ociVersion,
@@ -27,6 +28,7 @@ public record ContainerRecord(
         boolean systemdCgroup,
         Map<String, String> cgroupPaths,
         List<String> cgroupCreated,
+        String notifySocket,
         Spec config) {
 
     /** The container's cgroup, reopened from what create recorded. */

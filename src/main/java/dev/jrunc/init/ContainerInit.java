@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -28,11 +29,18 @@ public final class ContainerInit {
     private final Syscalls sys;
     private final InitPlan plan;
     private final Consumer<String> warn;
+    private final BiConsumer<String, String> procFiles;
 
     public ContainerInit(Syscalls sys, InitPlan plan, Consumer<String> warn) {
+        this(sys, plan, warn, ContainerInit::writeProcFile);
+    }
+
+    /** procFiles writes a value to a /proc file; tests pass one that records instead. */
+    ContainerInit(Syscalls sys, InitPlan plan, Consumer<String> warn, BiConsumer<String, String> procFiles) {
         this.sys = sys;
         this.plan = plan;
         this.warn = warn;
+        this.procFiles = procFiles;
     }
 
     /** The last stage's options and the program it will exec. */
@@ -134,7 +142,7 @@ public final class ContainerInit {
             }
         }
         if (process.oomScoreAdj() != null) {
-            writeProcFile("/proc/self/oom_score_adj", Integer.toString(process.oomScoreAdj()));
+            procFiles.accept("/proc/self/oom_score_adj", Integer.toString(process.oomScoreAdj()));
         }
     }
 
@@ -150,7 +158,7 @@ public final class ContainerInit {
             if (rel.contains("..") || rel.startsWith("/")) {
                 throw new JruncException("linux.sysctl: invalid key \"" + key + "\"");
             }
-            writeProcFile("/proc/sys/" + rel, e.getValue());
+            procFiles.accept("/proc/sys/" + rel, e.getValue());
         }
     }
 

@@ -101,6 +101,9 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn CFMAKERAW = new Fn(() -> Native.plain("cfmakeraw",
             FunctionDescriptor.ofVoid(C_POINTER)));
     private static final Fn ISATTY = new Fn(() -> Native.plain("isatty", FunctionDescriptor.of(C_INT, C_INT)));
+    private static final Fn BIND = Fn.libc("bind", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    private static final Fn SENDTO = Fn.libc("sendto",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_INT, C_POINTER, C_INT));
     private static final Fn SYSCALL2 = Fn.syscall(2);
     private static final Fn SYSCALL4 = Fn.syscall(4);
     private static final Fn SYSCALL5 = Fn.syscall(5);
@@ -440,6 +443,52 @@ final class LinuxSyscalls implements Syscalls {
     private static final long TIOCGWINSZ = 0x5413;
     private static final long TIOCSWINSZ = 0x5414;
     private static final int TERMIOS_SIZE = 60;
+
+    /** struct sockaddr_un for path; '@' at the start names an abstract socket. Returns its length. */
+    private static int sockaddrUn(MemorySegment addr, String path) {
+        byte[] p = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (p.length >= 108) throw new SyscallException("unix socket path " + q(path) + " is too long", Errno.EINVAL);
+        addr.set(ValueLayout.JAVA_SHORT, 0, (short) Linux.AF_UNIX);
+        MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, 2, p.length);
+        if (p.length > 0 && p[0] == '@') {
+            addr.set(ValueLayout.JAVA_BYTE, 2, (byte) 0);
+            return 2 + p.length;
+        }
+        return 110;
+    }
+
+    @Override
+    public int bindUnixDatagram(String path) {
+        int fd = (int) call(() -> "socket(AF_UNIX, SOCK_DGRAM)",
+                (a, st) -> (int) SOCKET.h().invokeExact(st, Linux.AF_UNIX, 2 | Linux.SOCK_CLOEXEC, 0));
+        try {
+            call(() -> "bind(" + q(path) + ")", (a, st) -> {
+                MemorySegment addr = a.allocate(110, 2);
+                int len = sockaddrUn(addr, path);
+                return (int) BIND.h().invokeExact(st, fd, addr, len);
+            });
+            return fd;
+        } catch (RuntimeException e) {
+            close(fd);
+            throw e;
+        }
+    }
+
+    @Override
+    public void sendToUnix(String path, byte[] datagram) {
+        int fd = (int) call(() -> "socket(AF_UNIX, SOCK_DGRAM)",
+                (a, st) -> (int) SOCKET.h().invokeExact(st, Linux.AF_UNIX, 2 | Linux.SOCK_CLOEXEC, 0));
+        try {
+            call(() -> "sendto(" + q(path) + ")", (a, st) -> {
+                MemorySegment addr = a.allocate(110, 2);
+                int len = sockaddrUn(addr, path);
+                MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, datagram);
+                return (long) SENDTO.h().invokeExact(st, fd, buf, (long) datagram.length, 0x4000, addr, len);
+            });
+        } finally {
+            close(fd);
+        }
+    }
 
     @Override
     public int connectUnix(String path) {

@@ -99,6 +99,12 @@ public interface Syscalls {
 
     record ReceivedFd(int fd, byte[] payload) {}
 
+    /** An AF_UNIX SOCK_DGRAM socket bound at path (sd_notify's kind of socket). */
+    int bindUnixDatagram(String path);
+
+    /** sendto(2) of one datagram to the AF_UNIX socket at path (a leading '@' means abstract). */
+    void sendToUnix(String path, byte[] datagram);
+
     // ---- terminals
     /** The window size of a terminal as {rows, cols}. */
     int[] windowSize(int fd);

@@ -36,8 +36,14 @@ public final class Devices {
         for (LinuxSpec.Device d : DEFAULTS) {
             if (all.stream().noneMatch(c -> d.path().equals(c.path()))) all.add(d);
         }
-        for (LinuxSpec.Device d : all) {
-            create(d);
+        // Nodes get exactly their fileMode (0666 for the defaults), whatever umask jrunc inherited.
+        int oldMask = sys.umask(0);
+        try {
+            for (LinuxSpec.Device d : all) {
+                create(d);
+            }
+        } finally {
+            sys.umask(oldMask);
         }
         link("/proc/self/fd", "/dev/fd");
         link("/proc/self/fd/0", "/dev/stdin");

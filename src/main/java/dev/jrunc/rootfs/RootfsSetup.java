@@ -120,7 +120,7 @@ public final class RootfsSetup {
                     // A user namespace without its own network namespace may not mount sysfs:
                     // show the host's read-only instead, as runc does.
                     sys.mount("/sys", target, null, MS_BIND | MS_REC, null);
-                    sys.mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+                    mountAgain(root, dest, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
                 } else if (type.equals("mqueue") && e.errno() == Errno.EPERM) {
                     sys.mount("/dev/mqueue", target, null, MS_BIND, null);
                 } else {
@@ -128,17 +128,22 @@ public final class RootfsSetup {
                 }
             }
             if (type.equals("tmpfs") && m.optionsOrEmpty().contains("tmpcopyup")) copyUp(root, dest, fd);
-            // fd is still the directory under the new mount: the mount itself needs a fresh fd.
-            if (opts.propagation() != 0) {
-                Integer fresh = root.open(dest, 0);
-                try {
-                    sys.mount(null, RootPaths.procPath(fresh), null, opts.propagation(), null);
-                } finally {
-                    sys.close(fresh);
-                }
-            }
         } finally {
             sys.close(fd);
+        }
+        if (opts.propagation() != 0) mountAgain(root, dest, opts.propagation());
+    }
+
+    /**
+     * A remount or propagation change of the mount just made on dest. It goes through a fresh fd:
+     * one opened before the mount names the directory under it, which is not a mount root (EINVAL).
+     */
+    private void mountAgain(RootPaths root, String dest, long flags) {
+        int fresh = root.open(dest, 0);
+        try {
+            sys.mount(null, RootPaths.procPath(fresh), null, flags, null);
+        } finally {
+            sys.close(fresh);
         }
     }
 

@@ -49,6 +49,11 @@ public record ProcessSpec(
 
     public record ExecCpuAffinity(String initial, @JsonProperty("final") String finalCpus) {}
 
+    public ProcessSpec withEnv(List<String> newEnv) {
+        return new ProcessSpec(terminal, consoleSize, user, args, commandLine, newEnv, cwd, capabilities, rlimits,
+                noNewPrivileges, apparmorProfile, oomScoreAdj, scheduler, selinuxLabel, ioPriority, execCPUAffinity);
+    }
+
     public boolean isTerminal() {
         return Boolean.TRUE.equals(terminal);
     }

@@ -47,6 +47,11 @@ public record Spec(
 
     public record Hook(String path, List<String> args, List<String> env, Integer timeout) {}
 
+    /** A copy with another process and mounts: what jrunc adds itself (notify socket, activation fds). */
+    public Spec with(ProcessSpec newProcess, List<Mount> newMounts) {
+        return new Spec(ociVersion, root, newMounts, newProcess, hostname, domainname, hooks, annotations, linux);
+    }
+
     public List<Mount> mountsOrEmpty() {
         return mounts == null ? List.of() : mounts;
     }

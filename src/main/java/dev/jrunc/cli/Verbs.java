@@ -1,0 +1,66 @@
+package dev.jrunc.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+
+/**
+ * Every verb, and the command line for one invocation. Only the verb being run is given to
+ * picocli: building the model of all of them costs more start-up than most verbs take to run.
+ */
+public final class Verbs {
+    private static final Map<String, Supplier<Object>> VERBS = new LinkedHashMap<>();
+
+    static {
+        VERBS.put("create", CreateCommand::new);
+        VERBS.put("start", StartCommand::new);
+        VERBS.put("state", StateCommand::new);
+        VERBS.put("kill", KillCommand::new);
+        VERBS.put("delete", DeleteCommand::new);
+        VERBS.put("run", RunCommand::new);
+        VERBS.put("exec", ExecCommand::new);
+        VERBS.put("list", ListCommand::new);
+        VERBS.put("spec", SpecCommand::new);
+        VERBS.put("features", FeaturesCommand::new);
+        VERBS.put("checkpoint", CheckpointCommand::new);
+        VERBS.put("restore", CheckpointCommand.Restore::new);
+    }
+
+    private static final Map<String, String> ALIASES = Map.of("ls", "list");
+
+    /** Global options that take a value, so the verb is found after them. */
+    private static final Set<String> VALUED_GLOBALS = Set.of("--root", "--log", "--log-format", "--criu");
+
+    private Verbs() {}
+
+    public static CommandLine commandLine(String[] args) {
+        CommandLine cli = new CommandLine(new JruncCommand());
+        String verb = findVerb(args);
+        if (verb != null) {
+            cli.addSubcommand(verb, VERBS.get(verb).get());
+        } else {
+            VERBS.forEach((name, make) -> cli.addSubcommand(name, make.get()));
+        }
+        // `exec ID CMD -x`: everything after the command is the command's, as with runc.
+        if (cli.getSubcommands().containsKey("exec")) cli.getSubcommands().get("exec").setStopAtPositional(true);
+        return cli;
+    }
+
+    /** The verb named on the command line, or null (help, version, a typo: then all are offered). */
+    static String findVerb(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (VALUED_GLOBALS.contains(a)) {
+                i++;
+            } else if (a.equals("--rootless") && i + 1 < args.length && Set.of("true", "false", "auto").contains(args[i + 1])) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                String verb = ALIASES.getOrDefault(a, a);
+                return VERBS.containsKey(verb) ? verb : null;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,209 @@
+package dev.jrunc.init;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jrunc.JruncException;
+import dev.jrunc.linux.RecordingSyscalls;
+import dev.jrunc.spec.DefaultSpec;
+import dev.jrunc.spec.LinuxSpec;
+import dev.jrunc.spec.ProcessSpec;
+import dev.jrunc.spec.Seccomp;
+import dev.jrunc.spec.Spec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * prepare() against the recording syscalls. What it still reads from the real filesystem
+ * (process.cwd, the executable, masked paths) is pointed into a temporary directory; /proc writes
+ * (oom_score_adj, sysctl) go to a recorder.
+ */
+class ContainerInitTest {
+    private static final String ROOTFS = "/bundle/rootfs";
+
+    @TempDir Path tmp;
+
+    private final RecordingSyscalls sys = new RecordingSyscalls().dir(ROOTFS + "/proc", ROOTFS + "/sys");
+    private final List<String> procWrites = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+    private Path program;
+
+    @BeforeEach
+    void program() throws IOException {
+        program = Files.createDirectories(tmp.resolve("bin")).resolve("app");
+        Files.writeString(program, "#!/bin/sh\n");
+        Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private ProcessSpec process(ProcessSpec.User user, List<String> args, String cwd, Integer oomScoreAdj,
+            List<ProcessSpec.Rlimit> rlimits, ProcessSpec.Capabilities caps, boolean nnp) {
+        ProcessSpec p = DefaultSpec.example().process();
+        return new ProcessSpec(false, null, user, args, null, p.env(), cwd, caps, rlimits, nnp, null, oomScoreAdj,
+                null, null, null, null);
+    }
+
+    private static Spec spec(ProcessSpec process, String hostname, String domainname, Map<String, String> sysctl,
+            Seccomp seccomp) {
+        Spec d = DefaultSpec.example();
+        LinuxSpec l = d.linux();
+        LinuxSpec linux = new LinuxSpec(l.namespaces(), null, null, null, null, null, l.resources(), null, seccomp,
+                sysctl, List.of(), List.of(), null, null, null);
+        return new Spec(d.ociVersion(), d.root(), d.mounts(), process, hostname, domainname, null, null, linux);
+    }
+
+    private ContainerInit init(Spec spec, boolean cgroupns) {
+        InitPlan plan = new InitPlan(spec, ROOTFS, tmp.toString(), false, "/run/jrunc/c1/exec.fifo",
+                "/usr/libexec/jrunc-nsexec", 2, false, cgroupns, Map.of("", "/sys/fs/cgroup/c1"), null);
+        return new ContainerInit(sys, plan, warnings::add, (path, value) -> procWrites.add(path + "=" + value));
+    }
+
+    private Spec fullSpec() {
+        ProcessSpec.User user = new ProcessSpec.User(1000, 1001, 027, List.of(10L, 20L), null);
+        List<ProcessSpec.Rlimit> rlimits = List.of(new ProcessSpec.Rlimit("RLIMIT_NOFILE", 1024, 4096),
+                new ProcessSpec.Rlimit("RLIMIT_CORE", -1, -1), new ProcessSpec.Rlimit("RLIMIT_NPROC", 100, 200));
+        Map<String, String> sysctl = new LinkedHashMap<>();
+        sysctl.put("net.ipv4.ip_forward", "1");
+        sysctl.put("kernel/shm_rmid_forced", "1");
+        ProcessSpec process = process(user, List.of(program.toString(), "--serve"), tmp.toString(), 500, rlimits,
+                DefaultSpec.example().process().capabilities(), true);
+        return spec(process, "box", "example.org", sysctl, null);
+    }
+
+    @Test
+    void processAttributesAroundTheRootfs() {
+        init(fullSpec(), false).prepare();
+        assertEquals("prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)", sys.calls().getFirst());
+        assertEquals(List.of(
+                "prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)",
+                "prlimit(0, 7, 1024, 4096)",
+                "prlimit(0, 4, RLIM_INFINITY, RLIM_INFINITY)",
+                "prlimit(0, 6, 100, 200)",
+                "pivot_root(\".\", \".\")",
+                "sethostname(\"box\")",
+                "setdomainname(\"example.org\")",
+                "umask(027)"),
+                sys.calls("prctl", "prlimit", "pivot_root", "sethostname", "setdomainname", "umask").stream()
+                        .filter(l -> !l.startsWith("umask(0)") && !l.equals("umask(022)")).toList());
+        // hostname after pivot_root, the process umask last.
+        assertEquals("umask(027)", sys.calls().getLast());
+    }
+
+    @Test
+    void procFilesAreWrittenBeforeAnyMount() {
+        init(fullSpec(), false).prepare();
+        assertEquals(List.of("/proc/self/oom_score_adj=500", "/proc/sys/net/ipv4/ip_forward=1",
+                "/proc/sys/kernel/shm_rmid_forced=1"), procWrites);
+    }
+
+    @Test
+    void finalStageArguments() {
+        ContainerInit.FinalStage stage = init(fullSpec(), false).prepare();
+        assertEquals(program.toString(), stage.executable());
+        assertEquals(List.of("jrunc-nsexec", "exec",
+                "--uid", "1000", "--gid", "1001", "--groups", "10,20",
+                "--caps", "20000420,20000420,20000420,0,20000420",
+                "--nnp",
+                "--cwd", tmp.toString(), "--preserve-fds", "2"), stage.argv());
+    }
+
+    @Test
+    void cgroupNamespaceAndSeccompFlags() {
+        Spec full = fullSpec();
+        Spec withSeccomp = spec(full.process(), null, null, null,
+                new Seccomp("SCMP_ACT_ALLOW", null, null, null, null, null, null));
+        ContainerInit.FinalStage stage = init(withSeccomp, true).prepare();
+        List<String> argv = stage.argv();
+        assertTrue(argv.indexOf("--cgroupns") > argv.indexOf("--nnp"), argv.toString());
+        assertTrue(argv.indexOf("--seccomp") > argv.indexOf("--cgroupns"), argv.toString());
+        assertEquals(List.of(), sys.calls("sethostname", "setdomainname"));
+    }
+
+    @Test
+    void defaultsWithoutUserCapsOrUmask() {
+        ProcessSpec process = process(null, List.of(program.toString()), null, null, null, null, false);
+        ContainerInit.FinalStage stage = init(spec(process, null, null, null, null), false).prepare();
+        assertEquals(List.of("jrunc-nsexec", "exec", "--uid", "0", "--gid", "0", "--groups", "",
+                "--cwd", "/", "--preserve-fds", "2"), stage.argv());
+        assertEquals("umask(022)", sys.calls().getLast());
+        assertEquals(List.of(), sys.calls("prlimit"));
+        assertEquals(List.of(), procWrites);
+    }
+
+    @Test
+    void executableIsLookedUpInThePath() {
+        List<String> env = List.of("PATH=" + tmp.resolve("nothing") + ":" + program.getParent(), "TERM=xterm");
+        ProcessSpec p = process(null, List.of("app"), null, null, null, null, false);
+        ProcessSpec withEnv = new ProcessSpec(p.terminal(), null, null, p.args(), null, env, null, null, null, null,
+                null, null, null, null, null, null);
+        assertEquals(program.toString(), init(spec(withEnv, null, null, null, null), false).prepare().executable());
+    }
+
+    @Test
+    void missingExecutable() {
+        ProcessSpec p = process(null, List.of("definitely-not-here"), null, null, null, null, false);
+        ProcessSpec withEnv = new ProcessSpec(false, null, null, p.args(), null, List.of("PATH=" + tmp), null, null,
+                null, null, null, null, null, null, null, null);
+        JruncException e = assertThrows(JruncException.class,
+                () -> init(spec(withEnv, null, null, null, null), false).prepare());
+        assertEquals("exec: \"definitely-not-here\": executable file not found in $PATH", e.getMessage());
+    }
+
+    @Test
+    void missingCwdIsCreated() {
+        Path cwd = tmp.resolve("work/dir");
+        ProcessSpec process = process(null, List.of(program.toString()), cwd.toString(), null, null, null, false);
+        ContainerInit.FinalStage stage = init(spec(process, null, null, null, null), false).prepare();
+        assertTrue(Files.isDirectory(cwd));
+        assertTrue(String.join(" ", stage.argv()).contains("--cwd " + cwd + " "));
+    }
+
+    @Test
+    void invalidSysctlKeysAreRefused() {
+        for (String key : List.of("net.ipv4/ip_forward", "..kernel", "/kernel/x", "kernel/../../etc", "../x")) {
+            procWrites.clear();
+            ProcessSpec process = process(null, List.of(program.toString()), null, null, null, null, false);
+            JruncException e = assertThrows(JruncException.class,
+                    () -> init(spec(process, null, null, Map.of(key, "1"), null), false).prepare(), key);
+            assertEquals("linux.sysctl: invalid key \"" + key + "\"", e.getMessage());
+            assertEquals(List.of(), procWrites);
+        }
+    }
+
+    @Test
+    void unknownCapabilityFailsWithItsJsonPath() {
+        ProcessSpec process = process(null, List.of(program.toString()), null, null, null,
+                new ProcessSpec.Capabilities(List.of("CAP_KILL", "CAP_TELEPORT"), null, null, null, null), false);
+        JruncException e = assertThrows(JruncException.class,
+                () -> init(spec(process, null, null, null, null), false).prepare());
+        assertEquals("config.json: $.process.capabilities.bounding[1]: unknown capability \"CAP_TELEPORT\"",
+                e.getMessage());
+    }
+
+    @Test
+    void runExecsTheHelperWithTheSyncAndFifoFds() {
+        sys.file("/usr/libexec/jrunc-nsexec").file("/run/jrunc/c1/exec.fifo");
+        ProcessSpec process = process(null, List.of(program.toString(), "-x"), null, null, null, null, false);
+        InitPlan plan = new InitPlan(spec(process, null, null, null, null), ROOTFS, tmp.toString(), false,
+                "/run/jrunc/c1/exec.fifo", "/usr/libexec/jrunc-nsexec", 0, false, false, Map.of(), null);
+        ContainerInit init = new ContainerInit(sys, plan, warnings::add, (p, v) -> procWrites.add(p));
+        JruncException e = assertThrows(JruncException.class, () -> init.run(new SyncSocket(sys, 99)));
+        assertEquals("execveat of the native helper returned", e.getMessage());
+        assertEquals("open(\"/usr/libexec/jrunc-nsexec\", O_PATH|O_CLOEXEC) = 3", sys.calls().get(0));
+        assertEquals("open(\"/run/jrunc/c1/exec.fifo\", O_PATH) = 4", sys.calls().get(1));
+        String exec = sys.calls("execveat").getFirst();
+        assertTrue(exec.startsWith("execveat(3, \"\", [\"jrunc-nsexec\", \"exec\", \"--uid\", \"0\""), exec);
+        assertTrue(exec.contains("\"--sync-fd\", \"99\", \"--fifo-fd\", \"4\", \"--\", \"" + program + "\", \""
+                + program + "\", \"-x\"], [\"PATH="), exec);
+        assertTrue(exec.endsWith("], AT_EMPTY_PATH)"), exec);
+    }
+}

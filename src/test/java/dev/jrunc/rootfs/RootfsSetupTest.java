@@ -1,0 +1,387 @@
+package dev.jrunc.rootfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jrunc.JruncException;
+import dev.jrunc.linux.Errno;
+import dev.jrunc.linux.RecordingSyscalls;
+import dev.jrunc.spec.DefaultSpec;
+import dev.jrunc.spec.LinuxSpec;
+import dev.jrunc.spec.Spec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RootfsSetupTest {
+    private static final String ROOTFS = "/bundle/rootfs";
+    private static final Map<String, String> UNIFIED = Map.of("", "/sys/fs/cgroup/c1");
+
+    @TempDir Path bundle;
+
+    private final RecordingSyscalls sys = new RecordingSyscalls().dir(ROOTFS + "/proc", ROOTFS + "/sys");
+    private final List<String> warnings = new ArrayList<>();
+
+    private RootfsSetup setup(Spec spec, boolean userns, Map<String, String> cgroups) {
+        return new RootfsSetup(sys, spec, ROOTFS, bundle, userns, cgroups, warnings::add);
+    }
+
+    private static Spec withMounts(Spec s, List<Spec.Mount> mounts) {
+        return new Spec(s.ociVersion(), s.root(), mounts, s.process(), s.hostname(), s.domainname(), s.hooks(),
+                s.annotations(), s.linux());
+    }
+
+    private static Spec withLinux(Spec s, LinuxSpec l) {
+        return new Spec(s.ociVersion(), s.root(), s.mounts(), s.process(), s.hostname(), s.domainname(), s.hooks(),
+                s.annotations(), l);
+    }
+
+    private static LinuxSpec linux(String propagation, List<LinuxSpec.Device> devices, List<String> masked,
+            List<String> readonly) {
+        return new LinuxSpec(null, null, null, null, devices, null, null, propagation, null, null, masked, readonly,
+                null, null, null);
+    }
+
+    private static Spec.Mount mount(String dest, String type, String source, String... options) {
+        return new Spec.Mount(dest, type, source, List.of(options), null, null);
+    }
+
+    /** Lines with the leading dirfd replaced, for calls whose fd numbers do not matter. */
+    private static List<String> anyDirfd(List<String> lines) {
+        return lines.stream().map(l -> l.replaceFirst("^(\\w+)\\((\"[^\"]*\", )?\\d+, ", "$1($2fd, ")).toList();
+    }
+
+    @Test
+    void defaultSpecMountsInOrder() {
+        setup(DefaultSpec.example(), false, UNIFIED).mountAll();
+        assertEquals(List.of(
+                "mount(null, \"/\", null, MS_REC|MS_SLAVE, null)",
+                "mount(\"/bundle/rootfs\", \"/bundle/rootfs\", \"bind\", MS_BIND|MS_REC, null)",
+                "mount(\"proc\", @/bundle/rootfs/proc, \"proc\", 0, null)",
+                "mount(\"tmpfs\", @/bundle/rootfs/dev, \"tmpfs\", MS_NOSUID|MS_STRICTATIME, \"mode=755,size=65536k\")",
+                "mount(\"devpts\", @/bundle/rootfs/dev/pts, \"devpts\", MS_NOSUID|MS_NOEXEC, "
+                        + "\"newinstance,ptmxmode=0666,mode=0620,gid=5\")",
+                "mount(\"shm\", @/bundle/rootfs/dev/shm, \"tmpfs\", MS_NOSUID|MS_NODEV|MS_NOEXEC, "
+                        + "\"mode=1777,size=65536k\")",
+                "mount(\"mqueue\", @/bundle/rootfs/dev/mqueue, \"mqueue\", MS_NOSUID|MS_NODEV|MS_NOEXEC, null)",
+                "mount(\"sysfs\", @/bundle/rootfs/sys, \"sysfs\", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, null)",
+                "mount(\"/sys/fs/cgroup/c1\", @/bundle/rootfs/sys/fs/cgroup, null, MS_BIND|MS_REC, null)",
+                "mount(null, @/bundle/rootfs/sys/fs/cgroup, null, "
+                        + "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, null)"),
+                sys.mounts());
+        assertEquals(Map.of(), sys.openFds(), "every fd opened while mounting is closed");
+        assertEquals(List.of(), warnings);
+    }
+
+    @Test
+    void mountTargetsAreReachedThroughFdsResolvedInTheRoot() {
+        setup(DefaultSpec.example(), false, UNIFIED).mountAll();
+        assertEquals("open(\"/bundle/rootfs\", O_PATH|O_DIRECTORY|O_CLOEXEC) = 3", sys.calls().get(2));
+        // /proc and /sys must not be symlinks; everything is resolved inside the rootfs.
+        assertTrue(sys.calls("openat2").contains(
+                "openat2(3, \"proc\", O_PATH|O_CLOEXEC, RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS) = 4"));
+        for (String open : sys.calls("openat2")) {
+            assertTrue(open.contains("RESOLVE_IN_ROOT"), open);
+        }
+    }
+
+    @Test
+    void defaultDevicesAreMadeWithModeAndOwner() {
+        setup(DefaultSpec.example(), false, UNIFIED).mountAll();
+        assertEquals(List.of(
+                "mknodat(fd, \"null\", S_IFCHR|0666, makedev(1, 3))",
+                "mknodat(fd, \"zero\", S_IFCHR|0666, makedev(1, 5))",
+                "mknodat(fd, \"full\", S_IFCHR|0666, makedev(1, 7))",
+                "mknodat(fd, \"random\", S_IFCHR|0666, makedev(1, 8))",
+                "mknodat(fd, \"urandom\", S_IFCHR|0666, makedev(1, 9))",
+                "mknodat(fd, \"tty\", S_IFCHR|0666, makedev(5, 0))"),
+                anyDirfd(sys.calls("mknodat")));
+        assertEquals(List.of(
+                "fchownat(fd, \"null\", 0, 0, AT_SYMLINK_NOFOLLOW)",
+                "fchownat(fd, \"zero\", 0, 0, AT_SYMLINK_NOFOLLOW)",
+                "fchownat(fd, \"full\", 0, 0, AT_SYMLINK_NOFOLLOW)",
+                "fchownat(fd, \"random\", 0, 0, AT_SYMLINK_NOFOLLOW)",
+                "fchownat(fd, \"urandom\", 0, 0, AT_SYMLINK_NOFOLLOW)",
+                "fchownat(fd, \"tty\", 0, 0, AT_SYMLINK_NOFOLLOW)"),
+                anyDirfd(sys.calls("fchownat")));
+    }
+
+    @Test
+    void devNodesKeepMode0666WhateverTheInheritedUmask() {
+        // The fake starts with umask 022, like a runtime started from a shell or containerd.
+        setup(DefaultSpec.example(), false, UNIFIED).mountAll();
+        List<String> dev = sys.listing(ROOTFS + "/dev");
+        assertTrue(dev.contains("null c 1:3 0666 0:0"), dev.toString());
+        assertTrue(dev.contains("tty c 5:0 0666 0:0"), dev.toString());
+    }
+
+    @Test
+    void devSymlinks() {
+        setup(DefaultSpec.example(), false, UNIFIED).mountAll();
+        List<String> expected = new ArrayList<>(List.of(
+                "symlinkat(\"/proc/self/fd\", fd, \"fd\")",
+                "symlinkat(\"/proc/self/fd/0\", fd, \"stdin\")",
+                "symlinkat(\"/proc/self/fd/1\", fd, \"stdout\")",
+                "symlinkat(\"/proc/self/fd/2\", fd, \"stderr\")"));
+        if (Files.exists(Path.of("/proc/kcore"))) expected.add("symlinkat(\"/proc/kcore\", fd, \"core\")");
+        expected.add("symlinkat(\"pts/ptmx\", fd, \"ptmx\")");
+        assertEquals(expected, anyDirfd(sys.calls("symlinkat")));
+        List<String> dev = sys.listing(ROOTFS + "/dev");
+        assertTrue(dev.contains("ptmx -> pts/ptmx"), dev.toString());
+        assertTrue(dev.contains("stderr -> /proc/self/fd/2"), dev.toString());
+    }
+
+    @Test
+    void noPtmxLinkWithoutDevPts() {
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/dev", "tmpfs", "tmpfs", "mode=755")));
+        setup(spec, false, UNIFIED).mountAll();
+        assertFalse(sys.exists(ROOTFS + "/dev/ptmx"));
+        assertTrue(sys.exists(ROOTFS + "/dev/stdin"));
+    }
+
+    @Test
+    void inAUserNamespaceDevicesAreBoundFromTheHost() {
+        setup(DefaultSpec.example(), true, UNIFIED).mountAll();
+        assertEquals(List.of(), sys.calls("mknodat"));
+        List<String> binds = sys.mounts().stream().filter(m -> m.startsWith("mount(\"/dev/")).toList();
+        assertEquals(List.of(
+                "mount(\"/dev/null\", @/bundle/rootfs/dev/null, null, MS_BIND, null)",
+                "mount(\"/dev/zero\", @/bundle/rootfs/dev/zero, null, MS_BIND, null)",
+                "mount(\"/dev/full\", @/bundle/rootfs/dev/full, null, MS_BIND, null)",
+                "mount(\"/dev/random\", @/bundle/rootfs/dev/random, null, MS_BIND, null)",
+                "mount(\"/dev/urandom\", @/bundle/rootfs/dev/urandom, null, MS_BIND, null)",
+                "mount(\"/dev/tty\", @/bundle/rootfs/dev/tty, null, MS_BIND, null)"),
+                binds);
+        assertEquals(RecordingSyscalls.Kind.FILE, sys.node(ROOTFS + "/dev/null").kind(), "an empty bind target");
+        assertEquals(Map.of(), sys.openFds());
+    }
+
+    @Test
+    void deviceAlreadyInTheImageIsKept() {
+        sys.file(ROOTFS + "/dev/null");
+        Spec spec = withMounts(DefaultSpec.example(), List.of());
+        setup(spec, false, UNIFIED).mountAll();
+        assertFalse(anyDirfd(sys.calls("mknodat")).stream().anyMatch(l -> l.contains("\"null\"")));
+        assertEquals(5, sys.calls("mknodat").size());
+    }
+
+    @Test
+    void boundDevGetsNoDevices() throws IOException {
+        Files.createDirectories(bundle.resolve("hostdev"));
+        Spec spec = withMounts(DefaultSpec.example(),
+                List.of(mount("/dev", "bind", bundle.resolve("hostdev").toString(), "rbind")));
+        setup(spec, false, UNIFIED).mountAll();
+        assertEquals(List.of(), sys.calls("mknodat", "symlinkat"));
+    }
+
+    @Test
+    void sysfsRefusedInAUserNamespaceFallsBackToAReadOnlyBindOfTheHostSys() {
+        sys.failNextMount("sysfs", Errno.EPERM);
+        setup(DefaultSpec.example(), true, UNIFIED).mountAll();
+        List<String> mounts = sys.mounts();
+        int i = mounts.indexOf(
+                "mount(\"sysfs\", @/bundle/rootfs/sys, \"sysfs\", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, null) = -1 EPERM");
+        assertTrue(i > 0, mounts.toString());
+        assertEquals("mount(\"/sys\", @/bundle/rootfs/sys, null, MS_BIND|MS_REC, null)", mounts.get(i + 1));
+        assertEquals("mount(null, @/bundle/rootfs/sys, null, "
+                + "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, null)", mounts.get(i + 2));
+        assertEquals(Map.of(), sys.openFds());
+    }
+
+    @Test
+    void sysfsRefusedOutsideAUserNamespaceIsAnError() {
+        sys.failNextMount("sysfs", Errno.EPERM);
+        JruncException e = assertThrows(JruncException.class,
+                () -> setup(DefaultSpec.example(), false, UNIFIED).mountAll());
+        assertTrue(e.getMessage().startsWith("mount sysfs on /sys (type sysfs): mount(\"sysfs\", "), e.getMessage());
+        assertTrue(e.getMessage().contains("(EPERM)"), e.getMessage());
+    }
+
+    @Test
+    void mqueueRefusedFallsBackToABindOfTheHostMqueue() {
+        sys.failNextMount("mqueue", Errno.EPERM);
+        setup(DefaultSpec.example(), false, UNIFIED).mountAll();
+        assertTrue(sys.mounts().contains("mount(\"/dev/mqueue\", @/bundle/rootfs/dev/mqueue, null, MS_BIND, null)"),
+                sys.mounts().toString());
+    }
+
+    @Test
+    void symlinkedProcIsRefused() {
+        sys.symlink(ROOTFS + "/proc", "/etc");
+        JruncException e = assertThrows(JruncException.class,
+                () -> setup(DefaultSpec.example(), false, UNIFIED).mountAll());
+        assertEquals("mount destination /proc is a symlink in the rootfs: refusing to mount proc there",
+                e.getMessage());
+        assertTrue(sys.calls("openat2").contains(
+                "openat2(3, \"proc\", O_PATH|O_CLOEXEC, RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS) = -1 ELOOP"));
+        assertFalse(sys.mounts().stream().anyMatch(m -> m.contains("\"proc\"")));
+    }
+
+    @Test
+    void symlinkedSysIsRefusedToo() {
+        sys.failOpens(ROOTFS + "/sys", Errno.ELOOP);
+        JruncException e = assertThrows(JruncException.class,
+                () -> setup(DefaultSpec.example(), false, UNIFIED).mountAll());
+        assertEquals("mount destination /sys is a symlink in the rootfs: refusing to mount sysfs there",
+                e.getMessage());
+    }
+
+    @Test
+    void missingProcIsCreated() {
+        RecordingSyscalls bare = new RecordingSyscalls().dir(ROOTFS);
+        new RootfsSetup(bare, DefaultSpec.example(), ROOTFS, bundle, false, UNIFIED, warnings::add).mountAll();
+        assertEquals(RecordingSyscalls.Kind.DIR, bare.node(ROOTFS + "/proc").kind());
+        assertTrue(bare.mounts().contains("mount(\"proc\", @/bundle/rootfs/proc, \"proc\", 0, null)"));
+    }
+
+    @Test
+    void symlinksInTheImageResolveInsideTheRootfs() throws IOException {
+        // /data -> /srv/data in the image: the target is /bundle/rootfs/srv/data, never the host's /srv.
+        sys.dir(ROOTFS + "/srv/data").symlink(ROOTFS + "/data", "/srv/data");
+        Files.createDirectories(bundle.resolve("vol"));
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/data", "bind", "vol", "bind")));
+        setup(spec, false, UNIFIED).mountAll();
+        assertEquals("mount(\"" + bundle.resolve("vol") + "\", @/bundle/rootfs/srv/data, null, MS_BIND, null)",
+                sys.mounts().get(2));
+    }
+
+    @Test
+    void readOnlyBindIsABindThenARemount() throws IOException {
+        Files.createDirectories(bundle.resolve("vol"));
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/data", "bind", "vol", "rbind", "ro")));
+        setup(spec, false, UNIFIED).mountAll();
+        String src = bundle.resolve("vol").toString();
+        assertEquals(List.of(
+                "mount(\"" + src + "\", @/bundle/rootfs/data, null, MS_BIND|MS_REC, null)",
+                "mount(null, @/bundle/rootfs/data, null, MS_RDONLY|MS_REMOUNT|MS_BIND, null)"),
+                sys.mounts().subList(2, 4));
+    }
+
+    @Test
+    void bindOfAFileMakesAFileTargetAndAppliesPropagation() throws IOException {
+        Files.writeString(bundle.resolve("hosts"), "127.0.0.1 localhost\n");
+        Spec spec = withMounts(DefaultSpec.example(),
+                List.of(mount("/etc/hosts", null, "hosts", "rbind", "rprivate", "nosuid")));
+        setup(spec, false, UNIFIED).mountAll();
+        String src = bundle.resolve("hosts").toString();
+        assertEquals(List.of(
+                "mount(\"" + src + "\", @/bundle/rootfs/etc/hosts, null, MS_BIND|MS_REC, null)",
+                "mount(null, @/bundle/rootfs/etc/hosts, null, MS_NOSUID|MS_REMOUNT|MS_BIND, null)",
+                "mount(null, @/bundle/rootfs/etc/hosts, null, MS_REC|MS_PRIVATE, null)"),
+                sys.mounts().subList(2, 5));
+        assertEquals(RecordingSyscalls.Kind.FILE, sys.node(ROOTFS + "/etc/hosts").kind());
+        assertEquals(RecordingSyscalls.Kind.DIR, sys.node(ROOTFS + "/etc").kind());
+    }
+
+    @Test
+    void bindWithAMissingSourceNamesIt() {
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/data", "bind", "nope", "bind")));
+        JruncException e = assertThrows(JruncException.class, () -> setup(spec, false, UNIFIED).mountAll());
+        assertEquals("bind mount source " + bundle.resolve("nope") + " does not exist", e.getMessage());
+    }
+
+    @Test
+    void filesystemMountWithPropagationChangesTheNewMount() {
+        Spec spec = withMounts(DefaultSpec.example(),
+                List.of(mount("/run", "tmpfs", "tmpfs", "nosuid", "rshared", "size=1m")));
+        setup(spec, false, UNIFIED).mountAll();
+        assertEquals(List.of(
+                "mount(\"tmpfs\", @/bundle/rootfs/run, \"tmpfs\", MS_NOSUID, \"size=1m\")",
+                "mount(null, @/bundle/rootfs/run, null, MS_REC|MS_SHARED, null)"),
+                sys.mounts().subList(2, 4));
+    }
+
+    @Test
+    void noCgroupHierarchyWarnsAndSkipsTheCgroupMount() {
+        setup(DefaultSpec.example(), false, Map.of()).mountAll();
+        assertEquals(List.of("no cgroup hierarchy to show at /sys/fs/cgroup; skipping the cgroup mount"), warnings);
+        assertFalse(sys.mounts().stream().anyMatch(m -> m.contains("cgroup")));
+    }
+
+    @Test
+    void cgroupV1HierarchiesAreBoundUnderATmpfs() {
+        Map<String, String> v1 = new LinkedHashMap<>();
+        v1.put("cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct/c1");
+        v1.put("memory", "/sys/fs/cgroup/memory/c1");
+        setup(DefaultSpec.example(), false, v1).mountAll();
+        List<String> m = sys.mounts();
+        int i = m.indexOf("mount(\"tmpfs\", @/bundle/rootfs/sys/fs/cgroup, \"tmpfs\", MS_NOSUID|MS_NODEV|MS_NOEXEC, "
+                + "\"mode=755\")");
+        assertTrue(i > 0, m.toString());
+        assertEquals(List.of(
+                "mount(\"/sys/fs/cgroup/cpu,cpuacct/c1\", @/bundle/rootfs/sys/fs/cgroup/cpu,cpuacct, null, "
+                        + "MS_BIND|MS_REC, null)",
+                "mount(null, @/bundle/rootfs/sys/fs/cgroup/cpu,cpuacct, null, "
+                        + "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, null)",
+                "mount(\"/sys/fs/cgroup/memory/c1\", @/bundle/rootfs/sys/fs/cgroup/memory, null, MS_BIND|MS_REC, null)",
+                "mount(null, @/bundle/rootfs/sys/fs/cgroup/memory, null, "
+                        + "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, null)",
+                "mount(null, @/bundle/rootfs/sys/fs/cgroup, null, "
+                        + "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT, \"mode=755\")"),
+                m.subList(i + 1, i + 6));
+    }
+
+    @Test
+    void rootPropagationFromTheConfig() {
+        Spec spec = withLinux(DefaultSpec.example(), linux("rprivate", null, null, null));
+        setup(spec, false, UNIFIED).mountAll();
+        assertEquals("mount(null, \"/\", null, MS_REC|MS_PRIVATE, null)", sys.calls().getFirst());
+    }
+
+    @Test
+    void pivotRoot() {
+        setup(DefaultSpec.example(), false, UNIFIED).pivotRoot(false);
+        assertEquals(List.of(
+                "open(\"/\", O_RDONLY|O_DIRECTORY|O_CLOEXEC) = 3",
+                "open(\"/bundle/rootfs\", O_RDONLY|O_DIRECTORY|O_CLOEXEC) = 4",
+                "fchdir(4)",
+                "pivot_root(\".\", \".\")",
+                "fchdir(3)",
+                "mount(null, \".\", null, MS_REC|MS_SLAVE, null)",
+                "umount2(\".\", MNT_DETACH)",
+                "chdir(\"/\")",
+                "close(3)",
+                "close(4)"),
+                sys.calls());
+    }
+
+    @Test
+    void noPivotMovesTheRootfsAndChroots() {
+        setup(DefaultSpec.example(), false, UNIFIED).pivotRoot(true);
+        assertEquals(List.of(
+                "chdir(\"/bundle/rootfs\")",
+                "mount(\"/bundle/rootfs\", \"/\", null, MS_MOVE, null)",
+                "chroot(\".\")",
+                "chdir(\"/\")"),
+                sys.calls());
+    }
+
+    @Test
+    void finishAppliesReadonlyAndMaskedPathsThenTheReadOnlyRoot() throws IOException {
+        // Masked paths are looked up after pivot_root, through the (here: host) filesystem.
+        Path maskedDir = Files.createDirectories(bundle.resolve("acpi"));
+        Path maskedFile = Files.writeString(bundle.resolve("kcore"), "");
+        String missing = bundle.resolve("absent").toString();
+        sys.failNext("mount", c -> "/proc/gone".equals(c.arg(1)), Errno.ENOENT);
+        Spec spec = withLinux(DefaultSpec.example(), linux(null, null,
+                List.of(maskedDir.toString(), maskedFile.toString(), missing),
+                List.of("/proc/sys", "/proc/gone")));
+        setup(spec, false, UNIFIED).finish();
+        assertEquals(List.of(
+                "mount(\"/proc/sys\", \"/proc/sys\", null, MS_BIND|MS_REC, null)",
+                "mount(null, \"/proc/sys\", null, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND|MS_REC, null)",
+                "mount(\"/proc/gone\", \"/proc/gone\", null, MS_BIND|MS_REC, null) = -1 ENOENT",
+                "mount(\"tmpfs\", \"" + maskedDir + "\", \"tmpfs\", MS_RDONLY, null)",
+                "mount(\"/dev/null\", \"" + maskedFile + "\", null, MS_BIND, null)",
+                "mount(null, \"/\", null, MS_RDONLY|MS_REMOUNT|MS_BIND, null)"),
+                sys.calls());
+    }
+}
