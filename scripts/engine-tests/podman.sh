@@ -35,7 +35,11 @@ echo image-file >"$ROOTFS/var/tmp/from-image"
 LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 
 # The README's containers.conf entry, naming each runtime under test.
+# default_ulimits: for what gets no --ulimit flag (a pod's infra container).
 cat >"$D/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+
 [engine.runtimes]
 jrunc = ["$JRUNC"]
 runc = ["$RUNC"]
@@ -72,6 +76,12 @@ t() {
     check "$rt" "$name" "$xf" eval "$cond"
 }
 
+pod_infra_ns() {
+    local infra pid
+    infra=$(podman_base pod inspect "$1" -f '{{.InfraContainerID}}') || return 1
+    pid=$(podman_base inspect -f '{{.State.Pid}}' "$infra") || return 1
+    readlink "/proc/$pid/ns/net"
+}
 state_of() { podman_base inspect -f '{{.State.Status}}' "$1" 2>/dev/null; }
 
 suite() {
@@ -110,6 +120,11 @@ suite() {
         $P run --rm --read-only $U /bin/sh -c 'touch /x; cat /var/tmp/from-image; stat -c "%A %n" /tmp'
     t limits "" '[ $rc = 0 ] && has $out "^67108864$" && has $out "^50$"' \
         $P run --rm --memory 64m --pids-limit 50 $U /bin/sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null; true'
+    # A pod: the infra container (catatonit) holds the namespaces; a member joins them by path.
+    local pod=$rt-pod
+    t pod "" '[ $rc = 0 ] && has $out "^pod-member$" && [ "$(grep "^net:" $out)" = "$(pod_infra_ns $pod)" ]' \
+        sh -c "$P pod create --name $pod --network none >/dev/null && $P run --rm --pod $pod $LIMITS --rootfs $ROOTFS /bin/sh -c 'echo pod-member; readlink /proc/self/ns/net'"
+    podman_base pod rm -f $pod >/dev/null 2>&1
     # A failure at create: podman's message carries the runtime's own.
     local who=$bin:; [ "$rt" = jrunc ] && who="$bin: jrunc:"
     t missing-command "" '[ $rc = 127 ] && has $out "$who .*exec: \"/bin/nonexistent\""' \
@@ -136,7 +151,7 @@ suite runc "$RUNC"
 
 say "== jrunc and runc agree"
 for c in exit-status true exec tty stdin user read-only limits conf-runtime; do compare $c out; done
-for c in detached exec-tty exec-missing pause unpause stop rm missing-command; do compare $c rc; done
+for c in detached exec-tty exec-missing pause unpause stop rm pod missing-command; do compare $c rc; done
 
 table podman
 echo "podman run --rm --rootfs ROOTFS /bin/true, median of 3: jrunc ${TIME[jrunc]} ms, runc ${TIME[runc]} ms"
