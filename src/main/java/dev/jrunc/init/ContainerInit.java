@@ -43,6 +43,14 @@ public final class ContainerInit {
         this.procFiles = procFiles;
     }
 
+    private java.util.Map<Integer, Integer> bindSources = java.util.Map.of();
+
+    /** Bind mount sources opened by the runtime on the host: mount index -> fd. */
+    public ContainerInit bindSources(java.util.Map<Integer, Integer> fds) {
+        this.bindSources = fds;
+        return this;
+    }
+
     /** The last stage's options and the program it will exec. */
     public record FinalStage(List<String> argv, String executable) {}
 
@@ -59,7 +67,7 @@ public final class ContainerInit {
         applySysctl(spec);
 
         RootfsSetup rootfs = new RootfsSetup(sys, spec, plan.rootfs(), Path.of(plan.bundle()),
-                plan.newUserNamespace(), plan.cgroupDirs(), warn);
+                plan.newUserNamespace(), plan.cgroupDirs(), warn).bindSources(bindSources);
         rootfs.mountAll();
         // In the container's namespaces, before pivot_root: paths still resolve on the host.
         HookRunner.run(spec, HookRunner.Kind.CREATE_CONTAINER, plan.state());

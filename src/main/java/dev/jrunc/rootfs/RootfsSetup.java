@@ -41,6 +41,15 @@ public final class RootfsSetup {
         this.warn = warn;
     }
 
+    private Map<Integer, Integer> bindSources = Map.of();
+    private int mountIndex;
+
+    /** Bind mount sources the runtime opened on the host (mount index -> fd), used instead of the path. */
+    public RootfsSetup bindSources(Map<Integer, Integer> fds) {
+        this.bindSources = fds == null ? Map.of() : fds;
+        return this;
+    }
+
     private LinuxSpec linux() {
         return spec.linux() == null ? new LinuxSpec(null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null) : spec.linux();
@@ -52,8 +61,9 @@ public final class RootfsSetup {
         // pivot_root needs the new root to be a mount point.
         sys.mount(rootfs, rootfs, "bind", MS_BIND | MS_REC, null);
         try (RootPaths root = new RootPaths(sys, rootfs)) {
-            for (Spec.Mount m : spec.mountsOrEmpty()) {
-                mount(root, m);
+            List<Spec.Mount> mounts = spec.mountsOrEmpty();
+            for (mountIndex = 0; mountIndex < mounts.size(); mountIndex++) {
+                mount(root, mounts.get(mountIndex));
             }
             boolean devIsBind = spec.mountsOrEmpty().stream()
                     .anyMatch(m -> "/dev".equals(clean(m.destination())) && MountOptions.parse(m.optionsOrEmpty()).bind());
@@ -189,7 +199,8 @@ public final class RootfsSetup {
 
     private void mountBind(RootPaths root, Spec.Mount m, String dest, MountOptions opts) {
         if (m.source() == null) throw new JruncException("bind mount on " + dest + " has no source");
-        Path source = bundle.resolve(m.source());
+        Integer sourceFd = bindSources.get(mountIndex);
+        Path source = sourceFd != null ? Path.of(RootPaths.procPath(sourceFd)) : bundle.resolve(m.source());
         if (!Files.exists(source)) {
             throw new JruncException("bind mount source " + source + " does not exist");
         }
