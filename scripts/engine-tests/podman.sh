@@ -25,11 +25,13 @@ need_cmd script bsdutils
 RUNC=$(command -v runc)
 
 D=$(mktemp -d /tmp/jrunc-podman-XXXX)
+chmod 0711 "$D"   # the rootfs must be reachable by a user namespace's root (host uid 100000)
 OUT=$D/out
 ROOTFS=$D/bundle/rootfs
 make_rootfs "$D/bundle"
 mkdir -p "$D/tmp" "$ROOTFS/var/tmp"
 echo image-file >"$ROOTFS/var/tmp/from-image"
+mkdir -p "$D/volume" "$ROOTFS/data" && echo from-volume >"$D/volume/f"
 # podman's defaults (nofile 1048576, nproc 4194304) are above this machine's hard limits; runc
 # fails the same way without these.
 LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
@@ -120,6 +122,10 @@ suite() {
         $P run --rm --read-only $U /bin/sh -c 'touch /x; cat /var/tmp/from-image; stat -c "%A %n" /tmp'
     t limits "" '[ $rc = 0 ] && has $out "^67108864$" && has $out "^50$"' \
         $P run --rm --memory 64m --pids-limit 50 $U /bin/sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null; true'
+    # A user namespace whose root is host uid 100000, with a volume (bind sources under 0700 dirs)
+    t userns "" '[ $rc = 0 ] && has $out "^ +0 +100000 +65536$" && has $out "^root-in-ns 0$" && has $out "^from-volume$"' \
+        $P run --rm --uidmap 0:100000:65536 --gidmap 0:100000:65536 -v "$D/volume:/data" $U \
+        /bin/sh -c 'cat /proc/self/uid_map; echo root-in-ns $(id -u); cat /data/f'
     # A pod: the infra container (catatonit) holds the namespaces; a member joins them by path.
     local pod=$rt-pod
     t pod "" '[ $rc = 0 ] && has $out "^pod-member$" && [ "$(grep "^net:" $out)" = "$(pod_infra_ns $pod)" ]' \
@@ -150,7 +156,7 @@ suite jrunc "$JRUNC"
 suite runc "$RUNC"
 
 say "== jrunc and runc agree"
-for c in exit-status true exec tty stdin user read-only limits conf-runtime; do compare $c out; done
+for c in exit-status true exec tty stdin user read-only limits userns conf-runtime; do compare $c out; done
 for c in detached exec-tty exec-missing pause unpause stop rm pod missing-command; do compare $c rc; done
 
 table podman
