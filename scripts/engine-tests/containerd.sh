@@ -61,6 +61,9 @@ state = "$dd/state"
 disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [grpc]
   address = "$dd/sock"
+# Keep the opt plugin's directory private too (its default is /opt/containerd).
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$dd/opt"
 # A configured runtime entry ctr can use without CRI: the v1 Linux runtime's runc binary.
 [plugins."io.containerd.runtime.v1.linux"]
   runtime = "$bin"
