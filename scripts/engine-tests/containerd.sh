@@ -98,6 +98,11 @@ wait_status() {
     return 1
 }
 
+wait_event() {
+    for _ in $(seq 30); do grep -qF -- "$1" "$dd/events.txt" && return 0; sleep 0.1; done
+    return 1
+}
+
 # Everything left of a suite's containers goes before its containerd stops.
 remove_all() {
     local id
@@ -154,6 +159,12 @@ suite() {
         script -qec "$C run --rm -t $R --rootfs $ROOTFS $rt-tty /bin/sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo stdin-and-stdout-are-ttys; exit 4'" /dev/null
     t seccomp "" '[ $rc = 0 ] && has $out "^Seccomp:[[:space:]]+2$"' \
         $C run --rm --seccomp $R --rootfs "$ROOTFS" $rt-sec /bin/grep '^Seccomp:' /proc/self/status
+    # The shim watches the cgroup the runtime made: an OOM kill becomes a /tasks/oom event.
+    $C events >"$dd/events.txt" 2>&1 &
+    local events_pid=$!
+    t oom "" '[ $rc = 137 ] && wait_event "/tasks/oom {\"container_id\":\"$rt-oom\"}"' \
+        $C run --rm $R --memory-limit 20000000 --rootfs "$ROOTFS" $rt-oom /bin/sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived'
+    kill $events_pid 2>/dev/null; wait $events_pid 2>/dev/null
     # Errors: ctr shows the runtime's own message, which the shim reads from its --log JSON.
     t bad-rootfs "" '[ $rc != 0 ] && has $out "$err_rootfs"' \
         $C run --rm $R --rootfs "$D/no-such-rootfs" $rt-badroot /bin/true
@@ -198,6 +209,7 @@ suite runc "$RUNC"
 
 say "== jrunc and runc agree"
 for c in exit-status true exec tty seccomp config-runtime; do compare $c out; done
+compare oom rc
 for c in detached task-running exec-tty exec-missing ps pause resume metrics kill delete container-rm \
          bad-rootfs missing-command config-runtime-state cri-config; do compare $c rc; done
 
