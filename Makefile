@@ -12,7 +12,7 @@ JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
 
-.PHONY: all prereqs install uninstall test unit conformance test-cgroup2 demo bench clean
+.PHONY: all prereqs install uninstall test unit conformance test-cgroup2 test-engines demo bench clean
 
 all: jrunc
 
@@ -54,6 +54,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/lib/jrunc $(DESTDIR)$(PREFIX)/bin/jrunc
 
 # Unit tests (no root needed), then the conformance suite: real containers, as root; then the
+# engines (containerd, podman) driving jrunc, compared with Debian's runc; the
 # cgroup v2 set in a VM when the cg2vm tool is there and its one-time setup succeeds.
 test: jrunc
 	@scripts/prereqs.sh test
@@ -61,6 +62,7 @@ test: jrunc
 	@if [ -z "$(CG2VM)" ]; then echo "test-cgroup2: skipped (no shared/tools/cg2vm/run-in-vm.sh)"; \
 	elif ! $(CG2VM_READY); then echo "test-cgroup2: skipped (cg2vm setup failed)"; \
 	else $(MAKE) --no-print-directory test-cgroup2; fi
+	$(MAKE) --no-print-directory test-engines
 
 # cgroup v2 for real: a VM whose only hierarchy is cgroup2 (the host is v1/v2 hybrid).
 CG2VM ?= $(firstword $(wildcard $(CURDIR)/../shared/tools/cg2vm/run-in-vm.sh $(CURDIR)/../../shared/tools/cg2vm/run-in-vm.sh))
@@ -80,6 +82,16 @@ unit: | prereqs
 conformance: jrunc
 	@scripts/prereqs.sh test
 	$(MVN) verify -Dsurefire.skip=true -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
+
+# containerd through ctr and podman through conmon, with jrunc and with runc. Installs containerd,
+# podman and runc from Debian when missing, and fails (never skips) when that is impossible.
+test-engines: jrunc
+	@scripts/prereqs.sh test
+	@rc=0; \
+	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/containerd.sh 2>target/engine-tests-containerd.log || rc=1; \
+	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/podman.sh 2>target/engine-tests-podman.log || rc=1; \
+	[ $$rc = 0 ] || echo "engine tests failed; the commands and outputs are in target/engine-tests-*.log" >&2; \
+	exit $$rc
 
 demo: jrunc
 	@scripts/prereqs.sh demo

@@ -138,7 +138,7 @@ static int ns_type(const char *name) {
 
 static int cmd_enter(int argc, char **argv) {
     struct join joins[16];
-    int njoins = 0, new_user = 0, then_exec = 0;
+    int njoins = 0, new_user = 0, joined_user = 0, then_exec = 0;
     unsigned long flags = 0;
     const char *timens = NULL;
     int i;
@@ -175,6 +175,7 @@ static int cmd_enter(int argc, char **argv) {
         for (int j = 0; j < njoins; j++) {
             if ((pass == 0) != (joins[j].type == CLONE_NEWUSER)) continue;
             if (setns(joins[j].fd, joins[j].type) < 0) fail("setns %s", joins[j].path);
+            if (joins[j].type == CLONE_NEWUSER) joined_user = 1;
             close(joins[j].fd);
         }
 
@@ -183,6 +184,17 @@ static int cmd_enter(int argc, char **argv) {
         char buf[64];
         send_msg("USERNS", 6);
         expect("USERNS_OK", buf, sizeof buf, NULL);
+    }
+    /*
+     * In a user namespace (made or joined) this process is still the host's uid 0, which the
+     * namespace does not map to its root: execve would then drop every capability and the init
+     * could not mount anything. Become the namespace's root first (the runtime has written the
+     * maps by now), as runc does. setgroups is refused where /proc/PID/setgroups says deny.
+     */
+    if (new_user || joined_user) {
+        if (setresgid(0, 0, 0) < 0) fail("setresgid(0) in the user namespace");
+        if (setgroups(0, NULL) < 0 && errno != EPERM) fail("setgroups(0) in the user namespace");
+        if (setresuid(0, 0, 0) < 0) fail("setresuid(0) in the user namespace");
     }
     if (flags && unshare((int)flags) < 0) fail("unshare 0x%lx", flags);
 

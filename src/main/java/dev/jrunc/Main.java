@@ -13,6 +13,9 @@ public final class Main {
     }
 
     public static int run(String[] args) {
+        // A command line picocli rejects never reaches the execution strategy, but its error
+        // must still reach --log: that file is all containerd shows its user.
+        configureLogFrom(args);
         CommandLine cli = Verbs.commandLine(args);
         cli.setExecutionStrategy(parsed -> {
             JruncCommand global = parsed.asCommandLineList().getFirst().getCommand();
@@ -34,6 +37,25 @@ public final class Main {
             return exitCodeFor(command);
         });
         return cli.execute(args);
+    }
+
+    /** The global --log/--log-format/--debug options, read before picocli parses (or rejects) the line. */
+    static void configureLogFrom(String[] args) {
+        String log = null;
+        String format = "text";
+        boolean debug = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("-")) break; // the verb: what follows is the verb's
+            if (a.equals("--debug")) debug = true;
+            else if (a.startsWith("--log=")) log = a.substring(6);
+            else if (a.startsWith("--log-format=")) format = a.substring(13);
+            else if (a.equals("--log") && i + 1 < args.length) log = args[++i];
+            else if (a.equals("--log-format") && i + 1 < args.length) format = args[++i];
+            else if ((a.equals("--root") || a.equals("--criu")) && i + 1 < args.length) i++;
+            else if (a.equals("--rootless") && i + 1 < args.length && args[i + 1].matches("true|false|auto")) i++;
+        }
+        Log.configure(log == null ? null : java.nio.file.Path.of(log), format, debug);
     }
 
     /** runc's convention: `exec` reports its own failure as 255, everything else as 1. */

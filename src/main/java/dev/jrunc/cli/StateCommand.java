@@ -17,7 +17,8 @@ public final class StateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var state = Container.load(Syscalls.linux(), global.store(), id).state();
-        System.out.println(SpecJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(state));
+        // runc prints json.MarshalIndent(state, "", "  "): "key": value, two-space indents.
+        System.out.println(SpecJson.toJson(state, "  "));
         return 0;
     }
 }

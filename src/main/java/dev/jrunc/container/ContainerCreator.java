@@ -209,6 +209,7 @@ public final class ContainerCreator {
                                 fifo.toString(), home.helper().toString(), passedFds,
                                 isNew(linux, "user"), isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
                                 stateForHooks(o, bundle, initPid[0], spec));
+                        if (isNew(linux, "user")) sendBindSources(sync, spec, bundle, initPid[0]);
                         sync.send("PLAN", SpecJson.mapper().writeValueAsBytes(plan));
                     }
                     case "WARN" -> Log.warn(m.text());
@@ -253,6 +254,35 @@ public final class ContainerCreator {
                 } catch (RuntimeException ignored) {
                     // reaped already
                 }
+            }
+        }
+    }
+
+    /**
+     * In a new user namespace the init runs as the namespace's root, which may not reach a bind
+     * mount's source on the host (podman's userdata directory is 0700): the runtime opens each
+     * source here (O_PATH) and passes it over, as "MOUNTFD index" before PLAN, as runc does. The
+     * path is opened through /proc/INIT/root, so that the fd's mount is in the init's mount
+     * namespace (the kernel refuses to bind a mount of another namespace); runc does a setns there,
+     * which a JVM cannot.
+     */
+    private void sendBindSources(SyncSocket sync, Spec spec, Path bundle, int initPid) {
+        List<Spec.Mount> mounts = spec.mountsOrEmpty();
+        for (int i = 0; i < mounts.size(); i++) {
+            Spec.Mount m = mounts.get(i);
+            boolean bind = "bind".equals(m.type()) || dev.jrunc.rootfs.MountOptions.parse(m.optionsOrEmpty()).bind();
+            if (!bind || m.source() == null) continue;
+            Path source = bundle.resolve(m.source());
+            int fd;
+            try {
+                fd = sys.open("/proc/" + initPid + "/root" + source, O_PATH | O_CLOEXEC, 0);
+            } catch (dev.jrunc.linux.SyscallException e) {
+                throw new JruncException("$.mounts[" + i + "]: bind mount source " + source + ": " + e.getMessage(), e);
+            }
+            try {
+                sys.sendFd(sync.fd(), fd, ("MOUNTFD " + i).getBytes(StandardCharsets.US_ASCII));
+            } finally {
+                sys.close(fd);
             }
         }
     }

@@ -78,9 +78,11 @@ public final class ContainerExec {
                     case "PID" -> {
                         pid = Integer.parseInt(m.text().trim());
                         sys.waitpid(helperPid, 0);
-                        applyLimits(pid, process);
                     }
                     case "READY" -> {
+                        // Only now is the process known to be alive and waiting: had it failed
+                        // earlier, its ERROR would be the next message, not READY.
+                        applyLimits(pid, process);
                         record.cgroup().addProcess(pid);
                         sync.sendRaw("GO", ContainerCreator.seccompMessage(record.config()));
                     }

@@ -46,6 +46,14 @@ public final class ContainerInit {
         this.procFiles = procFiles;
     }
 
+    private java.util.Map<Integer, Integer> bindSources = java.util.Map.of();
+
+    /** Bind mount sources opened by the runtime on the host: mount index -> fd. */
+    public ContainerInit bindSources(java.util.Map<Integer, Integer> fds) {
+        this.bindSources = fds;
+        return this;
+    }
+
     /** The last stage's options and the program it will exec. */
     public record FinalStage(List<String> argv, String executable) {}
 
@@ -62,7 +70,7 @@ public final class ContainerInit {
         applySysctl(spec);
 
         RootfsSetup rootfs = new RootfsSetup(sys, spec, plan.rootfs(), Path.of(plan.bundle()),
-                plan.newUserNamespace(), plan.cgroupDirs(), warn);
+                plan.newUserNamespace(), plan.cgroupDirs(), warn).bindSources(bindSources);
         rootfs.mountAll();
         // In the container's namespaces, before pivot_root: paths still resolve on the host.
         HookRunner.run(spec, HookRunner.Kind.CREATE_CONTAINER, plan.state());
@@ -172,6 +180,9 @@ public final class ContainerInit {
     private static void ensureDirectory(String cwd) {
         Path p = Path.of(cwd);
         if (Files.isDirectory(p)) return;
+        if (Files.exists(p)) {
+            throw new JruncException("process.cwd " + cwd + ": exists in the container and is not a directory");
+        }
         try {
             Files.createDirectories(p);
         } catch (IOException e) {

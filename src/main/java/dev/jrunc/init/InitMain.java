@@ -16,8 +16,19 @@ public final class InitMain {
         Syscalls sys = Syscalls.linux();
         SyncSocket sync = new SyncSocket(sys, Integer.parseInt(args[0]));
         try {
-            InitPlan plan = SpecJson.mapper().readValue(sync.expect("PLAN").payload(), InitPlan.class);
+            // Bind mount sources the runtime opened on the host (new user namespace only), then the plan.
+            java.util.Map<Integer, Integer> bindSources = new java.util.HashMap<>();
+            SyncSocket.Message m = sync.receive();
+            while (m != null && m.word().equals("MOUNTFD")) {
+                bindSources.put(Integer.parseInt(m.text().trim()), sync.takeFd());
+                m = sync.receive();
+            }
+            if (m == null || !m.word().equals("PLAN")) {
+                throw new dev.jrunc.JruncException("expected PLAN on the sync socket, got " + (m == null ? "nothing" : m.word()));
+            }
+            InitPlan plan = SpecJson.mapper().readValue(m.payload(), InitPlan.class);
             new ContainerInit(sys, plan, w -> sync.send("WARN", w.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .bindSources(bindSources)
                     .run(sync);
         } catch (Throwable t) {
             String msg = t.getMessage() == null ? t.toString() : t.getMessage();

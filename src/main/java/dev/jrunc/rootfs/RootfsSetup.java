@@ -9,7 +9,9 @@ import dev.jrunc.linux.Syscalls;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.Spec;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -39,6 +41,15 @@ public final class RootfsSetup {
         this.warn = warn;
     }
 
+    private Map<Integer, Integer> bindSources = Map.of();
+    private int mountIndex;
+
+    /** Bind mount sources the runtime opened on the host (mount index -> fd), used instead of the path. */
+    public RootfsSetup bindSources(Map<Integer, Integer> fds) {
+        this.bindSources = fds == null ? Map.of() : fds;
+        return this;
+    }
+
     private LinuxSpec linux() {
         return spec.linux() == null ? new LinuxSpec(null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null) : spec.linux();
@@ -50,8 +61,9 @@ public final class RootfsSetup {
         // pivot_root needs the new root to be a mount point.
         sys.mount(rootfs, rootfs, "bind", MS_BIND | MS_REC, null);
         try (RootPaths root = new RootPaths(sys, rootfs)) {
-            for (Spec.Mount m : spec.mountsOrEmpty()) {
-                mount(root, m);
+            List<Spec.Mount> mounts = spec.mountsOrEmpty();
+            for (mountIndex = 0; mountIndex < mounts.size(); mountIndex++) {
+                mount(root, mounts.get(mountIndex));
             }
             boolean devIsBind = spec.mountsOrEmpty().stream()
                     .anyMatch(m -> "/dev".equals(clean(m.destination())) && MountOptions.parse(m.optionsOrEmpty()).bind());
@@ -125,6 +137,7 @@ public final class RootfsSetup {
                     throw e;
                 }
             }
+            if (type.equals("tmpfs") && m.optionsOrEmpty().contains("tmpcopyup")) copyUp(root, dest, fd);
         } finally {
             sys.close(fd);
         }
@@ -144,9 +157,50 @@ public final class RootfsSetup {
         }
     }
 
+    /**
+     * runc's `tmpcopyup`: the new tmpfs starts with a copy of what the image had at that path
+     * (read through fd, the directory now under the mount). Symlinks are copied, never followed;
+     * owners, modes and times are kept.
+     */
+    private void copyUp(RootPaths root, String dest, int underFd) {
+        Integer fresh = root.open(dest, 0);
+        try {
+            Path from = Path.of(RootPaths.procPath(underFd), ".");
+            Path to = Path.of(RootPaths.procPath(fresh), ".");
+            Files.walkFileTree(from, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult preVisitDirectory(Path dir, java.nio.file.attribute.BasicFileAttributes a)
+                        throws java.io.IOException {
+                    if (dir.equals(from)) {
+                        // The tmpfs's root takes the mode and owner of the directory it covers.
+                        Files.setOwner(to, Files.getOwner(from));
+                        Files.setAttribute(to, "unix:mode", Files.getAttribute(from, "unix:mode")); // sticky bit too
+                    } else {
+                        Files.copy(dir, to.resolve(from.relativize(dir).toString()), LinkOption.NOFOLLOW_LINKS,
+                                StandardCopyOption.COPY_ATTRIBUTES);
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes a)
+                        throws java.io.IOException {
+                    Files.copy(file, to.resolve(from.relativize(file).toString()), LinkOption.NOFOLLOW_LINKS,
+                            StandardCopyOption.COPY_ATTRIBUTES);
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (java.io.IOException e) {
+            throw new JruncException("tmpcopyup on " + dest + ": " + e.getMessage(), e);
+        } finally {
+            sys.close(fresh);
+        }
+    }
+
     private void mountBind(RootPaths root, Spec.Mount m, String dest, MountOptions opts) {
         if (m.source() == null) throw new JruncException("bind mount on " + dest + " has no source");
-        Path source = bundle.resolve(m.source());
+        Integer sourceFd = bindSources.get(mountIndex);
+        Path source = sourceFd != null ? Path.of(RootPaths.procPath(sourceFd)) : bundle.resolve(m.source());
         if (!Files.exists(source)) {
             throw new JruncException("bind mount source " + source + " does not exist");
         }

@@ -160,8 +160,13 @@ public final class SpecJson {
 
     /** A record as runtime-spec JSON, indented with tabs as runc writes it. */
     public static String toJson(Object value) {
+        return toJson(value, "\t");
+    }
+
+    /** A record as JSON indented like Go's json.MarshalIndent(v, "", indent). */
+    public static String toJson(Object value, String indent) {
         try {
-            return prettyWriter().writeValueAsString(value);
+            return prettyWriter(indent).writeValueAsString(value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -176,10 +181,10 @@ public final class SpecJson {
         }
     }
 
-    private static ObjectWriter prettyWriter() {
+    private static ObjectWriter prettyWriter(String indent) {
         DefaultPrettyPrinter pp = new DefaultPrettyPrinter()
-                .withObjectIndenter(new DefaultIndenter("\t", "\n"))
-                .withArrayIndenter(new DefaultIndenter("\t", "\n"))
+                .withObjectIndenter(new DefaultIndenter(indent, "\n"))
+                .withArrayIndenter(new DefaultIndenter(indent, "\n"))
                 .withoutSpacesInObjectEntries();
         pp = new TightColonPrinter(pp);
         return mapper().writer(pp);

@@ -282,6 +282,19 @@ class RootfsSetupTest {
     }
 
     @Test
+    void bindSourceOpenedByTheRuntimeIsMountedThroughItsFd() throws IOException {
+        Files.createDirectories(bundle.resolve("vol"));
+        // Mount 1 gets an fd from the runtime (fd 0 stands in: any open fd of this JVM will do).
+        Spec spec = withMounts(DefaultSpec.example(),
+                List.of(mount("/data", "bind", "vol", "bind"), mount("/etc/hosts", "bind", "unreachable", "bind")));
+        setup(spec, true, UNIFIED).bindSources(Map.of(1, 0)).mountAll();
+        assertEquals(List.of(
+                "mount(\"" + bundle.resolve("vol") + "\", @/bundle/rootfs/data, null, MS_BIND, null)",
+                "mount(\"/proc/self/fd/0\", @/bundle/rootfs/etc/hosts, null, MS_BIND, null)"),
+                sys.mounts().subList(2, 4));
+    }
+
+    @Test
     void bindWithAMissingSourceNamesIt() {
         Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/data", "bind", "nope", "bind")));
         JruncException e = assertThrows(JruncException.class, () -> setup(spec, false, UNIFIED).mountAll());
