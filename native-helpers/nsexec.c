@@ -209,14 +209,6 @@ static int cmd_enter(int argc, char **argv) {
         close(fd);
     }
 
-    /* Unshare/setns gave us every capability in the user namespace, but as the unmapped host uid:
-     * execve would drop them all. Become the namespace's root first, as runc's nsexec does. */
-    int joined_user = 0;
-    for (int j = 0; j < njoins; j++) joined_user |= joins[j].type == CLONE_NEWUSER;
-    if (new_user || joined_user) {
-        if (setresgid(0, 0, 0) < 0) fail("setresgid(0, 0, 0) in the user namespace (is gid 0 mapped?)");
-        if (setresuid(0, 0, 0) < 0) fail("setresuid(0, 0, 0) in the user namespace (is uid 0 mapped?)");
-    }
 
     /* The child's first message (READY) must not overtake "PID": the runtime acts on READY with
      * the pid (cgroup, rlimits), and a pid of 0 would mean the runtime itself. The child waits

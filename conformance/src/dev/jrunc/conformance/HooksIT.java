@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -162,9 +161,6 @@ class HooksIT {
     }
 
     @Test
-    @Disabled("jrunc runs runtime-namespace hooks with java.lang.ProcessBuilder, which always passes the path as"
-            + " argv[0]: args[0] is dropped (config.md: args has execv's argv semantics). The startContainer"
-            + " hook, run by the native helper with execve, gets args[0] right.")
     void hookArgvZeroIsArgsZero() {
         ObjectNode c = config("sleep", "1000");
         hook(c, "createRuntime", "/bin/sh", List.of("hook-argv0", hooks.resolve("hook.sh").toString(), "createRuntime",

@@ -5,13 +5,15 @@ import dev.jrunc.Log;
 import dev.jrunc.container.ContainerState;
 import dev.jrunc.spec.Spec;
 import dev.jrunc.spec.SpecJson;
+import dev.jrunc.linux.Linux;
+import dev.jrunc.linux.Signals;
+import dev.jrunc.linux.SyscallException;
+import dev.jrunc.linux.Syscalls;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /**
  * Runs config.md's hooks: path with args and env exactly as given (args[0] is argv[0], not the
@@ -35,6 +37,8 @@ public final class HookRunner {
             this.fatal = fatal;
         }
     }
+
+    private static final int SOCK_STREAM = 1;
 
     private HookRunner() {}
 
@@ -68,7 +72,7 @@ public final class HookRunner {
         }
         for (int i = 0; i < list.size(); i++) {
             try {
-                runOne(list.get(i), stdin);
+                runOne(Syscalls.linux(), list.get(i), stdin);
             } catch (JruncException e) {
                 String msg = kind.field + " hook #" + i + " (" + list.get(i).path() + "): " + e.getMessage();
                 if (kind.fatal) throw new JruncException(msg, e);
@@ -77,60 +81,88 @@ public final class HookRunner {
         }
     }
 
-    static void runOne(Spec.Hook hook, byte[] stdin) {
-        List<String> argv = new ArrayList<>();
-        argv.add(hook.path());
-        if (hook.args() != null && hook.args().size() > 1) {
-            argv.addAll(hook.args().subList(1, hook.args().size()));
-        }
-        ProcessBuilder pb = new ProcessBuilder(argv);
-        pb.environment().clear();
-        if (hook.env() != null) {
-            for (String e : hook.env()) {
-                int eq = e.indexOf('=');
-                if (eq > 0) pb.environment().put(e.substring(0, eq), e.substring(eq + 1));
-            }
-        }
-        pb.redirectErrorStream(true);
-        Process p;
+    /**
+     * posix_spawn with argv exactly as config.md gives it (execv semantics: args[0] is argv[0],
+     * which java.lang.ProcessBuilder cannot do), the state on stdin, output collected for the log.
+     */
+    static void runOne(Syscalls sys, Spec.Hook hook, byte[] stdin) {
+        List<String> argv = hook.args() == null || hook.args().isEmpty() ? List.of(hook.path()) : hook.args();
+        List<String> env = hook.env() == null ? List.of() : hook.env();
+        int[] in = sys.socketpair(Linux.AF_UNIX, SOCK_STREAM | Linux.SOCK_CLOEXEC);
+        int[] out = sys.socketpair(Linux.AF_UNIX, SOCK_STREAM | Linux.SOCK_CLOEXEC);
+        int[] err = sys.socketpair(Linux.AF_UNIX, SOCK_STREAM | Linux.SOCK_CLOEXEC);
+        int pid;
         try {
-            p = pb.start();
-        } catch (IOException e) {
+            pid = sys.spawn(hook.path(), argv, env, Map.of(in[1], 0, out[1], 1, err[1], 2));
+        } catch (SyscallException e) {
+            closeAll(sys, in[0], in[1], out[0], out[1], err[0], err[1]);
             throw new JruncException("cannot run: " + e.getMessage(), e);
         }
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(stdin);
-        } catch (IOException e) {
-            // the hook need not read its stdin
-        }
-        Thread drain = Thread.ofVirtual().start(() -> {
-            try (InputStream out = p.getInputStream()) {
-                byte[] all = out.readAllBytes();
-                if (all.length > 0) Log.debug("hook " + hook.path() + " output: " + new String(all, StandardCharsets.UTF_8).strip());
-            } catch (IOException ignored) {
-                // nothing to log
-            }
-        });
+        closeAll(sys, in[1], out[1], err[1]);
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        Thread drainOut = drain(sys, out[0], output);
+        Thread drainErr = drain(sys, err[0], output);
         try {
-            boolean done = hook.timeout() == null ? waitForever(p) : p.waitFor(hook.timeout(), TimeUnit.SECONDS);
-            if (!done) {
-                p.destroyForcibly();
-                p.waitFor();
-                throw new JruncException("timed out after " + hook.timeout() + "s");
-            }
-            drain.join(1000);
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new JruncException("interrupted");
+            sys.write(in[0], stdin);
+        } catch (SyscallException e) {
+            // the hook need not read its stdin
+        } finally {
+            sys.close(in[0]);
         }
-        if (p.exitValue() != 0) {
-            throw new JruncException("exited with status " + p.exitValue());
+        Syscalls.WaitStatus status = waitFor(sys, pid, hook.timeout());
+        try {
+            drainOut.join(1000);
+            drainErr.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeAll(sys, out[0], err[0]);
+        String text = output.toString(StandardCharsets.UTF_8).strip();
+        if (!text.isEmpty()) Log.debug("hook " + hook.path() + " output: " + text);
+        if (status == null) throw new JruncException("timed out after " + hook.timeout() + "s");
+        if (status.shellStatus() != 0) {
+            throw new JruncException("exited with status " + status.shellStatus() + (text.isEmpty() ? "" : ": " + text));
         }
     }
 
-    private static boolean waitForever(Process p) throws InterruptedException {
-        p.waitFor();
-        return true;
+    /** The hook's status, or null if it outlived its timeout (it is then killed). */
+    private static Syscalls.WaitStatus waitFor(Syscalls sys, int pid, Integer timeout) {
+        if (timeout == null || timeout <= 0) return sys.waitpid(pid, 0);
+        long deadline = System.nanoTime() + timeout * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Syscalls.WaitStatus ws = sys.waitpid(pid, Linux.WNOHANG);
+            if (ws != null) return ws;
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        try {
+            sys.kill(pid, Signals.SIGKILL);
+        } catch (SyscallException ignored) {
+            // exited just now
+        }
+        sys.waitpid(pid, 0);
+        return null;
+    }
+
+    private static Thread drain(Syscalls sys, int fd, ByteArrayOutputStream into) {
+        return Thread.ofVirtual().start(() -> {
+            try {
+                for (byte[] b = sys.read(fd, 8192); b.length > 0; b = sys.read(fd, 8192)) {
+                    synchronized (into) {
+                        into.writeBytes(b);
+                    }
+                }
+            } catch (SyscallException ignored) {
+                // the hook closed its end
+            }
+        });
+    }
+
+    private static void closeAll(Syscalls sys, int... fds) {
+        for (int fd : fds) sys.close(fd);
     }
 }
