@@ -60,7 +60,7 @@ test: jrunc
 	@scripts/prereqs.sh test
 	$(MVN) verify -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
 	@if [ -z "$(CG2VM)" ]; then echo "test-cgroup2: skipped (no shared/tools/cg2vm/run-in-vm.sh)"; \
-	elif ! $(CG2VM_READY); then echo "test-cgroup2: skipped (cg2vm setup failed)"; \
+	elif ! ( $(CG2VM_READY) ); then echo "test-cgroup2: skipped (cg2vm setup failed)"; \
 	else $(MAKE) --no-print-directory test-cgroup2; fi
 	$(MAKE) --no-print-directory test-engines
 

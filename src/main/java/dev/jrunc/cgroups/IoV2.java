@@ -7,7 +7,6 @@ import java.util.Map;
 
 /** linux.resources.blockIO on the cgroup2 io controller. */
 final class IoV2 {
-    private static final System.Logger LOG = System.getLogger(IoV2.class.getName());
     private static final String K = BlkioV1.K;
 
     private IoV2() {}
@@ -30,7 +29,7 @@ final class IoV2 {
             d.write(K + "weight", file, "default " + w);
         }
         if (Check.set(b.leafWeight())) {
-            LOG.log(System.Logger.Level.WARNING, K + "leafWeight is not supported on cgroup v2; ignored");
+            dev.jrunc.Log.warn(K + "leafWeight is not supported on cgroup v2; ignored");
         }
         List<Resources.WeightDevice> wd = BlkioV1.orEmpty(b.weightDevice());
         for (int i = 0; i < wd.size(); i++) {

@@ -4,7 +4,6 @@ import dev.jrunc.spec.Resources;
 
 /** linux.resources.memory on the v1 memory controller. */
 final class MemoryV1 {
-    private static final System.Logger LOG = System.getLogger(MemoryV1.class.getName());
     private static final String K = Check.R + "memory.";
 
     private MemoryV1() {}
@@ -53,7 +52,7 @@ final class MemoryV1 {
                 d.write(K + "kernel", "memory.kmem.limit_in_bytes", Long.toString(m.kernel()));
             } else {
                 // kernel memory limits are gone from kernels >= 5.16; runc ignores them the same way
-                LOG.log(System.Logger.Level.WARNING, K + "kernel is deprecated and not supported by this kernel; ignored");
+                dev.jrunc.Log.warn(K + "kernel is deprecated and not supported by this kernel; ignored");
             }
         }
         if (Check.set(m.kernelTCP())) {

@@ -4,7 +4,6 @@ import dev.jrunc.spec.Resources;
 
 /** linux.resources.memory on the cgroup2 memory controller. */
 final class MemoryV2 {
-    private static final System.Logger LOG = System.getLogger(MemoryV2.class.getName());
     private static final String K = Check.R + "memory.";
 
     private MemoryV2() {}
@@ -54,13 +53,13 @@ final class MemoryV2 {
             d.write(K + "reservation", "memory.low", max(m.reservation()));
         }
         if (Check.set(m.kernel())) {
-            LOG.log(System.Logger.Level.WARNING, K + "kernel is deprecated and not supported on cgroup v2; ignored");
+            dev.jrunc.Log.warn(K + "kernel is deprecated and not supported on cgroup v2; ignored");
         }
         if (Boolean.TRUE.equals(m.disableOOMKiller())) {
-            LOG.log(System.Logger.Level.WARNING, K + "disableOOMKiller is not supported on cgroup v2; ignored");
+            dev.jrunc.Log.warn(K + "disableOOMKiller is not supported on cgroup v2; ignored");
         }
         if (Boolean.FALSE.equals(m.useHierarchy())) {
-            LOG.log(System.Logger.Level.WARNING, K + "useHierarchy=false is not possible on cgroup v2, which is always hierarchical; ignored");
+            dev.jrunc.Log.warn(K + "useHierarchy=false is not possible on cgroup v2, which is always hierarchical; ignored");
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
 import dev.jrunc.process.Capabilities;
 import dev.jrunc.process.Rlimits;
+import dev.jrunc.process.SealedExecutable;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.ProcessSpec;
 import dev.jrunc.tty.Console;
@@ -60,12 +61,16 @@ public final class ContainerExec {
 
         int[] pair = sys.socketpair(Linux.AF_UNIX, Linux.SOCK_SEQPACKET | Linux.SOCK_CLOEXEC);
         int childFd = 3 + o.preserveFds();
+        // The helper enters the container itself: it runs from a sealed in-memory copy, so nothing
+        // in the container can reach the host's binary through /proc/PID/exe (CVE-2019-5736).
+        int sealed = SealedExecutable.copyOf(sys, home.helper().toString());
         int helperPid;
         try {
-            helperPid = sys.spawn(home.helper().toString(), helperArgs(record, process, childFd, o.preserveFds()),
+            helperPid = sys.spawn("/proc/self/fd/" + sealed, helperArgs(record, process, childFd, o.preserveFds()),
                     process.envOrEmpty(), Map.of(pair[1], childFd));
         } finally {
             sys.close(pair[1]);
+            sys.close(sealed);
         }
         int pid = 0;
         int master = -1;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,13 +18,12 @@ import java.util.function.Consumer;
 public final class ConfigLoader {
     public static final String CONFIG_FILE = "config.json";
 
-    private static final System.Logger LOG = System.getLogger("dev.jrunc.spec");
 
     private ConfigLoader() {}
 
-    /** Loads and fully checks bundle/config.json; warnings go to the "dev.jrunc.spec" logger. */
+    /** Loads and fully checks bundle/config.json; warnings go to jrunc's log. */
     public static Spec load(Path bundleDir) {
-        return load(bundleDir, w -> LOG.log(Level.WARNING, w));
+        return load(bundleDir, dev.jrunc.Log::warn);
     }
 
     /** Loads and fully checks bundle/config.json, handing each warning to {@code warnings}. */
