@@ -142,15 +142,18 @@ public final class Container {
             throw new JruncException("cannot kill container \"" + id() + "\": container not running");
         }
         if (all) {
-            record.cgroup().killAll(signal, (pid, sig) -> {
-                try {
-                    sys.kill((int) pid, sig);
-                } catch (SyscallException e) {
-                    if (e.errno() != Errno.ESRCH) throw e;
-                }
-            });
+            record.cgroup().killAll(signal, this::signalQuietly);
         } else {
             signalInit(signal);
+        }
+    }
+
+    /** kill(2) for a process of the container's cgroup; one that has just exited is no error. */
+    private void signalQuietly(long pid, int signal) {
+        try {
+            sys.kill((int) pid, signal);
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.ESRCH) throw e;
         }
     }
 
@@ -204,13 +207,7 @@ public final class Container {
         CgroupManager cgroup = record.cgroup();
         // Whatever the init left behind (daemons it forked) goes too, frozen first so it cannot fork away.
         if (!cgroup.pids().isEmpty()) {
-            cgroup.killAll(Signals.SIGKILL, (pid, sig) -> {
-                try {
-                    sys.kill((int) pid, sig);
-                } catch (SyscallException e) {
-                    if (e.errno() != Errno.ESRCH) throw e;
-                }
-            });
+            cgroup.killAll(Signals.SIGKILL, this::signalQuietly);
         }
         cgroup.destroy();
         HookRunner.run(record.config(), HookRunner.Kind.POSTSTOP, record.toState(Status.STOPPED));

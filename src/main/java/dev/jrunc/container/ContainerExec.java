@@ -131,24 +131,11 @@ public final class ContainerExec {
         int target = pid;
         if (master >= 0) {
             try (TerminalRelay relay = new TerminalRelay(sys, master)) {
-                return waitFor(target);
+                return ContainerRunner.waitFor(sys, target);
             }
         }
         ContainerRunner.forwardSignalsTo(sys, target);
-        return waitFor(target);
-    }
-
-    private int waitFor(int pid) {
-        while (true) {
-            Syscalls.WaitStatus ws;
-            try {
-                ws = sys.waitpid(-1, 0);
-            } catch (SyscallException e) {
-                if (e.errno() == Errno.ECHILD) throw new JruncException("lost track of the exec'd process " + pid);
-                throw e;
-            }
-            if (ws != null && ws.pid() == pid) return ws.shellStatus();
-        }
+        return ContainerRunner.waitFor(sys, target);
     }
 
     private List<String> helperArgs(ContainerRecord record, ProcessSpec p, int syncFd, int preserveFds) {

@@ -52,10 +52,10 @@ public final class ContainerRunner {
         int status;
         if (creator.consoleMaster() >= 0) {
             try (TerminalRelay relay = new TerminalRelay(sys, creator.consoleMaster())) {
-                status = waitFor(record.pid());
+                status = waitFor(sys, record.pid());
             }
         } else {
-            status = waitFor(record.pid());
+            status = waitFor(sys, record.pid());
         }
         if (!keep) deleteQuietly(options.id());
         return status;
@@ -81,16 +81,17 @@ public final class ContainerRunner {
         }
     }
 
-    /** Reaps everything reparented to us until the init itself exits; returns its status. */
-    private int waitFor(int pid) {
+    /**
+     * Reaps everything reparented to us (jrunc is the subreaper of a foreground run or exec)
+     * until the process itself exits; returns its status the shell's way.
+     */
+    static int waitFor(Syscalls sys, int pid) {
         while (true) {
             Syscalls.WaitStatus ws;
             try {
                 ws = sys.waitpid(-1, 0);
             } catch (SyscallException e) {
-                if (e.errno() == Errno.ECHILD) {
-                    throw new JruncException("lost track of the container's process " + pid);
-                }
+                if (e.errno() == Errno.ECHILD) throw new JruncException("lost track of process " + pid);
                 throw e;
             }
             if (ws != null && ws.pid() == pid) return ws.shellStatus();
