@@ -21,6 +21,7 @@ import dev.jrunc.seccomp.SeccompCompiler;
 import dev.jrunc.seccomp.SeccompProgram;
 import dev.jrunc.tty.Console;
 import dev.jrunc.process.ProcessSecurity;
+import dev.jrunc.process.SealedExecutable;
 import dev.jrunc.process.SeccompListener;
 import dev.jrunc.process.Sysctls;
 import java.io.IOException;
@@ -209,6 +210,7 @@ public final class ContainerCreator {
                                 fifo.toString(), home.helper().toString(), passedFds,
                                 isNew(linux, "user"), isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
                                 stateForHooks(o, bundle, initPid[0], spec));
+                        sendInitFds(sync, fifo);
                         if (isNew(linux, "user")) sendBindSources(sync, spec, bundle, initPid[0]);
                         sync.send("PLAN", SpecJson.mapper().writeValueAsBytes(plan));
                     }
@@ -255,6 +257,26 @@ public final class ContainerCreator {
                     // reaped already
                 }
             }
+        }
+    }
+
+    /**
+     * The exec fifo and a sealed copy of the native helper, opened here rather than by path in
+     * the init: in a new user namespace the init is the namespace's root, which may not be able
+     * to reach --root or jrunc's own directory on the host.
+     */
+    private void sendInitFds(SyncSocket sync, Path fifo) {
+        int fifoFd = sys.open(fifo.toString(), O_PATH | O_CLOEXEC, 0);
+        try {
+            sys.sendFd(sync.fd(), fifoFd, "FIFOFD".getBytes(StandardCharsets.US_ASCII));
+        } finally {
+            sys.close(fifoFd);
+        }
+        int helper = SealedExecutable.copyOf(sys, home.helper().toString());
+        try {
+            sys.sendFd(sync.fd(), helper, "HELPERFD".getBytes(StandardCharsets.US_ASCII));
+        } finally {
+            sys.close(helper);
         }
     }
 

@@ -131,13 +131,28 @@ public final class ContainerInit {
         return h.path() + "\u001f" + (h.timeout() == null ? 0 : h.timeout()) + "\u001f" + args + "\u001f" + env;
     }
 
+    private int passedFifo = -1;
+    private int passedHelper = -1;
+
+    /** The exec fifo and the sealed helper as the runtime opened them (-1: open them here). */
+    public ContainerInit passedFds(int fifo, int helper) {
+        this.passedFifo = fifo;
+        this.passedHelper = helper;
+        return this;
+    }
+
     /** Runs {@link #prepare} and execs the last stage; returns only by throwing. */
     public void run(SyncSocket sync) {
         // A sealed copy, made while the host's files are still reachable: the container can never
         // reach (let alone overwrite) the host's helper binary through /proc/1/exe.
-        int helper = SealedExecutable.copyOf(sys, plan.helper());
+        int helper = passedHelper >= 0 ? passedHelper : SealedExecutable.copyOf(sys, plan.helper());
         // Not close-on-exec: the last stage inherits it and reopens it for writing.
-        int fifo = sys.open(plan.execFifo(), O_PATH, 0);
+        int fifo = passedFifo;
+        if (fifo >= 0) {
+            sys.setCloexec(fifo, false);
+        } else {
+            fifo = sys.open(plan.execFifo(), O_PATH, 0);
+        }
         FinalStage stage = prepare();
         List<String> argv = new ArrayList<>(stage.argv());
         argv.addAll(List.of("--sync-fd", Integer.toString(sync.fd()), "--fifo-fd", Integer.toString(fifo)));

@@ -16,11 +16,18 @@ public final class InitMain {
         Syscalls sys = Syscalls.linux();
         SyncSocket sync = new SyncSocket(sys, Integer.parseInt(args[0]));
         try {
-            // Bind mount sources the runtime opened on the host (new user namespace only), then the plan.
+            // What the runtime opened on the host for us (exec fifo, sealed helper, bind sources), then the plan.
             java.util.Map<Integer, Integer> bindSources = new java.util.HashMap<>();
+            int fifo = -1;
+            int helper = -1;
             SyncSocket.Message m = sync.receive();
-            while (m != null && m.word().equals("MOUNTFD")) {
-                bindSources.put(Integer.parseInt(m.text().trim()), sync.takeFd());
+            while (m != null && !m.word().equals("PLAN")) {
+                switch (m.word()) {
+                    case "MOUNTFD" -> bindSources.put(Integer.parseInt(m.text().trim()), sync.takeFd());
+                    case "FIFOFD" -> fifo = sync.takeFd();
+                    case "HELPERFD" -> helper = sync.takeFd();
+                    default -> throw new dev.jrunc.JruncException("unexpected " + m.word() + " before PLAN");
+                }
                 m = sync.receive();
             }
             if (m == null || !m.word().equals("PLAN")) {
@@ -29,6 +36,7 @@ public final class InitMain {
             InitPlan plan = SpecJson.mapper().readValue(m.payload(), InitPlan.class);
             new ContainerInit(sys, plan, w -> sync.send("WARN", w.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                     .bindSources(bindSources)
+                    .passedFds(fifo, helper)
                     .run(sync);
         } catch (Throwable t) {
             String msg = t.getMessage() == null ? t.toString() : t.getMessage();

@@ -549,6 +549,12 @@ final class LinuxSyscalls implements Syscalls {
                 (a, st) -> (int) FCNTL.h().invokeExact(st, fd, 1033 /* F_ADD_SEALS */, seals));
     }
 
+    @Override
+    public void setCloexec(int fd, boolean closeOnExec) {
+        call(() -> "fcntl(" + fd + ", F_SETFD, " + (closeOnExec ? "FD_CLOEXEC" : "0") + ")",
+                (a, st) -> (int) FCNTL.h().invokeExact(st, fd, 2 /* F_SETFD */, closeOnExec ? 1 : 0));
+    }
+
     private static final long TIOCGWINSZ = 0x5413;
     private static final long TIOCSWINSZ = 0x5414;
     private static final int TERMIOS_SIZE = 60;

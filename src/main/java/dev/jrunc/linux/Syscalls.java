@@ -128,6 +128,9 @@ public interface Syscalls {
     /** fcntl(fd, F_ADD_SEALS, seals). */
     void addSeals(int fd, int seals);
 
+    /** fcntl(fd, F_SETFD): whether fd closes on execve. */
+    void setCloexec(int fd, boolean closeOnExec);
+
     /** A status as waitpid reports it. */
     record WaitStatus(int pid, int raw) {
         public boolean exited() {

@@ -784,6 +784,11 @@ public final class RecordingSyscalls implements Syscalls {
     }
 
     @Override
+    public void setCloexec(int fd, boolean closeOnExec) {
+        begin("fcntl", null, "fcntl(" + fd + ", F_SETFD, " + (closeOnExec ? "FD_CLOEXEC" : "0") + ")", fd);
+    }
+
+    @Override
     public void addSeals(int fd, int seals) {
         begin("fcntl", null, "fcntl(" + fd + ", F_ADD_SEALS, 0x" + Integer.toHexString(seals) + ")", fd);
     }
