@@ -37,6 +37,9 @@ final class SecurityTestSupport {
         this.dir = dir;
         this.root = dir.resolve("state");
         Files.createDirectories(root);
+        // A user-namespace container's root is an unprivileged host uid: it must be able to
+        // reach the bundle, as with runc.
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     }
 
     record Result(int exit, String out, String err) {
