@@ -18,14 +18,7 @@ final class SecurityTestSupport {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Path JRUNC = Path.of(System.getProperty("jrunc.binary", "jrunc")).toAbsolutePath();
     static final Path PROJECT = JRUNC.getParent();
-    static final Path SHARED = shared();
-    private static Path shared() {
-        for (String c : new String[] {System.getProperty("jrunc.shared"), PROJECT.resolve("../shared").toString(),
-                PROJECT.resolve("../../shared").toString()}) {
-            if (c != null && Files.isDirectory(Path.of(c, "fixtures"))) return Path.of(c).normalize();
-        }
-        return PROJECT.resolve("../shared");
-    }
+    static final Path FIXTURES = Path.of(System.getProperty("jrunc.fixtures", PROJECT.resolve("conformance/fixtures").toString()));
 
     private static final AtomicInteger SEQ = new AtomicInteger();
     private static Path template;
@@ -191,6 +184,6 @@ final class SecurityTestSupport {
     }
 
     static JsonNode seccompOf(String fixture) throws IOException {
-        return JSON.readTree(SHARED.resolve("fixtures/engine-configs").resolve(fixture).toFile()).get("linux").get("seccomp");
+        return JSON.readTree(FIXTURES.resolve("engine-configs").resolve(fixture).toFile()).get("linux").get("seccomp");
     }
 }

@@ -53,25 +53,9 @@ class EngineProfilesTest {
                 .registerModule(m);
     }
 
-    static Path shared() {
-        List<Path> candidates = new ArrayList<>();
-        String prop = System.getProperty("jrunc.shared");
-        if (prop != null) {
-            candidates.add(Path.of(prop));
-        }
-        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        candidates.add(dir.resolve("../shared"));
-        candidates.add(dir.resolve("../../shared")); // a git worktree one level deeper
-        for (Path c : candidates) {
-            if (Files.isDirectory(c.resolve("fixtures/engine-configs"))) {
-                return c.normalize();
-            }
-        }
-        throw new IllegalStateException("no shared folder among " + candidates);
-    }
-
     static Seccomp load(String file) throws IOException {
-        Spec spec = mapper().readValue(shared().resolve("fixtures/engine-configs").resolve(file).toFile(), Spec.class);
+        Path config = Path.of(System.getProperty("jrunc.fixtures", "conformance/fixtures"), "engine-configs", file);
+        Spec spec = mapper().readValue(config.toFile(), Spec.class);
         return spec.linux().seccomp();
     }
 

@@ -7,7 +7,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Locates the shared reference folder: -Djrunc.shared, else ../shared, else /work/shared. */
+/**
+ * Locates reference material: the upstream runtime-spec schema test documents in the shared
+ * reference folder (-Djrunc.shared, else ../shared, else /work/shared), and the engine configs
+ * kept in conformance/fixtures.
+ */
 final class Shared {
     private Shared() {}
 
@@ -30,7 +34,8 @@ final class Shared {
         return dir().resolve("oci-spec-upstream");
     }
 
+    /** A config.json an engine generated, from the project's own copies. */
     static Path engineConfig(String name) {
-        return dir().resolve("fixtures/engine-configs").resolve(name);
+        return Path.of(System.getProperty("jrunc.fixtures", "conformance/fixtures"), "engine-configs", name);
     }
 }
