@@ -8,7 +8,11 @@ endif
 JAVA := $(JDK)/bin/java
 MVN := JAVA_HOME=$(JDK) mvn -B -q
 HOME_DIR := $(CURDIR)/target
-JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k
+# Each jrunc JVM lives for a fraction of a second: no JIT beyond C1, no perf data, and reflection
+# through native accessors, which Jackson's first binding of the spec records needs about half
+# as long as the method-handle ones the JDK would spin classes for.
+# src/main/java/dev/jrunc/container/RuntimeHome.java starts the init JVM with the same flags.
+JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k -Djdk.reflect.useNativeAccessorOnly=true
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
 
@@ -30,7 +34,7 @@ target/jrunc-nsexec: native-helpers/nsexec.c Makefile | prereqs
 
 # The JVM's ahead-of-time cache, from a training run over the verbs' and the init's code paths:
 # it roughly halves the start-up of every jrunc JVM. It is tied to the jar's path and this JDK.
-target/jrunc.aot: target/jrunc.jar
+target/jrunc.aot: target/jrunc.jar Makefile
 	$(JAVA) $(JVM_FLAGS) --enable-native-access=ALL-UNNAMED -Djrunc.home=$(HOME_DIR) -XX:AOTCacheOutput=$@ \
 	    -cp $(HOME_DIR)/jrunc.jar dev.jrunc.tools.AotTraining 2>&1 | grep -v '^\[' || true
 	@test -s $@ || { echo "AOT cache was not written; jrunc works without it, only slower" >&2; touch $@; }

@@ -194,6 +194,25 @@ class CgroupsIT {
     }
 
     @Test
+    void aCreatedContainerPausesAndResumesToCreated() throws Exception {
+        String id = t.uniqueId("pausecreated");
+        Path out = t.inRootfs("/tmp/" + id);
+        t.create(id, t.config("sh", "-c", "echo started > /tmp/" + id)).ok();
+        t.jrunc("pause", id).ok();
+        assertEquals("paused", t.status(id));
+        assertEquals("FROZEN", t.cgroupFile(id, "freezer", "freezer.state"));
+        Result start = t.jrunc("start", id);
+        assertEquals(1, start.exit());
+        assertTrue(start.err().contains("paused"), start.toString());
+        t.jrunc("resume", id).ok();
+        assertEquals("created", t.status(id));
+        t.jrunc("start", id).ok();
+        CgroupTestSupport.waitFor("the process to run", Duration.ofSeconds(10),
+                () -> java.nio.file.Files.exists(out));
+        t.remove(id);
+    }
+
+    @Test
     void deleteForceRemovesAPausedContainer() throws Exception {
         String id = t.uniqueId("pausedel");
         int pid = t.runDetached(id, t.config("sh", "-c", "sleep 1000 & sleep 1000"));

@@ -85,7 +85,7 @@ public final class ExecCommand implements Callable<Integer> {
     /** runc's argv form: the container's process, with the command and the flags laid over it. */
     private ProcessSpec fromFlags(Container container) {
         if (command.isEmpty()) throw new JruncException("exec: a command is required (or --process FILE)");
-        ProcessSpec base = container.record().config().process();
+        ProcessSpec base = container.record().spec().process();
         Map<String, String> vars = new LinkedHashMap<>();
         for (String e : base.envOrEmpty()) vars.put(e.substring(0, Math.max(0, e.indexOf('='))), e);
         for (String e : env) vars.put(e.substring(0, Math.max(0, e.indexOf('='))), e.contains("=") ? e : e + "=");

@@ -40,7 +40,9 @@ public final class ListCommand implements Callable<Integer> {
         if (quiet) {
             states.forEach(s -> System.out.println(s.id()));
         } else if (format.equals("json")) {
-            System.out.println(SpecJson.mapper().writeValueAsString(states));
+            var array = SpecJson.mapper().createArrayNode();
+            states.forEach(s -> array.add(s.toJson()));
+            System.out.println(SpecJson.mapper().writeValueAsString(array));
         } else {
             printTable(states);
         }

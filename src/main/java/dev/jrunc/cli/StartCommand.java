@@ -21,7 +21,7 @@ public final class StartCommand implements Callable<Integer> {
         try (StateStore.Lock lock = store.lock(id)) {
             Container c = Container.load(Syscalls.linux(), store, id);
             c.start();
-            HookRunner.run(c.record().config(), HookRunner.Kind.POSTSTART, c.state());
+            HookRunner.run(c.record(), HookRunner.Kind.POSTSTART, c.state());
         }
         return 0;
     }

@@ -18,7 +18,7 @@ public final class StateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var state = Container.load(Syscalls.linux(), global.store(), id).state();
         // runc prints json.MarshalIndent(state, "", "  "): "key": value, two-space indents.
-        System.out.println(SpecJson.toJson(state, "  "));
+        System.out.println(SpecJson.toJson(state.toJson(), "  "));
         return 0;
     }
 }

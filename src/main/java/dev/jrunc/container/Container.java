@@ -10,6 +10,7 @@ import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
 import dev.jrunc.spec.Resources;
+import dev.jrunc.spec.Spec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -43,8 +44,9 @@ public final class Container {
 
     public Status status() {
         if (!ProcStat.isSameProcess(record.pid(), record.initStartTime())) return Status.STOPPED;
-        if (Files.exists(dir().resolve(StateStore.EXEC_FIFO))) return Status.CREATED;
-        return isFrozen() ? Status.PAUSED : Status.RUNNING;
+        // a frozen container is paused whether or not it was started, as runc reports it
+        if (isFrozen()) return Status.PAUSED;
+        return Files.exists(dir().resolve(StateStore.EXEC_FIFO)) ? Status.CREATED : Status.RUNNING;
     }
 
     /** Whether the container's cgroup is frozen; a cgroup that cannot be read counts as not frozen. */
@@ -56,10 +58,10 @@ public final class Container {
         }
     }
 
-    /** Freezes every process of a running container (runc pause). */
+    /** Freezes every process of a running or created container (runc pause). */
     public void pause() {
         Status status = status();
-        if (status != Status.RUNNING) {
+        if (status != Status.RUNNING && status != Status.CREATED) {
             throw new JruncException("cannot pause container \"" + id() + "\": container not running (it is "
                     + status.text() + ")");
         }
@@ -181,7 +183,8 @@ public final class Container {
      */
     private Resources.Cpu withSavedCpuPair(Resources.Cpu c) {
         if (c == null || (c.quota() == null) == (c.period() == null)) return c;
-        var linux = record.config() == null ? null : record.config().linux();
+        Spec spec = record.spec();
+        var linux = spec == null ? null : spec.linux();
         Resources.Cpu saved = linux == null || linux.resources() == null ? null : linux.resources().cpu();
         if (saved == null) return c;
         Long quota = c.quota() != null ? c.quota() : saved.quota();
@@ -210,7 +213,7 @@ public final class Container {
             cgroup.killAll(Signals.SIGKILL, this::signalQuietly);
         }
         cgroup.destroy();
-        HookRunner.run(record.config(), HookRunner.Kind.POSTSTOP, record.toState(Status.STOPPED));
+        HookRunner.run(record, HookRunner.Kind.POSTSTOP, record.toState(Status.STOPPED));
         store.remove(id());
     }
 

@@ -313,8 +313,8 @@ public final class ContainerCreator {
             String notifySocket) {
         long start = ProcStat.startTimeIfAlive(pid)
                 .orElseThrow(() -> new JruncException("container init " + pid + " died during create"));
-        ContainerRecord record = new ContainerRecord(spec.ociVersion(), o.id(), pid, start, bundle.toString(),
-                rootfs.toString(), Instant.now().toString(), "", o.systemdCgroup(), stringPaths(cgroup.paths()),
+        ContainerRecord record = ContainerRecord.of(o.id(), pid, start, bundle.toString(),
+                rootfs.toString(), Instant.now().toString(), o.systemdCgroup(), stringPaths(cgroup.paths()),
                 cgroup.createdDirs().stream().map(Path::toString).toList(), notifySocket, spec);
         store.write(record);
         if (o.pidFile() != null) writePidFile(o.pidFile(), pid);

@@ -89,7 +89,7 @@ public final class ContainerExec {
                         // earlier, its ERROR would be the next message, not READY.
                         applyLimits(pid, process);
                         record.cgroup().addProcess(pid);
-                        sync.sendRaw("GO", ContainerCreator.seccompMessage(record.config()));
+                        sync.sendRaw("GO", ContainerCreator.seccompMessage(record.spec()));
                     }
                     case "CONSOLE" -> {
                         int fd = sync.takeFd();
@@ -140,7 +140,7 @@ public final class ContainerExec {
 
     private List<String> helperArgs(ContainerRecord record, ProcessSpec p, int syncFd, int preserveFds) {
         List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "enter", "--sync-fd", Integer.toString(syncFd)));
-        LinuxSpec linux = record.config().linux();
+        LinuxSpec linux = record.spec().linux();
         for (String type : JOIN_ORDER) {
             if (linux != null && linux.hasNamespace(type)) {
                 argv.addAll(List.of("--join", NS_FILES.get(type) + ":/proc/" + record.pid() + "/ns/" + NS_FILES.get(type)));

@@ -4,6 +4,8 @@ import dev.jrunc.cgroups.CgroupLayout;
 import dev.jrunc.cgroups.CgroupManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jrunc.spec.Resources;
 import dev.jrunc.spec.Spec;
@@ -20,6 +22,9 @@ import java.util.Map;
  * @param initStartTime the init's start time in clock ticks (/proc/PID/stat field 22), so a
  *     recycled pid is never mistaken for the container's init.
  * @param notifySocket the caller's NOTIFY_SOCKET, or null: `start` relays the container's READY=1 to it
+ * @param config the container's config.json as created (and updated), kept as a JSON tree: most
+ *     verbs never look at it, and binding the whole spec model costs more than the rest of a
+ *     verb; {@link #spec()} binds it for those that do.
  */
 public record ContainerRecord(
         String ociVersion,
@@ -34,7 +39,76 @@ public record ContainerRecord(
         Map<String, String> cgroupPaths,
         List<String> cgroupCreated,
         String notifySocket,
-        Spec config) {
+        JsonNode config) {
+
+    /** The record for a container just created from {@code spec}. */
+    public static ContainerRecord of(String id, int pid, long initStartTime, String bundle, String rootfs,
+            String created, boolean systemdCgroup, Map<String, String> cgroupPaths, List<String> cgroupCreated,
+            String notifySocket, Spec spec) {
+        return new ContainerRecord(spec.ociVersion(), id, pid, initStartTime, bundle, rootfs, created, "",
+                systemdCgroup, cgroupPaths, cgroupCreated, notifySocket, SpecJson.mapper().valueToTree(spec));
+    }
+
+    /**
+     * This record as state.json's tree. Written and read by hand rather than bound: state,
+     * kill, list and ps read it on every call, and Jackson's first binding of a type costs
+     * more than such a verb's own work.
+     */
+    public ObjectNode toJson() {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("ociVersion", ociVersion);
+        o.put("id", id);
+        o.put("pid", pid);
+        o.put("initStartTime", initStartTime);
+        o.put("bundle", bundle);
+        o.put("rootfs", rootfs);
+        o.put("created", created);
+        o.put("owner", owner);
+        o.put("systemdCgroup", systemdCgroup);
+        ObjectNode paths = o.putObject("cgroupPaths");
+        if (cgroupPaths != null) cgroupPaths.forEach(paths::put);
+        ArrayNode made = o.putArray("cgroupCreated");
+        if (cgroupCreated != null) cgroupCreated.forEach(made::add);
+        if (notifySocket != null) o.put("notifySocket", notifySocket);
+        if (config != null) o.set("config", config);
+        return o;
+    }
+
+    /** The record {@link #toJson()} wrote; a missing or mistyped field is an error naming it. */
+    public static ContainerRecord fromJson(JsonNode o) {
+        if (o == null || !o.isObject()) throw new IllegalArgumentException("not a JSON object");
+        Map<String, String> paths = new LinkedHashMap<>();
+        o.path("cgroupPaths").properties().forEach(e -> paths.put(e.getKey(), e.getValue().asText()));
+        List<String> made = new java.util.ArrayList<>();
+        o.path("cgroupCreated").forEach(n -> made.add(n.asText()));
+        JsonNode config = o.get("config");
+        return new ContainerRecord(text(o, "ociVersion"), required(o, "id").asText(),
+                required(o, "pid").asInt(), required(o, "initStartTime").asLong(), text(o, "bundle"),
+                text(o, "rootfs"), text(o, "created"), text(o, "owner"), o.path("systemdCgroup").asBoolean(),
+                paths, made, text(o, "notifySocket"), config == null || config.isNull() ? null : config);
+    }
+
+    private static JsonNode required(JsonNode o, String field) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) throw new IllegalArgumentException("missing field \"" + field + "\"");
+        if (!n.isValueNode()) throw new IllegalArgumentException("field \"" + field + "\" is not a value");
+        return n;
+    }
+
+    private static String text(JsonNode o, String field) {
+        JsonNode n = o.get(field);
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
+    /** The saved config bound to the spec model. */
+    public Spec spec() {
+        if (config == null || config.isNull()) return null;
+        try {
+            return SpecJson.mapper().treeToValue(config, Spec.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("container \"" + id + "\": saved config does not bind: " + e.getMessage(), e);
+        }
+    }
 
     /** The container's cgroup, reopened from what create recorded. */
     public CgroupManager cgroup() {
@@ -51,7 +125,7 @@ public record ContainerRecord(
      */
     public ContainerRecord withResources(Resources resources) {
         ObjectMapper m = SpecJson.mapper();
-        ObjectNode tree = config == null ? m.createObjectNode() : (ObjectNode) m.valueToTree(config);
+        ObjectNode tree = config != null && config.isObject() ? ((ObjectNode) config).deepCopy() : m.createObjectNode();
         ObjectNode linux = tree.has("linux") && tree.get("linux").isObject()
                 ? (ObjectNode) tree.get("linux") : tree.putObject("linux");
         ObjectNode current = linux.has("resources") && linux.get("resources").isObject()
@@ -59,14 +133,13 @@ public record ContainerRecord(
         ObjectNode given = m.valueToTree(resources);
         given.remove("devices");
         merge(current, given);
-        Spec merged;
         try {
-            merged = m.treeToValue(tree, Spec.class);
+            m.treeToValue(tree, Spec.class);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("merging updated resources into the saved config: " + e.getMessage(), e);
         }
         return new ContainerRecord(ociVersion, id, pid, initStartTime, bundle, rootfs, created, owner, systemdCgroup,
-                cgroupPaths, cgroupCreated, notifySocket, merged);
+                cgroupPaths, cgroupCreated, notifySocket, tree);
     }
 
     private static void merge(ObjectNode into, ObjectNode from) {
@@ -87,7 +160,11 @@ public record ContainerRecord(
     }
 
     public Map<String, String> annotations() {
-        return config == null ? Map.of() : config.annotationsOrEmpty();
+        JsonNode a = config == null ? null : config.get("annotations");
+        if (a == null || !a.isObject()) return Map.of();
+        Map<String, String> out = new LinkedHashMap<>();
+        a.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
     }
 
     public ContainerState toState(Status status) {

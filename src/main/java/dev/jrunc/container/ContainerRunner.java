@@ -42,7 +42,7 @@ public final class ContainerRunner {
         if (!detach) forwardSignals(record.pid());
         try (StateStore.Lock lock = store.lock(options.id())) {
             container.start();
-            HookRunner.run(record.config(), HookRunner.Kind.POSTSTART, container.state());
+            HookRunner.run(record, HookRunner.Kind.POSTSTART, container.state());
         } catch (RuntimeException e) {
             deleteQuietly(options.id());
             throw e;

@@ -2,6 +2,8 @@ package dev.jrunc.container;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 
 /**
@@ -18,4 +20,30 @@ public record ContainerState(
         String rootfs,
         String created,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> annotations,
-        String owner) {}
+        String owner) {
+
+    /**
+     * This state as a JSON tree in runc's field order, without absent fields or empty
+     * annotations. Built by hand: the verbs that print it never pay for data binding.
+     */
+    public ObjectNode toJson() {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        putIfPresent(o, "ociVersion", ociVersion);
+        putIfPresent(o, "id", id);
+        o.put("pid", pid);
+        putIfPresent(o, "status", status);
+        putIfPresent(o, "bundle", bundle);
+        putIfPresent(o, "rootfs", rootfs);
+        putIfPresent(o, "created", created);
+        if (annotations != null && !annotations.isEmpty()) {
+            ObjectNode a = o.putObject("annotations");
+            annotations.forEach(a::put);
+        }
+        putIfPresent(o, "owner", owner);
+        return o;
+    }
+
+    private static void putIfPresent(ObjectNode o, String field, String value) {
+        if (value != null) o.put(field, value);
+    }
+}

@@ -37,11 +37,14 @@ public final class RuntimeHome {
         return Path.of(System.getProperty("java.home"), "bin", "java");
     }
 
-    /** The command line of the init JVM: small, quick to start, and never JIT-heavy. */
+    /**
+     * The command line of the init JVM: small, quick to start, and never JIT-heavy; the same
+     * flags as the launcher's (Makefile JVM_FLAGS), which the AOT cache was trained with.
+     */
     public List<String> initCommand(int syncFd) {
         List<String> cmd = new ArrayList<>(List.of(java().toString(),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-                "-Xss512k"));
+                "-Xss512k", "-Djdk.reflect.useNativeAccessorOnly=true"));
         Path aot = home.resolve("jrunc.aot");
         if (aot.toFile().length() > 0) cmd.add("-XX:AOTCache=" + aot);
         cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Djrunc.home=" + home,

@@ -63,9 +63,11 @@ public final class StateStore {
     public ContainerRecord read(String id) {
         Path file = dir(id).resolve(STATE_FILE);
         try {
-            return SpecJson.mapper().readValue(file.toFile(), ContainerRecord.class);
+            return ContainerRecord.fromJson(SpecJson.mapper().readTree(Files.readAllBytes(file)));
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             throw new ContainerNotFoundException(id);
+        } catch (IllegalArgumentException e) {
+            throw new JruncException("container \"" + id + "\": " + file + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new JruncException("container \"" + id + "\": cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -82,7 +84,7 @@ public final class StateStore {
         Path dir = dir(record.id());
         Path tmp = dir.resolve(STATE_FILE + ".tmp");
         try {
-            Files.write(tmp, SpecJson.mapper().writeValueAsBytes(record));
+            Files.write(tmp, SpecJson.mapper().writeValueAsBytes(record.toJson()));
             try {
                 Files.move(tmp, dir.resolve(STATE_FILE), StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {

@@ -2,6 +2,7 @@ package dev.jrunc.hooks;
 
 import dev.jrunc.JruncException;
 import dev.jrunc.Log;
+import dev.jrunc.container.ContainerRecord;
 import dev.jrunc.container.ContainerState;
 import dev.jrunc.spec.Spec;
 import dev.jrunc.spec.SpecJson;
@@ -61,12 +62,21 @@ public final class HookRunner {
      * startContainer hook throws (the operation stops and cleans up); a failing poststart or
      * poststop hook is logged as a warning and the rest still run, as config.md requires.
      */
+    public static void run(ContainerRecord record, Kind kind, ContainerState state) {
+        // Most containers have no such hooks: then the saved config is never bound.
+        com.fasterxml.jackson.databind.JsonNode list =
+                record.config() == null ? null : record.config().path("hooks").path(kind.field);
+        if (list == null || !list.isArray() || list.isEmpty()) return;
+        run(record.spec(), kind, state);
+    }
+
+    /** As {@link #run(ContainerRecord, Kind, ContainerState)}, for a config at hand. */
     public static void run(Spec spec, Kind kind, ContainerState state) {
         List<Spec.Hook> list = hooks(spec, kind);
         if (list.isEmpty()) return;
         byte[] stdin;
         try {
-            stdin = SpecJson.mapper().writeValueAsBytes(state);
+            stdin = SpecJson.mapper().writeValueAsBytes(state.toJson());
         } catch (IOException e) {
             throw new JruncException("cannot encode the state for " + kind.field + " hooks", e);
         }

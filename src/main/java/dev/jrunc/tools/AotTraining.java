@@ -57,8 +57,8 @@ public final class AotTraining {
         // A stopped container: state, list, kill and delete walk their whole path on it.
         StateStore store = new StateStore(Path.of(root), Syscalls.linux());
         store.createDir("t");
-        store.write(new ContainerRecord(spec.ociVersion(), "t", Integer.MAX_VALUE - 1, 1, bundle.toString(),
-                bundle.resolve("rootfs").toString(), "2024-01-01T00:00:00Z", "", false, Map.of(), List.of(), null, spec));
+        store.write(ContainerRecord.of("t", Integer.MAX_VALUE - 1, 1, bundle.toString(),
+                bundle.resolve("rootfs").toString(), "2024-01-01T00:00:00Z", false, Map.of(), List.of(), null, spec));
         run("--root", root, "state", "t");
         run("--root", root, "list");
         run("--root", root, "list", "--format", "json");

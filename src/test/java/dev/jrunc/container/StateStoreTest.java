@@ -30,7 +30,7 @@ class StateStoreTest {
     private static ContainerRecord record(String id) {
         return new ContainerRecord("1.2.1", id, 4242, 123456789L, "/b/" + id, "/b/" + id + "/rootfs",
                 "2025-01-02T03:04:05.000000006Z", "", false, java.util.Map.of("memory", "/sys/fs/cgroup/memory/" + id),
-                java.util.List.of(), null, DefaultSpec.example());
+                java.util.List.of(), null, dev.jrunc.spec.SpecJson.mapper().valueToTree(DefaultSpec.example()));
     }
 
     @Test
@@ -56,13 +56,22 @@ class StateStoreTest {
         assertFalse(Files.exists(tmp.resolve("root")));
     }
 
+    private static ContainerRecord withoutConfig(ContainerRecord r) {
+        return new ContainerRecord(r.ociVersion(), r.id(), r.pid(), r.initStartTime(), r.bundle(), r.rootfs(),
+                r.created(), r.owner(), r.systemdCgroup(), r.cgroupPaths(), r.cgroupCreated(), r.notifySocket(), null);
+    }
+
     @Test
     void writeReadRoundTrip() {
         StateStore s = store();
         s.createDir("c1");
         ContainerRecord r = record("c1");
         s.write(r);
-        assertEquals(r, s.read("c1"));
+        ContainerRecord back = s.read("c1");
+        // the config comes back as a tree whose number nodes may differ in width: compare it bound
+        assertEquals(r.spec(), back.spec());
+        assertEquals(DefaultSpec.example(), back.spec());
+        assertEquals(withoutConfig(r), withoutConfig(back));
         assertFalse(s.isCreating("c1"));
     }
 

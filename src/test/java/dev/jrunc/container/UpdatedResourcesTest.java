@@ -15,7 +15,7 @@ class UpdatedResourcesTest {
         Spec spec = SpecJson.mapper().readValue(
                 "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},\"linux\":{\"cgroupsPath\":\"/x\",\"resources\":"
                         + resourcesJson + "}}", Spec.class);
-        return new ContainerRecord("1.2.0", "c", 1, 1, "/b", "/b/rootfs", "now", "", false, Map.of(), List.of(), null, spec);
+        return new ContainerRecord("1.2.0", "c", 1, 1, "/b", "/b/rootfs", "now", "", false, Map.of(), List.of(), null, SpecJson.mapper().valueToTree(spec));
     }
 
     @Test
@@ -26,7 +26,7 @@ class UpdatedResourcesTest {
                 new Resources.Memory(67108864L, 0L, null, null, null, null, null, null, null),
                 new Resources.Cpu(null, 20000L, null, null, null, null, "", null, null),
                 new Resources.Pids(20L), null, null, null, null, null);
-        Resources saved = r.withResources(update).config().linux().resources();
+        Resources saved = r.withResources(update).spec().linux().resources();
         assertEquals(67108864L, saved.memory().limit());
         assertEquals(1000L, saved.memory().reservation(), "0 means unchanged");
         assertEquals(512L, saved.cpu().shares());
@@ -35,14 +35,14 @@ class UpdatedResourcesTest {
         assertEquals(20L, saved.pids().limit());
         assertEquals(1, saved.devices().size(), "device rules are not updated");
         assertEquals(false, saved.devices().get(0).allow());
-        assertEquals("/x", r.withResources(update).config().linux().cgroupsPath());
+        assertEquals("/x", r.withResources(update).spec().linux().cgroupsPath());
     }
 
     @Test
     void updateOfAConfigWithoutResourcesAddsThem() throws Exception {
         ContainerRecord r = record("null");
         Resources update = new Resources(null, null, null, new Resources.Pids(5L), null, null, null, null, null);
-        Resources saved = r.withResources(update).config().linux().resources();
+        Resources saved = r.withResources(update).spec().linux().resources();
         assertEquals(5L, saved.pids().limit());
         assertNull(saved.memory());
     }
