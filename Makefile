@@ -69,7 +69,7 @@ test: jrunc
 	$(MAKE) --no-print-directory test-engines
 
 # cgroup v2 for real: a VM whose only hierarchy is cgroup2 (the host is v1/v2 hybrid).
-CG2VM ?= $(firstword $(wildcard $(CURDIR)/../shared/tools/cg2vm/run-in-vm.sh $(CURDIR)/../../shared/tools/cg2vm/run-in-vm.sh))
+CG2VM ?= $(firstword $(wildcard $(CURDIR)/../shared/tools/cg2vm/run-in-vm.sh $(CURDIR)/../../shared/tools/cg2vm/run-in-vm.sh /work/shared/tools/cg2vm/run-in-vm.sh))
 CG2VM_WORK := $${CG2VM_DIR:-/tmp/cg2vm}
 CG2VM_READY := { [ -s $(CG2VM_WORK)/vmlinux ] && [ -s $(CG2VM_WORK)/initramfs.cpio ]; } || $(CG2VM) --setup >/dev/null
 test-cgroup2: jrunc
