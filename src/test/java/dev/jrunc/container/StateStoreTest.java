@@ -107,6 +107,15 @@ class StateStoreTest {
     }
 
     @Test
+    void readOfAStateWithoutAPidNamesTheField() throws IOException {
+        StateStore s = store();
+        Path dir = s.createDir("c1");
+        Files.writeString(dir.resolve(StateStore.STATE_FILE), "{\"id\":\"c1\",\"initStartTime\":5}");
+        JruncException e = assertThrows(JruncException.class, () -> s.read("c1"));
+        assertTrue(e.getMessage().contains("\"pid\"") && e.getMessage().contains(StateStore.STATE_FILE), e.getMessage());
+    }
+
+    @Test
     void removeDeletesEverythingAndIsIdempotent() throws IOException {
         StateStore s = store();
         Path dir = s.createDir("c1");
