@@ -39,8 +39,10 @@ stop_containerd() {
     CTRD_PID=""
 }
 
+track_cgroup_parent default
 cleanup() {
     stop_containerd
+    remove_new_cgroup_parents
     if grep -q " $D" /proc/self/mounts; then
         say "left mounted under $D (not removed):"; grep " $D" /proc/self/mounts >&2
     else

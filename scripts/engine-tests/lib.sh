@@ -13,6 +13,27 @@ XFAIL_NOTE=""
 
 say() { printf '%s\n' "$*" >&2; }
 
+# The parent cgroups an engine makes for its containers (containerd's /default, podman's
+# /libpod_parent) outlive it. track_cgroup_parent NAME before the engine starts notes one that
+# does not exist yet; remove_new_cgroup_parents at exit removes those, if empty, in every hierarchy.
+NEW_CGROUP_PARENTS=()
+track_cgroup_parent() {
+    local d
+    for d in /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/"$1"; do
+        [ -d "$d" ] && return 0
+    done
+    NEW_CGROUP_PARENTS+=("$1")
+}
+remove_new_cgroup_parents() {
+    local n d
+    for n in "${NEW_CGROUP_PARENTS[@]}"; do
+        for d in /sys/fs/cgroup/*/"$n" /sys/fs/cgroup/"$n"; do
+            [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+        done
+    done
+    return 0
+}
+
 # die MESSAGE: the suite cannot run (e.g. an engine cannot be installed). That is a failure, never a skip.
 die() {
     say "FATAL: $*"

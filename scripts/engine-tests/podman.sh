@@ -56,8 +56,10 @@ EOF
 chmod +x "$D/podman"
 podman_base() { "$D/podman" "$@"; }
 
+track_cgroup_parent libpod_parent
 cleanup() {
     podman_base rm -af -t 0 >/dev/null 2>&1
+    remove_new_cgroup_parents
     # podman leaves its storage's own mounts (overlay, shm) behind until the storage is shut down.
     local m
     for m in $(awk -v d="$D" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r); do umount "$m"; done
