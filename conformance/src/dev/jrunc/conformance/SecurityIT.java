@@ -530,6 +530,38 @@ class SecurityIT {
         assertTrue(r.out().contains("Not supported") || r.out().contains("Operation not supported"), r.out());
     }
 
+    /** x86_64 syscalls numbered 434 and up (pidfd_open onwards), but faccessat2 (439). */
+    private static final java.util.Set<String> NEWER_THAN_433 = java.util.Set.of("pidfd_open", "clone3",
+            "close_range", "openat2", "pidfd_getfd", "process_madvise", "epoll_pwait2", "mount_setattr",
+            "quotactl_fd", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "memfd_secret",
+            "process_mrelease", "futex_waitv", "set_mempolicy_home_node", "cachestat", "fchmodat2",
+            "map_shadow_stack", "futex_wake", "futex_wait", "futex_requeue", "statmount", "listmount",
+            "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules", "mseal");
+
+    @Test
+    void syscallsNewerThanTheProfileAndAnUnnamedClone3GetEnosys() throws Exception {
+        Bundle b = t.bundle("/probe", "434", "435", "439", "440");
+        ExecTestSupport.compileStatic("syscall-probe.c", b.rootfs(), "probe");
+        // containerd's profile without any syscall numbered above 433 but faccessat2 (439)
+        ObjectNode s = (ObjectNode) SecurityTestSupport.seccompOf("containerd-ctr-run-seccomp.json").deepCopy();
+        ArrayNode rules = (ArrayNode) s.get("syscalls");
+        for (int i = rules.size() - 1; i >= 0; i--) {
+            ArrayNode names = (ArrayNode) rules.get(i).get("names");
+            for (int n = names.size() - 1; n >= 0; n--) {
+                if (NEWER_THAN_433.contains(names.get(n).asText())) names.remove(n);
+            }
+            if (names.isEmpty()) rules.remove(i);
+        }
+        b.linux().set("seccomp", s);
+        Result r = t.run(b);
+        assertOk(r);
+        List<String> lines = r.out().lines().toList();
+        assertEquals("434=1", lines.get(0), r.out()); // pidfd_open: older than faccessat2, unlisted: EPERM
+        assertEquals("435=38", lines.get(1), r.out()); // clone3, unnamed: ENOSYS, so glibc falls back to clone
+        assertEquals("439=14", lines.get(2), r.out()); // faccessat2 allowed: the kernel's EFAULT for the NULL path
+        assertEquals("440=38", lines.get(3), r.out()); // process_madvise: newer than the profile: ENOSYS
+    }
+
     @Test
     void engineProfilesRunBusybox() throws Exception {
         for (String fixture : List.of("containerd-ctr-run-seccomp.json", "podman-run.json")) {

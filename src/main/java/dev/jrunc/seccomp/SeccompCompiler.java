@@ -4,6 +4,7 @@ import dev.jrunc.seccomp.Bpf.Asm;
 import dev.jrunc.seccomp.Bpf.Label;
 import dev.jrunc.spec.Seccomp;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -55,6 +56,12 @@ import java.util.TreeMap;
  *   <li><b>Errno values.</b> SCMP_ACT_ERRNO uses errnoRet (defaultErrnoRet for the default
  *       action), EPERM when absent; SCMP_ACT_TRACE uses it as the tracer's data, EPERM when
  *       absent, like runc. errnoRet is ignored for the other actions.
+ *   <li><b>Syscalls newer than the profile</b> return ENOSYS instead of the default action when
+ *       that action does not allow (is not SCMP_ACT_ALLOW or SCMP_ACT_LOG), as runc does: per
+ *       architecture, every number above the highest one the profile names (in any rule, known to
+ *       that architecture's table) gets ERRNO(ENOSYS), so a C library probing a syscall the profile
+ *       predates falls back to an older one instead of failing with EPERM. For the same reason
+ *       clone3, when the profile does not name it, returns ENOSYS (glibc then uses clone).
  *   <li><b>Flags.</b> SECCOMP_FILTER_FLAG_LOG, _SPEC_ALLOW and _WAIT_KILLABLE_RECV map to their
  *       bits. SECCOMP_FILTER_FLAG_TSYNC is accepted and ignored, as runc does (the filter is
  *       installed by the thread that then execs). When a rule uses SCMP_ACT_NOTIFY,
@@ -89,6 +96,7 @@ public final class SeccompCompiler {
     static final int BAD_ARCH_RET = Bpf.RET_KILL_THREAD;
 
     private static final int EPERM = 1;
+    private static final int ENOSYS = 38;
     private static final int NR_NONE = 0xffffffff;
 
     private static final Set<String> OTHER_LIBSECCOMP_ARCHES = Set.of(
@@ -222,6 +230,8 @@ public final class SeccompCompiler {
             perArch.put(a, new TreeMap<>());
         }
         Set<String> unknown = new LinkedHashSet<>();
+        Map<SeccompArch, Long> highestNamed = new EnumMap<>(SeccompArch.class);
+        boolean clone3Named = false;
         boolean notify = false;
         List<Seccomp.Syscall> syscalls = spec.syscalls() == null ? List.of() : spec.syscalls();
         for (int i = 0; i < syscalls.size(); i++) {
@@ -251,6 +261,7 @@ public final class SeccompCompiler {
                         continue;
                     }
                     known = true;
+                    highestNamed.merge(e.getKey(), nr & 0xffffffffL, Math::max);
                     if (!redundant) {
                         Long key = nr & 0xffffffffL;
                         Entry entry = e.getValue().get(key);
@@ -266,6 +277,7 @@ public final class SeccompCompiler {
                 if (!known) {
                     unknown.add(name);
                 }
+                clone3Named |= name.equals("clone3");
             }
         }
         if (notify) {
@@ -279,7 +291,10 @@ public final class SeccompCompiler {
                     + " needs a rule with SCMP_ACT_NOTIFY (the kernel refuses it without a listener)");
         }
 
-        byte[] code = generate(perArch, defaultRet);
+        boolean defaultAllows = spec.defaultAction().equals("SCMP_ACT_ALLOW")
+                || spec.defaultAction().equals("SCMP_ACT_LOG");
+        Enosys enosys = defaultAllows ? Enosys.NONE : new Enosys(highestNamed, !clone3Named);
+        byte[] code = generate(perArch, defaultRet, enosys);
         return new SeccompProgram(code, flags, notify, List.copyOf(unknown));
     }
 
@@ -406,7 +421,16 @@ public final class SeccompCompiler {
 
     // ---- code generation -----------------------------------------------------------------
 
-    private static byte[] generate(Map<SeccompArch, TreeMap<Long, Entry>> perArch, int defaultRet) {
+    /**
+     * Where ENOSYS replaces the default action: above each architecture's highest named syscall,
+     * and for clone3 when the profile does not name it.
+     */
+    private record Enosys(Map<SeccompArch, Long> highestNamed, boolean clone3) {
+        static final Enosys NONE = new Enosys(Map.of(), false);
+        static final int RET = Bpf.RET_ERRNO | ENOSYS;
+    }
+
+    private static byte[] generate(Map<SeccompArch, TreeMap<Long, Entry>> perArch, int defaultRet, Enosys enosys) {
         Asm a = new Asm();
         Label badArch = new Label();
         boolean x86_64 = perArch.containsKey(SeccompArch.X86_64);
@@ -434,11 +458,11 @@ public final class SeccompCompiler {
             }
             if (x86_64) {
                 a.place(native64);
-                section(a, SeccompArch.X86_64, perArch.get(SeccompArch.X86_64), 0, defaultRet);
+                section(a, SeccompArch.X86_64, perArch.get(SeccompArch.X86_64), 0, defaultRet, enosys);
             }
             if (x32) {
                 a.place(x32Section);
-                section(a, SeccompArch.X32, perArch.get(SeccompArch.X32), SeccompArch.X32_SYSCALL_BIT, defaultRet);
+                section(a, SeccompArch.X32, perArch.get(SeccompArch.X32), SeccompArch.X32_SYSCALL_BIT, defaultRet, enosys);
             }
             if (x86) {
                 a.place(next);
@@ -449,7 +473,7 @@ public final class SeccompCompiler {
             a.jump(Bpf.JEQ_K, Bpf.AUDIT_ARCH_I386, in, badArch);
             a.place(in);
             a.ld(Bpf.OFF_NR);
-            section(a, SeccompArch.X86, perArch.get(SeccompArch.X86), 0, defaultRet);
+            section(a, SeccompArch.X86, perArch.get(SeccompArch.X86), 0, defaultRet, enosys);
         }
         a.place(badArch);
         a.ret(BAD_ARCH_RET);
@@ -457,8 +481,19 @@ public final class SeccompCompiler {
     }
 
     /** One architecture's rules; A holds nr on entry; every path ends in a ret. */
-    private static void section(Asm a, SeccompArch arch, TreeMap<Long, Entry> entries, long lower, int defaultRet) {
+    private static void section(Asm a, SeccompArch arch, TreeMap<Long, Entry> entries, long lower, int defaultRet,
+            Enosys enosys) {
         Outcome dflt = new Ret(defaultRet);
+        Long highest = enosys.highestNamed().get(arch);
+        if (highest != null && enosys.clone3()) {
+            Integer clone3 = arch.table().get("clone3");
+            if (clone3 != null && (clone3 & 0xffffffffL) < highest) {
+                entries = new TreeMap<>(entries);
+                Entry e = new Entry();
+                e.add(new Rule(List.of(), Enosys.RET));
+                entries.put(clone3 & 0xffffffffL, e);
+            }
+        }
         // runs of syscall numbers with one outcome: starts[i] .. starts[i+1]-1 → outcomes[i]
         List<Long> starts = new ArrayList<>();
         List<Outcome> outcomes = new ArrayList<>();
@@ -471,7 +506,16 @@ public final class SeccompCompiler {
             addRun(starts, outcomes, nr, e.getValue().outcome());
             cur = nr + 1;
         }
-        if (cur <= 0xffffffffL) {
+        // The numbers this section can see end below the x32 bit on x86_64 (but for nr = -1) and
+        // at -1 elsewhere; -1 keeps the default action.
+        long last = arch == SeccompArch.X86_64 ? SeccompArch.X32_SYSCALL_BIT - 1L : 0xfffffffeL;
+        if (highest != null && highest < last) {
+            if (cur <= highest) {
+                addRun(starts, outcomes, cur, dflt);
+            }
+            addRun(starts, outcomes, highest + 1, new Ret(Enosys.RET));
+            addRun(starts, outcomes, last + 1, dflt);
+        } else if (cur <= 0xffffffffL) {
             addRun(starts, outcomes, cur, dflt);
         }
 

@@ -158,9 +158,9 @@ class SeccompCompilerTest {
 
     @Test
     void defaultErrnoIsEpermWithoutDefaultErrnoRet() {
-        SeccompProgram p = compiler.compile(profile("SCMP_ACT_ERRNO", null, rule("SCMP_ACT_ALLOW", "read")));
-        assertEquals(ALLOW, run64(p, READ));
-        assertEquals(ERRNO | 1, run64(p, WRITE));
+        SeccompProgram p = compiler.compile(profile("SCMP_ACT_ERRNO", null, rule("SCMP_ACT_ALLOW", "write")));
+        assertEquals(ALLOW, run64(p, WRITE));
+        assertEquals(ERRNO | 1, run64(p, READ));
     }
 
     @Test
@@ -319,6 +319,55 @@ class SeccompCompilerTest {
         }
     }
 
+    // ---- ENOSYS for syscalls newer than the profile ---------------------------------------------
+
+    @Test
+    void syscallsAboveTheHighestNamedOneReturnEnosys() {
+        SeccompProgram p = compiler.compile(profile("SCMP_ACT_ERRNO", List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86"),
+                rule("SCMP_ACT_ALLOW", null, List.of("read", "openat")), // x86_64 257, i386 295
+                rule("SCMP_ACT_ERRNO", "mkdir"))); // default action: dropped, but still counts as named
+        assertEquals(ALLOW, run64(p, 257));
+        assertEquals(ERRNO | 1, run64(p, 100)); // older and unlisted: the default
+        assertEquals(ERRNO | 38, run64(p, 258));
+        assertEquals(ERRNO | 38, run64(p, 0x3fffffff));
+        assertEquals(ERRNO | 1, run64(p, -1)); // a tracer's skip keeps the default
+        assertEquals(ERRNO | 1, run(p, AUDIT_I386, 294));
+        assertEquals(ERRNO | 38, run(p, AUDIT_I386, 296));
+        // each architecture has its own highest number: 258 is new on x86_64, old on i386
+        assertEquals(ERRNO | 1, run(p, AUDIT_I386, 258));
+    }
+
+    @Test
+    void aProfileThatAllowsByDefaultKeepsItsDefaultForNewSyscalls() {
+        SeccompProgram p = compiler.compile(profile("SCMP_ACT_ALLOW", null, rule("SCMP_ACT_ERRNO", "mkdir")));
+        assertEquals(ALLOW, run64(p, 600));
+        assertEquals(ALLOW, run64(p, 435)); // clone3
+        SeccompProgram log = compiler.compile(profile("SCMP_ACT_LOG", null, rule("SCMP_ACT_ERRNO", "mkdir")));
+        assertEquals(Bpf.RET_LOG, run64(log, 600));
+    }
+
+    @Test
+    void killingDefaultsAlsoGiveEnosysAboveTheProfile() {
+        SeccompProgram p = compiler.compile(profile("SCMP_ACT_KILL_PROCESS", null, rule("SCMP_ACT_ALLOW", "openat")));
+        assertEquals(Bpf.RET_KILL_PROCESS, run64(p, 100));
+        assertEquals(ERRNO | 38, run64(p, 300));
+    }
+
+    @Test
+    void anUnnamedClone3ReturnsEnosysSoTheCLibraryFallsBackToClone() {
+        // faccessat2 (439) is above clone3 (435): without the special case clone3 would get EPERM
+        SeccompProgram p = compiler.compile(profile("SCMP_ACT_ERRNO", null,
+                rule("SCMP_ACT_ALLOW", null, List.of("read", "faccessat2"))));
+        assertEquals(ERRNO | 38, run64(p, 435));
+        assertEquals(ERRNO | 1, run64(p, 434)); // pidfd_open: older, unlisted
+        assertEquals(ALLOW, run64(p, 439));
+        assertEquals(ERRNO | 38, run64(p, 440));
+        // named, clone3 keeps what the profile says, even the default action
+        SeccompProgram named = compiler.compile(profile("SCMP_ACT_ERRNO", null,
+                rule("SCMP_ACT_ALLOW", null, List.of("read", "faccessat2")), rule("SCMP_ACT_ERRNO", "clone3")));
+        assertEquals(ERRNO | 1, run64(named, 435));
+    }
+
     // ---- architectures -----------------------------------------------------------------------
 
     @Test
@@ -326,7 +375,7 @@ class SeccompCompilerTest {
         SeccompProgram p = compiler.compile(profile("SCMP_ACT_ERRNO", List.of("SCMP_ARCH_X86_64"),
                 rule("SCMP_ACT_ALLOW", "read")));
         assertEquals(ALLOW, run64(p, READ));
-        assertEquals(ERRNO | 1, run64(p, WRITE));
+        assertEquals(ERRNO | 38, run64(p, WRITE)); // above the highest named syscall
         assertEquals(KILL_THREAD, run(p, AUDIT_I386, I386_READ)); // bad arch, not the default
         assertEquals(KILL_THREAD, run(p, AUDIT_AARCH64, 63));
         // x32 numbers never match x86_64 rules
@@ -349,7 +398,7 @@ class SeccompCompilerTest {
                 rule("SCMP_ACT_ALLOW", "read")));
         assertEquals(ALLOW, run64(x86, READ));
         assertEquals(ALLOW, run(x86, AUDIT_I386, I386_READ));
-        assertEquals(ERRNO | 1, run(x86, AUDIT_I386, I386_GETPID));
+        assertEquals(ERRNO | 38, run(x86, AUDIT_I386, I386_GETPID)); // above the highest named syscall
     }
 
     @Test
