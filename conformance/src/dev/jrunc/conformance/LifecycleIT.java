@@ -162,4 +162,37 @@ class LifecycleIT extends ContainerTest {
         }
         assertNothingLeftBehind(id);
     }
+
+    @Test
+    void aSignalDuringCreateIsHeldForTheContainerAndLeavesNothingBehind() throws Exception {
+        // The container's init is PID 1 of its namespace: without a handler, SIGTERM does not
+        // touch it. It traps it if the shell got that far when the held signal arrives.
+        Bundle b = bundle("b").sh("trap 'echo trapped; exit 7' TERM; i=0;"
+                + " while [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; echo untouched");
+        Path marker = tmp.resolve("hook-running");
+        // createRuntime runs in jrunc's create, while the container is half made
+        b.config.putObject("hooks").putArray("createRuntime").addObject().put("path", "/bin/sh")
+                .putArray("args").add("sh").add("-c").add("touch " + marker + "; sleep 1");
+        b.save();
+        String id = newId("sigcreate");
+        Path out = tmp.resolve("sigcreate.out");
+        Process p = new ProcessBuilder(Jrunc.binary().toString(), "--root", jrunc.root().toString(),
+                "run", "--bundle", b.dir.toString(), id)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(out.toFile()).redirectErrorStream(true).start();
+        try {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!Files.exists(marker) && System.nanoTime() < deadline && p.isAlive()) sleep(10);
+            assertTrue(Files.exists(marker), "the createRuntime hook ran: " + Jrunc.read(out));
+            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "run returns after the container exits");
+            String output = Jrunc.read(out);
+            // not killed half-way (143): the container ran and saw the signal or ignored it
+            assertTrue(p.exitValue() == 7 && output.contains("trapped")
+                    || p.exitValue() == 0 && output.contains("untouched"), p.exitValue() + ": " + output);
+        } finally {
+            p.destroyForcibly();
+        }
+        assertNothingLeftBehind(id);
+    }
 }

@@ -57,7 +57,11 @@ public final class ContainerExec {
         if (process.argsOrEmpty().isEmpty()) throw new JruncException("exec: process.args must not be empty");
         ContainerCreator.checkConsole(process.isTerminal(), o.consoleSocket(), !o.detach());
         ContainerRecord record = container.record();
-        if (!o.detach()) sys.prctl(Linux.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        SignalForwarder signals = null;
+        if (!o.detach()) {
+            sys.prctl(Linux.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+            signals = SignalForwarder.install(sys);
+        }
 
         int[] pair = sys.socketpair(Linux.AF_UNIX, Linux.SOCK_SEQPACKET | Linux.SOCK_CLOEXEC);
         int childFd = 3 + o.preserveFds();
@@ -128,14 +132,13 @@ public final class ContainerExec {
         }
         if (o.pidFile() != null) ContainerCreator.writePidFile(o.pidFile(), pid);
         if (o.detach()) return 0;
-        int target = pid;
+        signals.forwardTo(pid);
         if (master >= 0) {
             try (TerminalRelay relay = new TerminalRelay(sys, master)) {
-                return ContainerRunner.waitFor(sys, target);
+                return ContainerRunner.waitFor(sys, pid);
             }
         }
-        ContainerRunner.forwardSignalsTo(sys, target);
-        return ContainerRunner.waitFor(sys, target);
+        return ContainerRunner.waitFor(sys, pid);
     }
 
     private List<String> helperArgs(ContainerRecord record, ProcessSpec p, int syncFd, int preserveFds) {

@@ -8,16 +8,12 @@ import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.Linux;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
-import java.util.List;
 
 /**
  * `run`: create, start and, in the foreground, wait for the container's process, forwarding the
  * signals jrunc receives and passing its exit status through; then delete the container.
  */
 public final class ContainerRunner {
-    /** Signals a foreground `run` passes on to the container instead of dying of them. */
-    private static final List<String> FORWARDED = List.of("INT", "TERM", "HUP", "QUIT", "USR1", "USR2", "WINCH");
-
     private final Syscalls sys;
     private final StateStore store;
     private final RuntimeHome home;
@@ -29,19 +25,20 @@ public final class ContainerRunner {
     }
 
     public int run(ContainerCreator.Options options, boolean detach, boolean keep) {
+        SignalForwarder signals = null;
         if (!detach) {
             // The init's parent (the namespace helper) exits at once: become the one it is
             // reparented to, so it can be waited for.
             sys.prctl(Linux.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+            signals = SignalForwarder.install(sys);
         }
         ContainerCreator creator = new ContainerCreator(sys, store, home);
         if (!detach && options.consoleSocket() == null) creator.keepConsole();
         ContainerRecord record = creator.create(options);
         Container container = Container.load(sys, store, options.id());
-        // Before start: once the program runs, a signal meant for it must not kill jrunc instead.
-        if (!detach) forwardSignals(record.pid());
         try (StateStore.Lock lock = store.lock(options.id())) {
             container.start();
+            if (signals != null) signals.forwardTo(record.pid());
             HookRunner.run(record, HookRunner.Kind.POSTSTART, container.state());
         } catch (RuntimeException e) {
             deleteQuietly(options.id());
@@ -59,26 +56,6 @@ public final class ContainerRunner {
         }
         if (!keep) deleteQuietly(options.id());
         return status;
-    }
-
-    private void forwardSignals(int pid) {
-        forwardSignalsTo(sys, pid);
-    }
-
-    static void forwardSignalsTo(Syscalls sys, int pid) {
-        for (String name : FORWARDED) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
-                    try {
-                        sys.kill(pid, s.getNumber());
-                    } catch (SyscallException e) {
-                        // the container is already gone
-                    }
-                });
-            } catch (IllegalArgumentException e) {
-                Log.debug("cannot forward SIG" + name + ": " + e.getMessage());
-            }
-        }
     }
 
     /**
