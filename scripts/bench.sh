@@ -3,6 +3,7 @@
 # and (when installed) runc, on the same busybox bundle in the same run.
 set -euo pipefail
 jrunc=$1
+here=$(cd "$(dirname "$0")" && pwd)
 runs=${BENCH_RUNS:-11}
 work=$(mktemp -d /tmp/jrunc-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -61,3 +62,27 @@ if [ ${#results[@]} -eq 2 ]; then
     awk -v a="$jrt" -v b="$rrt" -v c="$jcy" -v d="$rcy" \
         'BEGIN { printf "ratio jrunc/runc: run true %.1fx, cycle %.1fx  (%s runs each)\n", a/b, c/d, '"$runs"' }'
 fi
+
+# What compiling a real seccomp profile (podman's) costs jrunc's create: the same bundle with and
+# without it, create then delete, interleaved so both see the same machine.
+profile="$here/../conformance/fixtures/engine-configs/podman-run.json"
+cp -a "$work/bundle" "$work/seccomp"
+python3 - "$work/seccomp/config.json" "$profile" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["seccomp"] = json.load(open(sys.argv[2]))["linux"]["seccomp"]
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+create_ms() { # BUNDLE: one create, in ms (then the container is removed)
+    local id="s$RANDOM$RANDOM" t0 t1
+    t0=$(now); "$jrunc" --root "$work/root-seccomp" create --bundle "$1" "$id" >/dev/null 2>&1; t1=$(now)
+    "$jrunc" --root "$work/root-seccomp" delete --force "$id" >/dev/null 2>&1
+    echo $(( (t1 - t0) / 1000000 ))
+}
+: >"$work/plain.ms"; : >"$work/seccomp.ms"
+for _ in $(seq "$runs"); do
+    create_ms "$work/bundle" >>"$work/plain.ms"
+    create_ms "$work/seccomp" >>"$work/seccomp.ms"
+done
+plain=$(median <"$work/plain.ms"); sec=$(median <"$work/seccomp.ms")
+echo "jrunc create with podman's seccomp profile: $sec ms, without: $plain ms (medians of $runs): +$((sec - plain)) ms"
