@@ -140,15 +140,20 @@ class LifecycleIT extends ContainerTest {
         assertFalse(Files.exists(jrunc.root().resolve("never-created")));
     }
 
+    /** A foreground `jrunc run` of the bundle, its output (stdout and stderr) going to {@code out}. */
+    private Process startRun(Bundle b, String id, Path out) throws java.io.IOException {
+        return new ProcessBuilder(Jrunc.binary().toString(), "--root", jrunc.root().toString(),
+                "run", "--bundle", b.dir.toString(), id)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(out.toFile()).redirectErrorStream(true).start();
+    }
+
     @Test
     void foregroundRunForwardsSigterm() throws Exception {
         Bundle b = bundle("b").sh("trap 'echo forwarded; exit 5' TERM; echo ready; while true; do sleep 0.1; done").save();
         String id = newId("fwd");
         Path out = tmp.resolve("fwd.out");
-        Process p = new ProcessBuilder(Jrunc.binary().toString(), "--root", jrunc.root().toString(),
-                "run", "--bundle", b.dir.toString(), id)
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectOutput(out.toFile()).redirectErrorStream(true).start();
+        Process p = startRun(b, id, out);
         try {
             long deadline = System.nanoTime() + 20_000_000_000L;
             while (!Jrunc.read(out).contains("ready") && System.nanoTime() < deadline && p.isAlive()) sleep(20);
@@ -176,10 +181,7 @@ class LifecycleIT extends ContainerTest {
         b.save();
         String id = newId("sigcreate");
         Path out = tmp.resolve("sigcreate.out");
-        Process p = new ProcessBuilder(Jrunc.binary().toString(), "--root", jrunc.root().toString(),
-                "run", "--bundle", b.dir.toString(), id)
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectOutput(out.toFile()).redirectErrorStream(true).start();
+        Process p = startRun(b, id, out);
         try {
             long deadline = System.nanoTime() + 20_000_000_000L;
             while (!Files.exists(marker) && System.nanoTime() < deadline && p.isAlive()) sleep(10);

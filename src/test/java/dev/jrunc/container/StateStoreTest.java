@@ -96,22 +96,23 @@ class StateStoreTest {
         assertThrows(ContainerNotFoundException.class, () -> store().read("creating"));
     }
 
+    /** The error reading state.json of c1 when it holds {@code content}. */
+    private JruncException readError(String content) throws IOException {
+        StateStore s = store();
+        Files.writeString(s.createDir("c1").resolve(StateStore.STATE_FILE), content);
+        return assertThrows(JruncException.class, () -> s.read("c1"));
+    }
+
     @Test
     void readOfACorruptStateNamesTheFile() throws IOException {
-        StateStore s = store();
-        Path dir = s.createDir("c1");
-        Files.writeString(dir.resolve(StateStore.STATE_FILE), "{\"id\": ");
-        JruncException e = assertThrows(JruncException.class, () -> s.read("c1"));
-        assertTrue(e.getMessage().startsWith("container \"c1\": cannot read " + dir.resolve("state.json") + ": "),
+        JruncException e = readError("{\"id\": ");
+        assertTrue(e.getMessage().startsWith("container \"c1\": cannot read " + tmp.resolve("root/c1/state.json") + ": "),
                 e.getMessage());
     }
 
     @Test
     void readOfAStateWithoutAPidNamesTheField() throws IOException {
-        StateStore s = store();
-        Path dir = s.createDir("c1");
-        Files.writeString(dir.resolve(StateStore.STATE_FILE), "{\"id\":\"c1\",\"initStartTime\":5}");
-        JruncException e = assertThrows(JruncException.class, () -> s.read("c1"));
+        JruncException e = readError("{\"id\":\"c1\",\"initStartTime\":5}");
         assertTrue(e.getMessage().contains("\"pid\"") && e.getMessage().contains(StateStore.STATE_FILE), e.getMessage());
     }
 
