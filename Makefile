@@ -76,6 +76,7 @@ test-cgroup2: jrunc
 	@test -n "$(CG2VM)" || { echo "test-cgroup2: run-in-vm.sh not found in ../shared/tools/cg2vm" >&2; exit 1; }
 	@$(CG2VM_READY)
 	@scripts/make-bundle.sh target/cgroup2-base >/dev/null
+	@gcc -static -O2 -o target/cgroup2-base/rootfs/bin/hugetlb-probe conformance/fixtures/hugetlb-probe.c
 	@# The guest sees the host's root filesystem but a fresh /tmp: share the clone, wherever it is.
 	@start=$$(date +%s); \
 	CG2VM_SHARE=$${CG2VM_SHARE:-$(CURDIR)} $(CG2VM) 'scripts/cgroup2-tests.sh $(CURDIR)/jrunc $(CURDIR)/target/cgroup2-base'; rc=$$?; \

@@ -136,7 +136,24 @@ contains "an allowed device opens" "null-ok" "$out"
 contains "a denied device cannot be opened" "Operation not permitted" "$out"
 gone $B "$CG/$B"
 
-# --- 3. a bad value fails create, names the field and leaves nothing behind
+# --- 3. hugetlb: hugetlb.2MB.max (and its reservation twin) set; a mapping past the limit refused.
+# The machine is throwaway: it may reserve a few huge pages for the test.
+echo 4 > /proc/sys/vm/nr_hugepages 2>/dev/null
+if grep -qw hugetlb $CG/cgroup.controllers && [ -x "$W/rootfs/bin/hugetlb-probe" ] \
+        && [ "$(cat /proc/sys/vm/nr_hugepages)" -ge 3 ]; then
+    H=cg2-h
+    bundle $H '["sh","-c","cat /sys/fs/cgroup/hugetlb.2MB.max; /bin/hugetlb-probe 2; /bin/hugetlb-probe 3"]' \
+        '{"hugepageLimits":[{"pageSize":"2MB","limit":4194304}]}'
+    out=$(j run --bundle "$W/$H" $H 2>&1)
+    contains "hugetlb.2MB.max seen in the container" "4194304" "$out"
+    contains "two huge pages fit in 4 MiB" "mapped 2" "$out"
+    contains "a third huge page is refused" "mmap: Cannot allocate memory" "$out"
+    gone $H "$CG/$H"
+else
+    fail "hugetlb: no hugetlb controller, probe or huge pages in this machine"
+fi
+
+# --- 4. a bad value fails create, names the field and leaves nothing behind
 E=cg2-e
 bundle $E '["true"]' '{"cpu":{"cpus":"0-"}}'
 out=$(j create --bundle "$W/$E" $E 2>&1); rc=$?
