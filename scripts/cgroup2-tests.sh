@@ -153,13 +153,31 @@ else
     fail "hugetlb: no hugetlb controller, probe or huge pages in this machine"
 fi
 
-# --- 4. a bad value fails create, names the field and leaves nothing behind
+# --- 4. the v2 conversions of the other fields (reservation, swap, burst, idle) and unified, read
+# back inside the container
+F=cg2-f
+bundle $F '["sh","-c","cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.low /sys/fs/cgroup/memory.swap.max /sys/fs/cgroup/memory.high /sys/fs/cgroup/cpu.max.burst /sys/fs/cgroup/cpu.idle /sys/fs/cgroup/pids.max"]' \
+    '{"memory":{"limit":67108864,"reservation":16777216,"swap":100663296},"cpu":{"quota":50000,"period":100000,"burst":20000,"idle":1},"unified":{"memory.high":"50331648","pids.max":"7"}}'
+out=$(j run --bundle "$W/$F" $F 2>&1)
+# memory.max, memory.low (reservation), memory.swap.max (swap - limit), memory.high and pids.max
+# (unified), cpu.max.burst, cpu.idle
+check "memory.max memory.low memory.swap.max memory.high cpu.max.burst cpu.idle pids.max" \
+    "67108864 16777216 33554432 50331648 20000 1 7" "$(echo $out)"
+gone $F "$CG/$F"
+
+# --- 5. a bad value fails create, names the field and leaves nothing behind
 E=cg2-e
 bundle $E '["true"]' '{"cpu":{"cpus":"0-"}}'
 out=$(j create --bundle "$W/$E" $E 2>&1); rc=$?
 check "create with cpus \"0-\" fails" 1 "$rc"
 contains "the message names the field" "cpus" "$out"
 gone $E "$CG/$E"
+N=cg2-n
+bundle $N '["true"]' '{"network":{"classID":1048577}}'
+out=$(j create --bundle "$W/$N" $N 2>&1); rc=$?
+check "create with network.classID on cgroup v2 fails" 1 "$rc"
+contains "the message names the field" "network.classID" "$out"
+gone $N "$CG/$N"
 
 echo "cgroup2: $PASS passed, $FAIL failed"
 [ $FAIL -eq 0 ]

@@ -312,6 +312,63 @@ class CgroupsIT {
     }
 
     @Test
+    void theOtherMemoryCpuAndBlkioFieldsReadBackOnV1() throws Exception {
+        assumeTrue(CgroupTestSupport.isV1("memory") && CgroupTestSupport.isV1("cpu") && CgroupTestSupport.isV1("blkio"),
+                "needs the cgroup v1 memory, cpu and blkio hierarchies");
+        String[] disk = blockDevice();
+        assumeTrue(disk != null, "needs a block device to throttle");
+        String id = t.uniqueId("v1all");
+        ObjectNode c = t.config("sleep", "1000");
+        ObjectNode r = resources(c);
+        sub(r, "memory").put("limit", 64 * MIB).put("reservation", 32 * MIB).put("swap", 128 * MIB)
+                .put("kernelTCP", 16 * MIB).put("swappiness", 10).put("disableOOMKiller", true);
+        sub(r, "cpu").put("shares", 256).put("quota", 20000).put("period", 100000).put("burst", 10000)
+                .put("realtimePeriod", 1000000).put("realtimeRuntime", 10000);
+        ObjectNode io = sub(r, "blockIO");
+        io.putArray("throttleReadBpsDevice").addObject().put("major", Long.parseLong(disk[0]))
+                .put("minor", Long.parseLong(disk[1])).put("rate", MIB);
+        io.putArray("throttleWriteIOPSDevice").addObject().put("major", Long.parseLong(disk[0]))
+                .put("minor", Long.parseLong(disk[1])).put("rate", 100);
+        t.runDetached(id, c);
+        assertEquals(Long.toString(64 * MIB), t.cgroupFile(id, "memory", "memory.limit_in_bytes"));
+        assertEquals(Long.toString(32 * MIB), t.cgroupFile(id, "memory", "memory.soft_limit_in_bytes"));
+        assertEquals(Long.toString(128 * MIB), t.cgroupFile(id, "memory", "memory.memsw.limit_in_bytes"));
+        assertEquals(Long.toString(16 * MIB), t.cgroupFile(id, "memory", "memory.kmem.tcp.limit_in_bytes"));
+        assertEquals("10", t.cgroupFile(id, "memory", "memory.swappiness"));
+        assertTrue(t.cgroupFile(id, "memory", "memory.oom_control").contains("oom_kill_disable 1"));
+        assertEquals("256", t.cgroupFile(id, "cpu", "cpu.shares"));
+        assertEquals("20000", t.cgroupFile(id, "cpu", "cpu.cfs_quota_us"));
+        assertEquals("10000", t.cgroupFile(id, "cpu", "cpu.cfs_burst_us"));
+        assertEquals("1000000", t.cgroupFile(id, "cpu", "cpu.rt_period_us"));
+        assertEquals("10000", t.cgroupFile(id, "cpu", "cpu.rt_runtime_us"));
+        String dev = disk[0] + ":" + disk[1];
+        assertEquals(dev + " " + MIB, t.cgroupFile(id, "blkio", "blkio.throttle.read_bps_device"));
+        assertEquals(dev + " 100", t.cgroupFile(id, "blkio", "blkio.throttle.write_iops_device"));
+        t.remove(id);
+    }
+
+    /** major and minor of a whole disk on this machine (/sys/block/NAME/dev), or null. */
+    private static String[] blockDevice() throws java.io.IOException {
+        try (var disks = Files.list(Path.of("/sys/block"))) {
+            for (Path d : disks.sorted().toList()) {
+                String name = d.getFileName().toString();
+                if (name.startsWith("loop") || name.startsWith("ram") || !Files.exists(d.resolve("dev"))) continue;
+                return Files.readString(d.resolve("dev")).trim().split(":");
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void aControllerThisHostLacksIsAnErrorNamingTheField() throws Exception {
+        assumeTrue(!CgroupTestSupport.isV1("net_cls") && !Files.exists(Path.of("/sys/fs/cgroup/net_cls,net_prio")),
+                "needs a host without the net_cls hierarchy");
+        ObjectNode c = t.config("true");
+        sub(resources(c), "network").put("classID", 0x100001);
+        badCreate(c, "linux.resources.network.classID");
+    }
+
+    @Test
     void badValuesFailCreateNamingTheFieldAndLeaveNothing() throws Exception {
         ObjectNode negShares = t.config("true");
         sub(resources(negShares), "cpu").put("shares", -1);
