@@ -15,14 +15,9 @@ JRUNC=${JRUNC:-$TOP/jrunc}
 SUITE=containerd
 . "$HERE/lib.sh"
 
-[ "$(id -u)" -eq 0 ] || die "the engine tests need root"
-[ -x "$JRUNC" ] || die "$JRUNC is not built (run make)"
+need_common
 need_cmd containerd containerd
 need_cmd ctr containerd
-need_cmd runc runc
-need_cmd busybox busybox-static
-need_cmd script bsdutils
-RUNC=$(command -v runc)
 
 D=$(mktemp -d /tmp/jrunc-ctrd-XXXX)
 OUT=$D/out

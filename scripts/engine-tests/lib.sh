@@ -55,6 +55,17 @@ need_cmd() {
     command -v "$1" >/dev/null 2>&1 || die "$2 installed but $1 is still missing"
 }
 
+# need_common: what every suite needs: root, a built jrunc, Debian's runc to compare with (in
+# RUNC), busybox for the rootfs and script(1) for the tty cases.
+need_common() {
+    [ "$(id -u)" -eq 0 ] || die "the engine tests need root"
+    [ -x "$JRUNC" ] || die "$JRUNC is not built (run make)"
+    need_cmd runc runc
+    need_cmd busybox busybox-static
+    need_cmd script bsdutils
+    RUNC=$(command -v runc)
+}
+
 # make_rootfs DIR: a busybox root filesystem (scripts/make-bundle.sh, which also writes a config).
 make_rootfs() {
     "$TOP/scripts/make-bundle.sh" "$1" "$JRUNC" >/dev/null || die "cannot make a busybox bundle"

@@ -15,14 +15,9 @@ JRUNC=${JRUNC:-$TOP/jrunc}
 SUITE=podman
 . "$HERE/lib.sh"
 
-[ "$(id -u)" -eq 0 ] || die "the engine tests need root"
-[ -x "$JRUNC" ] || die "$JRUNC is not built (run make)"
+need_common
 need_cmd podman podman
 need_cmd conmon conmon
-need_cmd runc runc
-need_cmd busybox busybox-static
-need_cmd script bsdutils
-RUNC=$(command -v runc)
 
 D=$(mktemp -d /tmp/jrunc-podman-XXXX)
 chmod 0711 "$D"   # the rootfs must be reachable by a user namespace's root (host uid 100000)

@@ -52,7 +52,7 @@ public final class RootfsSetup {
 
     private LinuxSpec linux() {
         return spec.linux() == null ? new LinuxSpec(null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null) : spec.linux();
+                null, null, null, null, null, null, null) : spec.linux();
     }
 
     /** Everything up to (not including) pivot_root. */

@@ -56,7 +56,7 @@ public final class DefaultSpec {
                         "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
                         "/proc/sched_debug", "/sys/firmware", "/proc/scsi"),
                 List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"),
-                null, null, null);
+                null, null, null, null, null);
         return new Spec(OCI_VERSION, new Spec.Root("rootfs", true), mounts, process, "runc",
                 null, null, null, linux);
     }

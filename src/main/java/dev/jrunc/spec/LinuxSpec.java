@@ -23,28 +23,6 @@ public record LinuxSpec(
         MemoryPolicy memoryPolicy,
         Map<String, NetDevice> netDevices) {
 
-    /** The components up to personality, for code that does not set memoryPolicy or netDevices. */
-    public LinuxSpec(
-            List<Namespace> namespaces,
-            List<IdMapping> uidMappings,
-            List<IdMapping> gidMappings,
-            Map<String, TimeOffset> timeOffsets,
-            List<Device> devices,
-            String cgroupsPath,
-            Resources resources,
-            String rootfsPropagation,
-            Seccomp seccomp,
-            Map<String, String> sysctl,
-            List<String> maskedPaths,
-            List<String> readonlyPaths,
-            String mountLabel,
-            IntelRdt intelRdt,
-            Personality personality) {
-        this(namespaces, uidMappings, gidMappings, timeOffsets, devices, cgroupsPath, resources,
-                rootfsPropagation, seccomp, sysctl, maskedPaths, readonlyPaths, mountLabel, intelRdt,
-                personality, null, null);
-    }
-
     /** type is one of pid, network, mount, ipc, uts, user, cgroup, time. */
     public record Namespace(String type, String path) {}
 

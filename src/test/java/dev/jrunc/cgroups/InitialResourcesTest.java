@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class InitialResourcesTest {
     static LinuxSpec linux(List<LinuxSpec.Device> devices, Resources resources) {
         return new LinuxSpec(null, null, null, null, devices, "/x", resources, null, null, null, null, null, null,
-                null, null);
+                null, null, null, null);
     }
 
     @Test

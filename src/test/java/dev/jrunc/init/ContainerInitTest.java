@@ -57,7 +57,7 @@ class ContainerInitTest {
         Spec d = DefaultSpec.example();
         LinuxSpec l = d.linux();
         LinuxSpec linux = new LinuxSpec(l.namespaces(), null, null, null, null, null, l.resources(), null, seccomp,
-                sysctl, List.of(), List.of(), null, null, null);
+                sysctl, List.of(), List.of(), null, null, null, null, null);
         return new Spec(d.ociVersion(), d.root(), d.mounts(), process, hostname, domainname, null, null, linux);
     }
 

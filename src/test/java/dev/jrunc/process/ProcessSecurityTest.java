@@ -83,7 +83,7 @@ class ProcessSecurityTest {
     private static LinuxSpec linux(Map<String, String> sysctl, String... namespaces) {
         List<LinuxSpec.Namespace> ns = new ArrayList<>();
         for (String n : namespaces) ns.add(new LinuxSpec.Namespace(n, null));
-        return new LinuxSpec(ns, null, null, null, null, null, null, null, null, sysctl, null, null, null, null, null);
+        return new LinuxSpec(ns, null, null, null, null, null, null, null, null, sysctl, null, null, null, null, null, null, null);
     }
 
     @Test

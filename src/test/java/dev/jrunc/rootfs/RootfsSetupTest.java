@@ -47,7 +47,7 @@ class RootfsSetupTest {
     private static LinuxSpec linux(String propagation, List<LinuxSpec.Device> devices, List<String> masked,
             List<String> readonly) {
         return new LinuxSpec(null, null, null, null, devices, null, null, propagation, null, null, masked, readonly,
-                null, null, null);
+                null, null, null, null, null);
     }
 
     private static Spec.Mount mount(String dest, String type, String source, String... options) {
