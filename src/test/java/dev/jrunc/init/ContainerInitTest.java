@@ -63,7 +63,7 @@ class ContainerInitTest {
 
     private ContainerInit init(Spec spec, boolean cgroupns) {
         InitPlan plan = new InitPlan(spec, ROOTFS, tmp.toString(), false, "/run/jrunc/c1/exec.fifo",
-                "/usr/libexec/jrunc-nsexec", 2, false, cgroupns, Map.of("", "/sys/fs/cgroup/c1"), null);
+                "/usr/libexec/jrunc-nsexec", 2, false, cgroupns, Map.of("", "/sys/fs/cgroup/c1"), null, true);
         return new ContainerInit(sys, plan, warnings::add, (path, value) -> procWrites.add(path + "=" + value));
     }
 
@@ -198,7 +198,7 @@ class ContainerInitTest {
         sys.file("/run/jrunc/c1/exec.fifo");
         ProcessSpec process = process(null, List.of(program.toString(), "-x"), null, null, null, null, false);
         InitPlan plan = new InitPlan(spec(process, null, null, null, null), ROOTFS, tmp.toString(), false,
-                "/run/jrunc/c1/exec.fifo", helper.toString(), 0, false, false, Map.of(), null);
+                "/run/jrunc/c1/exec.fifo", helper.toString(), 0, false, false, Map.of(), null, true);
         ContainerInit init = new ContainerInit(sys, plan, warnings::add, (p, v) -> procWrites.add(p));
         JruncException e = assertThrows(JruncException.class, () -> init.run(new SyncSocket(sys, 99)));
         assertEquals("execveat of the native helper returned", e.getMessage());
