@@ -13,7 +13,7 @@ import dev.jrunc.spec.ConfigException;
  *     or private copy that never sends an event to the host
  * @param parent for the mount holding the rootfs directory, before the rootfs is bound onto
  *     itself: never shared, or the bind would appear on the host and pivot_root would refuse it
- *     (EINVAL). A slave keeps receiving the host's events (the spec's `slave`).
+ *     (EINVAL). A slave keeps receiving the host's events (the spec's `slave`, and runc's default).
  * @param after for the new root, once it is the root: the requested type (0: none). The rootfs
  *     mount is made from a parent that is private or a slave, so `shared` starts a new peer
  *     group, as the spec says, not the host's.

@@ -16,11 +16,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * Builds the container's filesystem view, in runtime-spec order: root propagation, the rootfs as a
- * mount point, config mounts in order, devices, then pivot_root (or MS_MOVE and chroot with
- * --no-pivot), read-only root, masked and read-only paths.
+ * Builds the container's filesystem view, in runtime-spec order: the namespace's propagation, the
+ * rootfs as a mount point, config mounts in order, devices, then pivot_root (or MS_MOVE and chroot
+ * with --no-pivot), read-only and masked paths, the read-only root, and last the root's
+ * linux.rootfsPropagation.
  *
  * <p>In the container's own mount namespace (a copy of the host's) anything goes. Without one the
  * host's mounts are the container's: then nothing outside the rootfs is touched (no propagation
@@ -53,10 +55,10 @@ public final class RootfsSetup {
     private Map<Integer, Integer> bindSources = Map.of();
     private Map<Integer, Integer> detachedMounts = Map.of();
     private boolean ownMountNamespace = true;
-    private java.util.function.Supplier<String> mountInfo = RootfsSetup::readMountInfo;
+    private Supplier<String> mountInfo = RootfsSetup::readMountInfo;
     private final List<String> created = new ArrayList<>();
     private int mountIndex;
-    /** A read-only /dev is made writable until its nodes and submounts are in: the flags to add then. */
+    /** A read-only /dev is mounted writable, and made read-only once its nodes and submounts are in. */
     private boolean devReadonlyLater;
 
     /** Whether the container has its own mount namespace (default) or shares the caller's. */
@@ -75,7 +77,7 @@ public final class RootfsSetup {
     }
 
     /** Where {@link #pivotRoot} reads the mount table (tests give their own). */
-    RootfsSetup mountInfo(java.util.function.Supplier<String> source) {
+    RootfsSetup mountInfo(Supplier<String> source) {
         this.mountInfo = source;
         return this;
     }
