@@ -2,10 +2,15 @@
  * jrunc-nsexec: the two steps of container creation that a multithreaded JVM cannot do.
  *
  *   jrunc-nsexec enter --sync-fd N [--userns] [--clone-flags HEX] [--join TYPE:PATH]...
- *                [--timens OFFSETS] -- INIT-COMMAND...
+ *                [--timens OFFSETS] [--root DIR] -- INIT-COMMAND...
  *       Joins and creates namespaces (unshare/setns need a single-threaded process), forks so the
  *       child is PID 1 of a new PID namespace, reports the child's pid and exits. The child execs
- *       INIT-COMMAND (the Java init) inside the namespaces.
+ *       INIT-COMMAND (the Java init) inside the namespaces. --root (a container without a mount
+ *       namespace of its own, which chroots instead) makes DIR the root first.
+ *
+ *   jrunc-nsexec userns --sync-fd N
+ *       Makes a user namespace (for an idmapped mount) and holds it until the runtime, which
+ *       writes its maps and opens /proc/PID/ns/user, closes the socket.
  *
  *   jrunc-nsexec exec --sync-fd N [--fifo-fd M] [--cgroupns] [--uid U --gid G --groups LIST]
  *                [--caps BND,EFF,PRM,INH,AMB] [--nnp] [--seccomp] [--cwd DIR]
@@ -136,11 +141,26 @@ static int ns_type(const char *name) {
     return 0;
 }
 
+/* --root: the container's root directory (/proc/INIT/root), opened before any namespace is joined. */
+static int open_root(const char *path) {
+    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) fail("open the container's root %s", path);
+    return fd;
+}
+
+/* A container without a mount namespace of its own is a chroot: so is every process joining it. */
+static void enter_root(int fd, const char *path) {
+    if (fchdir(fd) < 0) fail("fchdir to the container's root %s", path);
+    if (chroot(".") < 0) fail("chroot to the container's root %s", path);
+    if (chdir("/") < 0) fail("chdir / in the container's root");
+    close(fd);
+}
+
 static int cmd_enter(int argc, char **argv) {
     struct join joins[16];
     int njoins = 0, new_user = 0, joined_user = 0, then_exec = 0;
     unsigned long flags = 0;
-    const char *timens = NULL;
+    const char *timens = NULL, *root = NULL;
     int i;
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) { i++; break; }
@@ -153,6 +173,7 @@ static int cmd_enter(int argc, char **argv) {
         else if (strcmp(argv[i], "--exec") == 0) then_exec = 1;
         else if (strcmp(argv[i], "--clone-flags") == 0) flags = (unsigned long)parse_num(argv[++i], "--clone-flags");
         else if (strcmp(argv[i], "--timens") == 0) timens = argv[++i];
+        else if (strcmp(argv[i], "--root") == 0) root = argv[++i];
         else if (strcmp(argv[i], "--join") == 0) {
             char *spec = argv[++i], *colon = strchr(spec, ':');
             if (!colon || njoins == 16) { errno = 0; fail("bad --join %s", spec); }
@@ -166,6 +187,7 @@ static int cmd_enter(int argc, char **argv) {
     if (i >= argc) { errno = 0; fail("no init command after --"); }
 
     /* Open every path before joining anything: joining a mount namespace changes what paths mean. */
+    int root_fd = root ? open_root(root) : -1;
     for (int j = 0; j < njoins; j++) {
         joins[j].fd = open(joins[j].path, O_RDONLY | O_CLOEXEC);
         if (joins[j].fd < 0) fail("open namespace path %s", joins[j].path);
@@ -210,6 +232,8 @@ static int cmd_enter(int argc, char **argv) {
     }
 
 
+    if (root_fd >= 0) enter_root(root_fd, root);
+
     /* The child's first message (READY) must not overtake "PID": the runtime acts on READY with
      * the pid (cgroup, rlimits), and a pid of 0 would mean the runtime itself. The child waits
      * until this process has sent PID and exited (end of file on the pipe). */
@@ -232,6 +256,23 @@ static int cmd_enter(int argc, char **argv) {
     execv(argv[i], &argv[i]);
     fail("exec %s", argv[i]);
     return 1;
+}
+
+/* ---------------------------------------------------------------- userns */
+
+/* Holds a new user namespace until the runtime has written its maps and opened it. */
+static int cmd_userns(int argc, char **argv) {
+    for (int i = 0; i < argc; i += 2) {
+        if (i + 1 >= argc) { errno = 0; fail("option %s needs a value", argv[i]); }
+        if (strcmp(argv[i], "--sync-fd") == 0) sync_fd = (int)parse_num(argv[i + 1], "--sync-fd");
+        else { errno = 0; fail("unknown option %s", argv[i]); }
+    }
+    if (sync_fd < 0) { errno = 0; fail("userns needs --sync-fd"); }
+    if (unshare(CLONE_NEWUSER) < 0) fail("unshare user namespace");
+    send_msg("USERNS", 6);
+    char buf[16];
+    while (recv(sync_fd, buf, sizeof buf, 0) < 0 && errno == EINTR) {}
+    return 0;
 }
 
 /* ---------------------------------------------------------------- exec */
@@ -643,7 +684,8 @@ static int cmd_exec(int argc, char **argv) {
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "enter") == 0) return cmd_enter(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "exec") == 0) return cmd_exec(argc - 2, argv + 2);
-    fprintf(stderr, "usage: jrunc-nsexec enter|exec [options] -- command...\n"
+    if (argc >= 2 && strcmp(argv[1], "userns") == 0) return cmd_userns(argc - 2, argv + 2);
+    fprintf(stderr, "usage: jrunc-nsexec enter|exec|userns [options] -- command...\n"
                     "This program is a part of jrunc and is not meant to be run by hand.\n");
     return 2;
 }

@@ -213,6 +213,10 @@ public final class Container {
             cgroup.killAll(Signals.SIGKILL, this::signalQuietly);
         }
         cgroup.destroy();
+        // A container without a mount namespace of its own left its mounts under the rootfs on the host.
+        for (String left : dev.jrunc.rootfs.HostMounts.release(sys, dir())) {
+            dev.jrunc.Log.warn("delete: cannot unmount " + left);
+        }
         HookRunner.run(record, HookRunner.Kind.POSTSTOP, record.toState(Status.STOPPED));
         store.remove(id());
     }

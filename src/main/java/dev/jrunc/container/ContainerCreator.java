@@ -71,11 +71,12 @@ public final class ContainerCreator {
         if (o.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
         Path bundle = o.bundle().toAbsolutePath().normalize();
         Spec spec = ConfigLoader.load(bundle, Log::warn);
-        checkCreatable(spec);
         checkConsole(spec.process().isTerminal(), o.consoleSocket(), keepConsole);
         ProcessSecurity.check(spec, isNew(spec.linux(), "user"), ProcessSecurity.host(), Log::warn);
         Sysctls.check(spec.linux());
         Path rootfs = ConfigLoader.resolveRootfs(bundle, spec);
+        checkCreatable(spec, rootfs);
+        dev.jrunc.rootfs.IdmappedMounts.check(spec, isNew(spec.linux(), "user"));
         byte[] seccomp = compileSeccomp(spec);
 
         Undo undo = new Undo();
@@ -120,11 +121,21 @@ public final class ContainerCreator {
         return consoleMaster;
     }
 
-    private static void checkCreatable(Spec spec) {
-        if (spec.linux() == null || !spec.linux().hasNamespace("mount")) {
+    /**
+     * Without a mount namespace the container shares the runtime's (runtime-spec): its root is a
+     * chroot and its mounts are made under the rootfs on the host, recorded and removed on delete.
+     */
+    private static void checkCreatable(Spec spec, Path rootfs) {
+        if (hasMountNamespace(spec)) return;
+        dev.jrunc.rootfs.RootfsSetup.checkWithoutMountNamespace(rootfs);
+        if (isNew(spec.linux(), "user")) {
             throw new ConfigException("config.json", "$.linux.namespaces",
-                    "a mount namespace is required: jrunc never changes the host's mounts");
+                    "a new user namespace needs a mount namespace too: its root may not mount anything in the host's");
         }
+    }
+
+    private static boolean hasMountNamespace(Spec spec) {
+        return spec.linux() != null && spec.linux().hasNamespace("mount");
     }
 
     /**
@@ -165,6 +176,12 @@ public final class ContainerCreator {
             sys.umask(oldMask);
         }
 
+        int[] initPid = {0};
+        List<String> made = new ArrayList<>();
+        java.util.Set<Integer> hostMountsBefore = hasMountNamespace(spec) ? null
+                : dev.jrunc.rootfs.HostMounts.recordBefore(dir, rootfs.toString());
+        undo.push("remove what the container's init made in the rootfs",
+                () -> releaseRootfs(rootfs, initPid[0], hostMountsBefore, made));
         int[] pair = sys.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
         int childEnd = pair[1];
         int childFdNumber = 3 + passedFds;
@@ -176,7 +193,6 @@ public final class ContainerCreator {
         } finally {
             sys.close(childEnd);
         }
-        int[] initPid = {0};
         undo.push("stop the container's init", () -> {
             if (initPid[0] > 0) {
                 try {
@@ -209,12 +225,15 @@ public final class ContainerCreator {
                         InitPlan plan = new InitPlan(spec, rootfs.toString(), bundle.toString(), o.noPivot(),
                                 fifo.toString(), home.helper().toString(), passedFds,
                                 isNew(linux, "user"), isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
-                                stateForHooks(o, bundle, initPid[0], spec));
+                                stateForHooks(o, bundle, initPid[0], spec), hasMountNamespace(spec));
                         sendInitFds(sync, fifo);
                         if (isNew(linux, "user")) sendBindSources(sync, spec, bundle, initPid[0]);
+                        sendIdmappedMounts(sync, spec, bundle, initPid[0]);
                         sync.send("PLAN", SpecJson.mapper().writeValueAsBytes(plan));
                     }
                     case "WARN" -> Log.warn(m.text());
+                    case "MADE" -> made.addAll(java.util.Arrays.asList(
+                            SpecJson.mapper().readValue(m.payload(), String[].class)));
                     case "CONSOLE" -> {
                         int master = sync.takeFd();
                         if (master < 0) throw new JruncException("the container's init sent no terminal");
@@ -238,6 +257,9 @@ public final class ContainerCreator {
                         sync.send("SECCOMP_OK");
                     }
                     case "CREATED" -> {
+                        if (hostMountsBefore != null) {
+                            dev.jrunc.rootfs.HostMounts.recordMade(dir, rootfs.toString(), hostMountsBefore);
+                        }
                         return finish(o, spec, bundle, rootfs, initPid[0], cgroup, notifySocket);
                     }
                     case "ERROR" -> throw new JruncException(m.text());
@@ -249,6 +271,8 @@ public final class ContainerCreator {
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new JruncException("cannot encode the init plan: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new JruncException("bad message from the container's init: " + e.getMessage(), e);
         } finally {
             if (initPid[0] == 0) {
                 try {
@@ -277,6 +301,49 @@ public final class ContainerCreator {
             sys.sendFd(sync.fd(), helper, "HELPERFD".getBytes(StandardCharsets.US_ASCII));
         } finally {
             sys.close(helper);
+        }
+    }
+
+    /**
+     * Idmapped mounts are made here, where the host's filesystems may be idmapped, as detached
+     * trees the init attaches ("TREEFD index" before PLAN).
+     */
+    private void sendIdmappedMounts(SyncSocket sync, Spec spec, Path bundle, int initPid) {
+        if (dev.jrunc.rootfs.IdmappedMounts.indexes(spec).isEmpty()) return;
+        String userns = isNew(spec.linux(), "user") ? "/proc/" + initPid + "/ns/user" : null;
+        Map<Integer, Integer> trees = dev.jrunc.rootfs.IdmappedMounts.open(sys, spec, bundle, userns, home.helper().toString());
+        try {
+            for (var e : trees.entrySet()) {
+                sys.sendFd(sync.fd(), e.getValue(), ("TREEFD " + e.getKey()).getBytes(StandardCharsets.US_ASCII));
+            }
+        } finally {
+            trees.values().forEach(sys::close);
+        }
+    }
+
+    /**
+     * A failed create: once the init is gone, unmount what it mounted on the host (no mount
+     * namespace of its own) and remove what it made in the rootfs (mount points, nodes).
+     */
+    private void releaseRootfs(Path rootfs, int initPid, java.util.Set<Integer> hostMountsBefore, List<String> made) {
+        if (initPid > 0) {
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (ProcStat.startTimeIfAlive(initPid).isPresent() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        if (hostMountsBefore != null) {
+            for (String left : dev.jrunc.rootfs.HostMounts.releaseSince(sys, rootfs.toString(), hostMountsBefore)) {
+                Log.warn("cleanup: cannot unmount " + left);
+            }
+        }
+        for (String left : dev.jrunc.rootfs.RootPaths.removeCreated(sys, rootfs.toString(), made)) {
+            Log.warn("cleanup: cannot remove " + left + " from the rootfs");
         }
     }
 

@@ -149,6 +149,8 @@ public final class ContainerExec {
                 argv.addAll(List.of("--join", NS_FILES.get(type) + ":/proc/" + record.pid() + "/ns/" + NS_FILES.get(type)));
             }
         }
+        // Without a mount namespace of its own the container's root is a chroot: so is the new process's.
+        if (linux == null || !linux.hasNamespace("mount")) argv.addAll(List.of("--root", "/proc/" + record.pid() + "/root"));
         argv.addAll(List.of("--exec", "--"));
         ProcessSpec.User user = p.user();
         List<String> groups = new ArrayList<>();

@@ -56,11 +56,7 @@ public record Features(
                 "1.0.0",
                 "1.2.1",
                 List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"),
-                List.of("async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "lazytime",
-                        "mand", "noatime", "nodev", "nodiratime", "noexec", "nolazytime", "nomand", "norelatime",
-                        "nostrictatime", "nosuid", "nosymfollow", "private", "rbind", "relatime", "remount",
-                        "ro", "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "slave",
-                        "strictatime", "suid", "symfollow", "sync", "unbindable"),
+                dev.jrunc.rootfs.MountOptions.known(),
                 new Linux(
                         List.of("cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"),
                         Capabilities.names(),
@@ -75,7 +71,7 @@ public record Features(
                         new Enabled(false),
                         new Enabled(false),
                         new Enabled(false),
-                        new MountExtensions(new Enabled(false))),
+                        new MountExtensions(new Enabled(true))),
                 Map.of("org.opencontainers.runc.checkpoint.enabled", "false"),
                 List.of());
     }

@@ -54,6 +54,24 @@ public final class ContainerInit {
         return this;
     }
 
+    private java.util.Map<Integer, Integer> detachedMounts = java.util.Map.of();
+    private Consumer<List<String>> created = paths -> { };
+
+    /** Idmapped mounts the runtime prepared as detached trees: mount index -> fd. */
+    public ContainerInit detachedMounts(java.util.Map<Integer, Integer> fds) {
+        this.detachedMounts = fds;
+        return this;
+    }
+
+    /**
+     * Told what setting up the rootfs made in it (mount points, nodes), whether it succeeded or
+     * not: the runtime removes them if the create fails.
+     */
+    public ContainerInit onCreated(Consumer<List<String>> report) {
+        this.created = report;
+        return this;
+    }
+
     /** The last stage's options and the program it will exec. */
     public record FinalStage(List<String> argv, String executable) {}
 
@@ -70,8 +88,13 @@ public final class ContainerInit {
         applySysctl(spec);
 
         RootfsSetup rootfs = new RootfsSetup(sys, spec, plan.rootfs(), Path.of(plan.bundle()),
-                plan.newUserNamespace(), plan.cgroupDirs(), warn).bindSources(bindSources);
-        rootfs.mountAll();
+                plan.newUserNamespace(), plan.cgroupDirs(), warn).bindSources(bindSources)
+                .detachedMounts(detachedMounts).ownMountNamespace(plan.mountNamespace());
+        try {
+            rootfs.mountAll();
+        } finally {
+            created.accept(rootfs.createdPaths());
+        }
         // In the container's namespaces, before pivot_root: paths still resolve on the host.
         HookRunner.run(spec, HookRunner.Kind.CREATE_CONTAINER, plan.state());
         rootfs.pivotRoot(plan.noPivot());

@@ -18,12 +18,14 @@ public final class InitMain {
         try {
             // What the runtime opened on the host for us (exec fifo, sealed helper, bind sources), then the plan.
             java.util.Map<Integer, Integer> bindSources = new java.util.HashMap<>();
+            java.util.Map<Integer, Integer> detachedMounts = new java.util.HashMap<>();
             int fifo = -1;
             int helper = -1;
             SyncSocket.Message m = sync.receive();
             while (m != null && !m.word().equals("PLAN")) {
                 switch (m.word()) {
                     case "MOUNTFD" -> bindSources.put(Integer.parseInt(m.text().trim()), sync.takeFd());
+                    case "TREEFD" -> detachedMounts.put(Integer.parseInt(m.text().trim()), sync.takeFd());
                     case "FIFOFD" -> fifo = sync.takeFd();
                     case "HELPERFD" -> helper = sync.takeFd();
                     default -> throw new dev.jrunc.JruncException("unexpected " + m.word() + " before PLAN");
@@ -36,6 +38,10 @@ public final class InitMain {
             InitPlan plan = SpecJson.mapper().readValue(m.payload(), InitPlan.class);
             new ContainerInit(sys, plan, w -> sync.send("WARN", w.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                     .bindSources(bindSources)
+                    .detachedMounts(detachedMounts)
+                    .onCreated(paths -> {
+                        if (!paths.isEmpty()) sync.send("MADE", SpecJson.toJson(paths).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    })
                     .passedFds(fifo, helper)
                     .run(sync);
         } catch (Throwable t) {

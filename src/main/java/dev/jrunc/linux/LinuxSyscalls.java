@@ -24,6 +24,9 @@ final class LinuxSyscalls implements Syscalls {
     private static final long SYS_PIDFD_SEND_SIGNAL = 424;
     private static final long SYS_PIDFD_OPEN = 434;
     private static final long SYS_OPENAT2 = 437;
+    private static final long SYS_OPEN_TREE = 428;
+    private static final long SYS_MOVE_MOUNT = 429;
+    private static final long SYS_MOUNT_SETATTR = 442;
 
     private LinuxSyscalls() {}
 
@@ -73,6 +76,9 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn MKFIFO = Fn.libc("mkfifo", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     private static final Fn FCHOWNAT = Fn.libc("fchownat",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_INT));
+    private static final Fn READLINKAT = Fn.libc("readlinkat",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_POINTER, C_LONG));
+    private static final Fn UNLINKAT = Fn.libc("unlinkat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
     private static final Fn SETHOSTNAME = Fn.libc("sethostname", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG));
     private static final Fn SETDOMAINNAME = Fn.libc("setdomainname", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG));
     private static final Fn UMASK = Fn.libc("umask", FunctionDescriptor.of(C_INT, C_INT));
@@ -101,6 +107,7 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn TCGETATTR = Fn.libc("tcgetattr", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
     private static final Fn TCSETATTR = Fn.libc("tcsetattr", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER));
     private static final Fn SYSCALL2 = Fn.syscall(2);
+    private static final Fn SYSCALL3 = Fn.syscall(3);
     private static final Fn SYSCALL4 = Fn.syscall(4);
     private static final Fn SYSCALL5 = Fn.syscall(5);
     private static final Fn POSIX_SPAWN = new Fn(() -> Native.plain("posix_spawn",
@@ -238,6 +245,54 @@ final class LinuxSyscalls implements Syscalls {
     public void fchownat(int dirfd, String path, long uid, long gid, int flags) {
         call(() -> "fchownat(" + dirfd + ", " + q(path) + ", " + uid + ", " + gid + ")",
                 (a, st) -> (int) FCHOWNAT.h().invokeExact(st, dirfd, cstr(a, path), (int) uid, (int) gid, flags));
+    }
+
+    @Override
+    public String readlinkat(int dirfd, String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(4096);
+            long n = call(() -> "readlinkat(" + dirfd + ", " + q(path) + ")",
+                    (a, st) -> (long) READLINKAT.h().invokeExact(st, dirfd, cstr(a, path), buf, 4096L));
+            return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public void unlinkat(int dirfd, String path, int flags) {
+        call(() -> "unlinkat(" + dirfd + ", " + q(path) + ", 0x" + Integer.toHexString(flags) + ")",
+                (a, st) -> (int) UNLINKAT.h().invokeExact(st, dirfd, cstr(a, path), flags));
+    }
+
+    @Override
+    public int openTree(int dirfd, String path, int flags) {
+        return (int) call(() -> "open_tree(" + dirfd + ", " + q(path) + ", 0x" + Integer.toHexString(flags) + ")",
+                (a, st) -> (long) SYSCALL3.h().invokeExact(st, SYS_OPEN_TREE, (long) dirfd,
+                        cstr(a, path).address(), (long) flags));
+    }
+
+    @Override
+    public void moveMount(int fromDirfd, String fromPath, int toDirfd, String toPath, int flags) {
+        call(() -> "move_mount(" + fromDirfd + ", " + q(fromPath) + ", " + toDirfd + ", " + q(toPath) + ", 0x"
+                        + Integer.toHexString(flags) + ")",
+                (a, st) -> (long) SYSCALL5.h().invokeExact(st, SYS_MOVE_MOUNT, (long) fromDirfd,
+                        cstr(a, fromPath).address(), (long) toDirfd, cstr(a, toPath).address(), (long) flags));
+    }
+
+    @Override
+    public void mountSetattr(int dirfd, String path, int flags, long attrSet, long attrClr, long propagation,
+            int usernsFd) {
+        call(() -> "mount_setattr(" + dirfd + ", " + q(path) + ", 0x" + Integer.toHexString(flags) + ", {set=0x"
+                        + Long.toHexString(attrSet) + ", clr=0x" + Long.toHexString(attrClr) + ", propagation=0x"
+                        + Long.toHexString(propagation) + ", userns_fd=" + usernsFd + "})",
+                (a, st) -> {
+                    MemorySegment attr = a.allocate(32, 8);
+                    attr.set(ValueLayout.JAVA_LONG, 0, attrSet);
+                    attr.set(ValueLayout.JAVA_LONG, 8, attrClr);
+                    attr.set(ValueLayout.JAVA_LONG, 16, propagation);
+                    attr.set(ValueLayout.JAVA_LONG, 24, usernsFd < 0 ? 0L : usernsFd);
+                    return (long) SYSCALL5.h().invokeExact(st, SYS_MOUNT_SETATTR, (long) dirfd,
+                            cstr(a, path).address(), (long) flags, attr.address(), 32L);
+                });
     }
 
     @Override

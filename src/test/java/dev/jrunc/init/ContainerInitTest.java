@@ -62,8 +62,12 @@ class ContainerInitTest {
     }
 
     private ContainerInit init(Spec spec, boolean cgroupns) {
+        return init(spec, cgroupns, true);
+    }
+
+    private ContainerInit init(Spec spec, boolean cgroupns, boolean mountNamespace) {
         InitPlan plan = new InitPlan(spec, ROOTFS, tmp.toString(), false, "/run/jrunc/c1/exec.fifo",
-                "/usr/libexec/jrunc-nsexec", 2, false, cgroupns, Map.of("", "/sys/fs/cgroup/c1"), null);
+                "/usr/libexec/jrunc-nsexec", 2, false, cgroupns, Map.of("", "/sys/fs/cgroup/c1"), null, mountNamespace);
         return new ContainerInit(sys, plan, warnings::add, (path, value) -> procWrites.add(path + "=" + value));
     }
 
@@ -96,6 +100,28 @@ class ContainerInitTest {
                         .filter(l -> !l.startsWith("umask(0)") && !l.equals("umask(022)")).toList());
         // hostname after pivot_root, the process umask last.
         assertEquals("umask(027)", sys.calls().getLast());
+    }
+
+    @Test
+    void whatTheRootfsSetUpMadeIsReportedEvenWhenItFails() {
+        RecordingSyscalls bare = new RecordingSyscalls().dir(ROOTFS);
+        bare.failNextMount("sysfs", dev.jrunc.linux.Errno.EACCES);
+        InitPlan plan = new InitPlan(fullSpec(), ROOTFS, tmp.toString(), false, "/run/jrunc/c1/exec.fifo",
+                "/usr/libexec/jrunc-nsexec", 0, false, false, Map.of("", "/sys/fs/cgroup/c1"), null, true);
+        List<List<String>> reports = new ArrayList<>();
+        ContainerInit init = new ContainerInit(bare, plan, warnings::add, (path, value) -> { }).onCreated(reports::add);
+        assertThrows(JruncException.class, init::prepare);
+        assertEquals(1, reports.size());
+        assertTrue(reports.getFirst().containsAll(List.of("/proc", "/dev", "/sys")), reports.toString());
+    }
+
+    @Test
+    void withoutAMountNamespaceTheRootIsAChroot() {
+        init(fullSpec(), false, false).prepare();
+        assertEquals(List.of(), sys.calls("pivot_root"));
+        assertTrue(sys.calls().contains("chroot(\".\")"), sys.calls().toString());
+        assertTrue(sys.calls("mount").stream().noneMatch(m -> m.startsWith("mount(null, \"/\", null, MS_REC")),
+                "the host's propagation is left alone: " + sys.calls("mount"));
     }
 
     @Test
@@ -198,7 +224,7 @@ class ContainerInitTest {
         sys.file("/run/jrunc/c1/exec.fifo");
         ProcessSpec process = process(null, List.of(program.toString(), "-x"), null, null, null, null, false);
         InitPlan plan = new InitPlan(spec(process, null, null, null, null), ROOTFS, tmp.toString(), false,
-                "/run/jrunc/c1/exec.fifo", helper.toString(), 0, false, false, Map.of(), null);
+                "/run/jrunc/c1/exec.fifo", helper.toString(), 0, false, false, Map.of(), null, true);
         ContainerInit init = new ContainerInit(sys, plan, warnings::add, (p, v) -> procWrites.add(p));
         JruncException e = assertThrows(JruncException.class, () -> init.run(new SyncSocket(sys, 99)));
         assertEquals("execveat of the native helper returned", e.getMessage());
