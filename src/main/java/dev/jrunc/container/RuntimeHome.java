@@ -74,7 +74,8 @@ public final class RuntimeHome {
             cmd.addAll(List.of("-XX:+ErrorFileToStderr", "-XX:-DumpReplayDataOnError"));
         }
         Path aot = home.resolve("jrunc.aot");
-        if (aot.toFile().length() > 0) cmd.add("-XX:AOTCache=" + aot);
+        // the cache holds only for the flags it was trained with
+        if (!jvmFlags().isEmpty() && aot.toFile().length() > 0) cmd.add("-XX:AOTCache=" + aot);
         cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Djrunc.home=" + home,
                 "-cp", home.resolve("jrunc.jar").toString(), "dev.jrunc.init.InitMain", Integer.toString(syncFd),
                 Integer.toString(crashDir)));
