@@ -11,8 +11,12 @@ HOME_DIR := $(CURDIR)/target
 # Each jrunc JVM lives for a fraction of a second: no JIT beyond C1, no perf data, and reflection
 # through native accessors, which Jackson's first binding of the spec records needs about half
 # as long as the method-handle ones the JDK would spin classes for.
-# src/main/java/dev/jrunc/container/RuntimeHome.java starts the init JVM with the same flags.
-JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k -Djdk.reflect.useNativeAccessorOnly=true
+# A crash report (hs_err, replay data) goes to LOG_DIR and never to the working directory (often
+# the bundle) or /tmp; no core file either. The launcher passes these flags to
+# src/main/java/dev/jrunc/container/RuntimeHome.java, which starts the init JVM with them.
+LOG_DIR ?= /var/log/jrunc
+JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k -Djdk.reflect.useNativeAccessorOnly=true \
+    -XX:ErrorFile=$(LOG_DIR)/hs_err_pid%p.log -XX:ReplayDataFile=$(LOG_DIR)/replay_pid%p.log -XX:-CreateCoredumpOnCrash
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
 
@@ -40,7 +44,7 @@ target/jrunc.aot: target/jrunc.jar Makefile
 	@test -s $@ || { echo "AOT cache was not written; jrunc works without it, only slower" >&2; touch $@; }
 
 jrunc: target/jrunc.jar target/jrunc-nsexec target/jrunc.aot
-	@scripts/write-launcher.sh $@ $(HOME_DIR) $(JAVA) $(COMMIT) $(JVM_FLAGS)
+	@scripts/write-launcher.sh $@ $(HOME_DIR) $(JAVA) $(COMMIT) $(LOG_DIR) $(JVM_FLAGS)
 	@echo "built ./jrunc"
 
 install: jrunc
@@ -51,7 +55,7 @@ install: jrunc
 	$(JAVA) $(JVM_FLAGS) --enable-native-access=ALL-UNNAMED -Djrunc.home=$(PREFIX)/lib/jrunc \
 	    -XX:AOTCacheOutput=$(DESTDIR)$(PREFIX)/lib/jrunc/jrunc.aot \
 	    -cp $(PREFIX)/lib/jrunc/jrunc.jar dev.jrunc.tools.AotTraining 2>&1 | grep -v '^\[' || true
-	scripts/write-launcher.sh $(DESTDIR)$(PREFIX)/bin/jrunc $(PREFIX)/lib/jrunc $(JAVA) $(COMMIT) $(JVM_FLAGS)
+	scripts/write-launcher.sh $(DESTDIR)$(PREFIX)/bin/jrunc $(PREFIX)/lib/jrunc $(JAVA) $(COMMIT) $(LOG_DIR) $(JVM_FLAGS)
 	@echo "installed $(DESTDIR)$(PREFIX)/bin/jrunc"
 
 uninstall:

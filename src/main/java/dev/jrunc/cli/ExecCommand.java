@@ -86,6 +86,11 @@ public final class ExecCommand implements Callable<Integer> {
     private ProcessSpec fromFlags(Container container) {
         if (command.isEmpty()) throw new JruncException("exec: a command is required (or --process FILE)");
         ProcessSpec base = container.record().spec().process();
+        if (base == null) {
+            // a container created without a process: runc's defaults for what the flags leave out
+            base = new ProcessSpec(false, null, null, List.of(), null, List.of(), "/", null, null, false, null, null,
+                    null, null, null, null);
+        }
         Map<String, String> vars = new LinkedHashMap<>();
         for (String e : base.envOrEmpty()) vars.put(e.substring(0, Math.max(0, e.indexOf('='))), e);
         for (String e : env) vars.put(e.substring(0, Math.max(0, e.indexOf('='))), e.contains("=") ? e : e + "=");

@@ -3,6 +3,7 @@ package dev.jrunc.cli;
 import dev.jrunc.JruncException;
 import dev.jrunc.container.Container;
 import dev.jrunc.container.StateStore;
+import dev.jrunc.container.Status;
 import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.Syscalls;
 import java.util.concurrent.Callable;
@@ -25,16 +26,30 @@ public final class KillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        StateStore store = global.store();
+        if (isZero(signal)) {
+            // Signal 0 tests that the init is alive, as with kill(1); with --all a stopped
+            // container is no error, as in runc.
+            try (StateStore.Lock lock = store.lock(id)) {
+                Container c = Container.load(Syscalls.linux(), store, id);
+                if (!all || c.status() != Status.STOPPED) c.kill(0, false);
+            }
+            return 0;
+        }
         int sig;
         try {
             sig = Signals.parse(signal);
         } catch (IllegalArgumentException e) {
             throw new JruncException("kill: " + e.getMessage());
         }
-        StateStore store = global.store();
         try (StateStore.Lock lock = store.lock(id)) {
             Container.load(Syscalls.linux(), store, id).kill(sig, all);
         }
         return 0;
+    }
+
+    private static boolean isZero(String signal) {
+        String s = signal.trim();
+        return !s.isEmpty() && s.chars().allMatch(ch -> ch == '0');
     }
 }

@@ -100,25 +100,29 @@ public final class Container {
         return record.toState(status());
     }
 
-    /** Lets the init exec the user's program: it is blocked opening the exec fifo for writing. */
+    /**
+     * Lets the init exec the user's program: it is blocked opening the exec fifo for writing.
+     * It answers "0" when the program is about to run, or "E" and why it will not (a failing
+     * startContainer hook), which becomes this verb's error.
+     */
     public void start() {
         Status status = status();
         if (status != Status.CREATED) {
             throw new JruncException("cannot start container \"" + id() + "\": it is " + status.text()
                     + (status == Status.STOPPED ? "" : ", not created"));
         }
+        if (record.config() != null && !record.config().path("process").isObject()) {
+            throw new JruncException("cannot start container \"" + id() + "\": it has no process to start"
+                    + " (config.json has no process; the container can only be killed and deleted)");
+        }
         Path fifo = dir().resolve(StateStore.EXEC_FIFO);
         int notify = record.notifySocket() == null ? -1 : NotifySocket.bind(sys, dir());
         int fd = sys.open(fifo.toString(), O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
         try {
-            while (true) {
-                if (sys.pollIn(fd, 100)) {
-                    byte[] b = sys.read(fd, 1);
-                    if (b.length == 1) break;
-                }
-                if (!ProcStat.isSameProcess(record.pid(), record.initStartTime())) {
-                    throw new JruncException("cannot start container \"" + id() + "\": its init exited");
-                }
+            String answer = readStartAnswer(fd);
+            if (answer == null) throw new JruncException("cannot start container \"" + id() + "\": its init exited");
+            if (!answer.equals("0")) {
+                throw new JruncException("cannot start container \"" + id() + "\": " + answer.substring(1));
             }
         } finally {
             sys.close(fd);
@@ -131,6 +135,25 @@ public final class Container {
         if (notify >= 0) {
             NotifySocket.relay(sys, notify, record.notifySocket(), record.pid(),
                     () -> ProcStat.isSameProcess(record.pid(), record.initStartTime()));
+        }
+    }
+
+    /** "0", or "E" and the reason read to the end, or null if the init is gone without a word. */
+    private String readStartAnswer(int fd) {
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        while (true) {
+            boolean alive = ProcStat.isSameProcess(record.pid(), record.initStartTime());
+            if (sys.pollIn(fd, 100)) {
+                byte[] b = sys.read(fd, 4096);
+                if (b.length == 0) {
+                    // the init closed its end: it has said all it will
+                    return got.size() > 0 ? got.toString(java.nio.charset.StandardCharsets.UTF_8) : null;
+                }
+                got.writeBytes(b);
+                if (got.toByteArray()[0] == '0') return "0";
+            } else if (!alive) {
+                return got.size() > 0 ? got.toString(java.nio.charset.StandardCharsets.UTF_8) : null;
+            }
         }
     }
 

@@ -71,7 +71,7 @@ public final class ContainerCreator {
         if (o.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
         Path bundle = o.bundle().toAbsolutePath().normalize();
         Spec spec = ConfigLoader.load(bundle, Log::warn);
-        checkConsole(spec.process().isTerminal(), o.consoleSocket(), keepConsole);
+        checkConsole(spec.process() != null && spec.process().isTerminal(), o.consoleSocket(), keepConsole);
         ProcessSecurity.check(spec, isNew(spec.linux(), "user"), ProcessSecurity.host(), Log::warn);
         Sysctls.check(spec.linux());
         Path rootfs = ConfigLoader.resolveRootfs(bundle, spec);
@@ -83,9 +83,10 @@ public final class ContainerCreator {
         Path dir = store.createDir(o.id());
         undo.push("remove state directory", () -> store.remove(o.id()));
         try (StateStore.Lock lock = store.lock(o.id())) {
-            String notify = System.getenv("NOTIFY_SOCKET");
+            // Without a process (config.md: optional at create) nothing will ever be notified or activated.
+            String notify = spec.process() == null ? null : System.getenv("NOTIFY_SOCKET");
             if (notify != null && !notify.isEmpty()) spec = NotifySocket.prepare(spec, dir);
-            int listenFds = NotifySocket.listenFds();
+            int listenFds = spec.process() == null ? 0 : NotifySocket.listenFds();
             if (listenFds > 0) spec = NotifySocket.withListenFds(spec, listenFds);
             ContainerRecord record = createLocked(o, spec, bundle, rootfs, seccomp, dir, undo, listenFds,
                     notify == null || notify.isEmpty() ? null : notify);
@@ -186,13 +187,19 @@ public final class ContainerCreator {
         int childEnd = pair[1];
         int childFdNumber = 3 + passedFds;
         SyncSocket sync = new SyncSocket(sys, pair[0]);
-        List<String> argv = helperArgs(linux, childFdNumber);
+        Path crashDir = initCrashDir(o.id());
+        int crashFd = crashDir == null ? -1 : sys.open(crashDir.toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        int crashFdNumber = crashFd < 0 ? -1 : childFdNumber + 1;
+        List<String> argv = helperArgs(linux, childFdNumber, crashFdNumber);
         int helperPid;
         try {
-            helperPid = sys.spawn(home.helper().toString(), argv, List.of(), Map.of(childEnd, childFdNumber));
+            helperPid = sys.spawn(home.helper().toString(), argv, List.of(),
+                    crashFd < 0 ? Map.of(childEnd, childFdNumber) : Map.of(childEnd, childFdNumber, crashFd, crashFdNumber));
         } finally {
             sys.close(childEnd);
+            if (crashFd >= 0) sys.close(crashFd);
         }
+        if (crashDir != null) undo.push("remove the init's crash directory if empty", () -> removeIfEmpty(crashDir));
         undo.push("stop the container's init", () -> {
             if (initPid[0] > 0) {
                 try {
@@ -248,18 +255,16 @@ public final class ContainerCreator {
                         // Only the small last stage ever runs in the cgroup: the init JVM's
                         // memory and threads are never charged to the container's limits.
                         cgroup.addProcess(initPid[0]);
+                        if (needsListener(seccomp)) {
+                            sendAgent(sys, sync, spec, initPid[0], stateForHooks(o, bundle, initPid[0], spec));
+                        }
                         sync.sendRaw("GO", seccomp);
-                    }
-                    case "SECCOMP" -> {
-                        // SCMP_ACT_NOTIFY: the filter's listener goes to linux.seccomp.listenerPath.
-                        SeccompListener.deliver(sys, sync.takeFd(), spec, initPid[0],
-                                stateForHooks(o, bundle, initPid[0], spec));
-                        sync.send("SECCOMP_OK");
                     }
                     case "CREATED" -> {
                         if (hostMountsBefore != null) {
                             dev.jrunc.rootfs.HostMounts.recordMade(dir, rootfs.toString(), hostMountsBefore);
                         }
+                        if (crashDir != null) removeIfEmpty(crashDir);
                         return finish(o, spec, bundle, rootfs, initPid[0], cgroup, notifySocket);
                     }
                     case "ERROR" -> throw new JruncException(m.text());
@@ -285,14 +290,14 @@ public final class ContainerCreator {
     }
 
     /**
-     * The exec fifo and a sealed copy of the native helper, opened here rather than by path in
-     * the init: in a new user namespace the init is the namespace's root, which may not be able
-     * to reach --root or jrunc's own directory on the host.
+     * The exec fifo's directory and a sealed copy of the native helper, opened here rather than
+     * by path in the init: in a new user namespace the init is the namespace's root, which may
+     * not be able to reach --root or jrunc's own directory on the host.
      */
     private void sendInitFds(SyncSocket sync, Path fifo) {
-        int fifoFd = sys.open(fifo.toString(), O_PATH | O_CLOEXEC, 0);
+        int fifoFd = sys.open(fifo.getParent().toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         try {
-            sys.sendFd(sync.fd(), fifoFd, "FIFOFD".getBytes(StandardCharsets.US_ASCII));
+            sys.sendFd(sync.fd(), fifoFd, "FIFODIR".getBytes(StandardCharsets.US_ASCII));
         } finally {
             sys.close(fifoFd);
         }
@@ -400,7 +405,57 @@ public final class ContainerCreator {
             "pid", CLONE_NEWPID, "network", CLONE_NEWNET, "mount", CLONE_NEWNS, "ipc", CLONE_NEWIPC,
             "uts", CLONE_NEWUTS, "time", CLONE_NEWTIME);
 
-    private List<String> helperArgs(LinuxSpec linux, int syncFd) {
+    /**
+     * SCMP_ACT_NOTIFY: a socket connected to linux.seccomp.listenerPath, with the container
+     * process state the agent gets. The last stage sends the listener over it once the filter is
+     * on, just before execve (it cannot make a system call the profile may catch after that).
+     */
+    static void sendAgent(Syscalls sys, SyncSocket sync, Spec spec, int pid, ContainerState state) {
+        byte[] payload = SeccompListener.payload(spec, pid, state);
+        int agent = SeccompListener.connect(sys, spec);
+        try {
+            byte[] w = "AGENT ".getBytes(StandardCharsets.US_ASCII);
+            byte[] msg = java.util.Arrays.copyOf(w, w.length + payload.length);
+            System.arraycopy(payload, 0, msg, w.length, payload.length);
+            sys.sendFd(sync.fd(), agent, msg);
+        } finally {
+            sys.close(agent);
+        }
+    }
+
+    /** Whether a GO payload's filter asks for a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER). */
+    static boolean needsListener(byte[] seccomp) {
+        return seccomp.length >= 4 && (seccomp[0] & SeccompCompiler.FLAG_NEW_LISTENER) != 0;
+    }
+
+    /**
+     * A directory for the init JVM's crash report, in jrunc's log directory: writable by any
+     * uid (the init may be a user namespace's root), reachable only through the fd it is given
+     * (the log directory is root's alone). Null without a log directory.
+     */
+    private static Path initCrashDir(String id) {
+        Path log = RuntimeHome.logDir();
+        if (log == null) return null;
+        Path dir = log.resolve("init-" + id);
+        try {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            return dir;
+        } catch (IOException e) {
+            Log.debug("no crash directory for the init: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static void removeIfEmpty(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // a crash report is there: it stays for whoever looks into the failure
+        }
+    }
+
+    private List<String> helperArgs(LinuxSpec linux, int syncFd, int crashDirFd) {
         List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "enter", "--sync-fd", Integer.toString(syncFd)));
         long flags = 0;
         for (LinuxSpec.Namespace ns : linux.namespacesOrEmpty()) {
@@ -423,7 +478,7 @@ public final class ContainerCreator {
             argv.addAll(List.of("--timens", String.join(";", offsets)));
         }
         argv.add("--");
-        argv.addAll(home.initCommand(syncFd));
+        argv.addAll(home.initCommand(syncFd, crashDirFd));
         return argv;
     }
 

@@ -2,6 +2,7 @@ package dev.jrunc.container;
 
 import dev.jrunc.JruncException;
 import dev.jrunc.Log;
+import dev.jrunc.init.ContainerInit;
 import dev.jrunc.init.SyncSocket;
 import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.Linux;
@@ -9,7 +10,6 @@ import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
 import dev.jrunc.process.Capabilities;
-import dev.jrunc.process.Rlimits;
 import dev.jrunc.process.SealedExecutable;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.ProcessSpec;
@@ -68,12 +68,36 @@ public final class ContainerExec {
         // The helper enters the container itself: it runs from a sealed in-memory copy, so nothing
         // in the container can reach the host's binary through /proc/PID/exe (CVE-2019-5736).
         int sealed = SealedExecutable.copyOf(sys, home.helper().toString());
+        // Its command line is the container's to read (/proc/PID/cmdline): no host pid or path
+        // goes there. The namespaces are passed as fds, the options in an anonymous file.
+        Map<Integer, Integer> fds = new java.util.HashMap<>();
+        fds.put(pair[1], childFd);
+        List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "enter", "--sync-fd", Integer.toString(childFd)));
         int helperPid;
         try {
-            helperPid = sys.spawn("/proc/self/fd/" + sealed, helperArgs(record, process, childFd, o.preserveFds()),
-                    process.envOrEmpty(), Map.of(pair[1], childFd));
+            int next = childFd + 1;
+            for (var ns : openNamespaces(container, record).entrySet()) {
+                fds.put(ns.getValue(), next);
+                argv.addAll(List.of("--join-fd", ns.getKey() + ":" + next));
+                next++;
+            }
+            // Without a mount namespace of its own the container's root is a chroot: so is the new process's.
+            LinuxSpec linux = record.spec().linux();
+            if (linux == null || !linux.hasNamespace("mount")) {
+                fds.put(sys.open("/proc/" + record.pid() + "/root", Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC, 0), next);
+                argv.addAll(List.of("--root-fd", Integer.toString(next)));
+                next++;
+            }
+            int opts = ContainerInit.optionsFile(sys, lastStageOptions(record, process, o.preserveFds()));
+            fds.put(opts, next);
+            argv.addAll(List.of("--exec", "--", "--opts-fd", Integer.toString(next)));
+            // The spawned child keeps only the fds it is given: the helper's copy is one of them
+            // until execve (the helper closes it first thing).
+            fds.put(sealed, next + 1);
+            helperPid = sys.spawn("/proc/self/fd/" + (next + 1), argv, process.envOrEmpty(), fds);
         } finally {
-            sys.close(pair[1]);
+            fds.remove(sealed);
+            for (int fd : fds.keySet()) sys.close(fd);
             sys.close(sealed);
         }
         int pid = 0;
@@ -91,9 +115,13 @@ public final class ContainerExec {
                     case "READY" -> {
                         // Only now is the process known to be alive and waiting: had it failed
                         // earlier, its ERROR would be the next message, not READY.
-                        applyLimits(pid, process);
+                        applyOomScoreAdj(pid, process);
                         record.cgroup().addProcess(pid);
-                        sync.sendRaw("GO", ContainerCreator.seccompMessage(record.spec()));
+                        byte[] seccomp = ContainerCreator.seccompMessage(record.spec());
+                        if (ContainerCreator.needsListener(seccomp)) {
+                            ContainerCreator.sendAgent(sys, sync, record.spec(), pid, container.state());
+                        }
+                        sync.sendRaw("GO", seccomp);
                     }
                     case "CONSOLE" -> {
                         int fd = sync.takeFd();
@@ -141,24 +169,43 @@ public final class ContainerExec {
         return ContainerRunner.waitFor(sys, pid);
     }
 
-    private List<String> helperArgs(ContainerRecord record, ProcessSpec p, int syncFd, int preserveFds) {
-        List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "enter", "--sync-fd", Integer.toString(syncFd)));
+    /**
+     * The container's namespaces, opened here in the order the helper joins them (user first),
+     * then checked to belong to the container's init still (not a process that took its pid).
+     */
+    private Map<String, Integer> openNamespaces(Container container, ContainerRecord record) {
+        Map<String, Integer> out = new java.util.LinkedHashMap<>();
         LinuxSpec linux = record.spec().linux();
-        for (String type : JOIN_ORDER) {
-            if (linux != null && linux.hasNamespace(type)) {
-                argv.addAll(List.of("--join", NS_FILES.get(type) + ":/proc/" + record.pid() + "/ns/" + NS_FILES.get(type)));
+        try {
+            for (String type : JOIN_ORDER) {
+                if (linux != null && linux.hasNamespace(type)) {
+                    String file = NS_FILES.get(type);
+                    out.put(file, sys.open("/proc/" + record.pid() + "/ns/" + file, Linux.O_RDONLY | Linux.O_CLOEXEC, 0));
+                }
             }
+            if (container.status() == Status.STOPPED) {
+                throw new JruncException("cannot exec in a stopped container \"" + container.id() + "\"");
+            }
+            return out;
+        } catch (RuntimeException e) {
+            for (int fd : out.values()) sys.close(fd);
+            throw e;
         }
-        // Without a mount namespace of its own the container's root is a chroot: so is the new process's.
-        if (linux == null || !linux.hasNamespace("mount")) argv.addAll(List.of("--root", "/proc/" + record.pid() + "/root"));
-        argv.addAll(List.of("--exec", "--"));
+    }
+
+    private List<String> lastStageOptions(ContainerRecord record, ProcessSpec p, int preserveFds) {
+        List<String> argv = new ArrayList<>();
+        LinuxSpec linux = record.spec().linux();
         ProcessSpec.User user = p.user();
         List<String> groups = new ArrayList<>();
         if (user != null && user.additionalGids() != null) user.additionalGids().forEach(g -> groups.add(Long.toString(g)));
         argv.addAll(List.of("--uid", Long.toString(user == null ? 0 : user.uid()), "--gid",
                 Long.toString(user == null ? 0 : user.gid()), "--groups", String.join(",", groups)));
+        int lastCap = Capabilities.lastCap();
+        argv.addAll(List.of("--last-cap", Integer.toString(lastCap)));
+        argv.addAll(ContainerInit.rlimitArgs(p));
         if (p.capabilities() != null) {
-            argv.addAll(List.of("--caps", Capabilities.masks(p.capabilities(), Capabilities.lastCap(),
+            argv.addAll(List.of("--caps", Capabilities.masks(p.capabilities(), lastCap,
                     "$.process.capabilities", Log::warn).helperArgument()));
         }
         if (p.isNoNewPrivileges()) argv.add("--nnp");
@@ -176,11 +223,8 @@ public final class ContainerExec {
         return argv;
     }
 
-    /** rlimits and the OOM score, set from outside on the new process before it runs anything. */
-    private void applyLimits(int pid, ProcessSpec p) {
-        if (p.rlimits() != null) {
-            for (ProcessSpec.Rlimit r : p.rlimits()) sys.prlimit(pid, Rlimits.number(r.type()), r.soft(), r.hard());
-        }
+    /** The OOM score, set from outside on the new process before it runs anything. */
+    private void applyOomScoreAdj(int pid, ProcessSpec p) {
         if (p.oomScoreAdj() != null) {
             try {
                 Files.writeString(Path.of("/proc", Integer.toString(pid), "oom_score_adj"), p.oomScoreAdj().toString());

@@ -4,6 +4,7 @@ import dev.jrunc.JruncException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -38,17 +39,46 @@ public final class RuntimeHome {
     }
 
     /**
-     * The command line of the init JVM: small, quick to start, and never JIT-heavy; the same
-     * flags as the launcher's (Makefile JVM_FLAGS), which the AOT cache was trained with.
+     * jrunc's log directory (the Makefile's LOG_DIR, passed by the launcher), where the JVMs'
+     * crash reports go; null when the launcher could not make it.
      */
-    public List<String> initCommand(int syncFd) {
-        List<String> cmd = new ArrayList<>(List.of(java().toString(),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-                "-Xss512k", "-Djdk.reflect.useNativeAccessorOnly=true"));
+    public static Path logDir() {
+        String d = System.getProperty("jrunc.logDir");
+        if (d == null || d.isEmpty()) return null;
+        Path p = Path.of(d);
+        return Files.isDirectory(p) && Files.isWritable(p) ? p : null;
+    }
+
+    /**
+     * The JVM flags of every jrunc JVM: the Makefile's JVM_FLAGS, which the launcher passes both
+     * to its own JVM and, as -Djrunc.jvmFlags, here (the AOT cache was trained with them).
+     */
+    public static List<String> jvmFlags() {
+        String flags = System.getProperty("jrunc.jvmFlags", "").strip();
+        return flags.isEmpty() ? List.of() : Arrays.asList(flags.split("\\s+"));
+    }
+
+    /**
+     * The command line of the init JVM: the launcher's flags, except that its crash reports go
+     * to crashDir, an fd of a directory the runtime made for this container's init (through
+     * /proc/self/fd, which still leads there once the init's root has moved into the container);
+     * -1 sends them to stderr rather than to the working directory or /tmp.
+     */
+    public List<String> initCommand(int syncFd, int crashDir) {
+        List<String> cmd = new ArrayList<>(List.of(java().toString()));
+        cmd.addAll(jvmFlags());
+        if (crashDir >= 0) {
+            cmd.add("-XX:ErrorFile=/proc/self/fd/" + crashDir + "/hs_err_pid%p.log");
+            cmd.add("-XX:ReplayDataFile=/proc/self/fd/" + crashDir + "/replay_pid%p.log");
+        } else {
+            cmd.addAll(List.of("-XX:+ErrorFileToStderr", "-XX:-DumpReplayDataOnError"));
+        }
         Path aot = home.resolve("jrunc.aot");
-        if (aot.toFile().length() > 0) cmd.add("-XX:AOTCache=" + aot);
+        // the cache holds only for the flags it was trained with
+        if (!jvmFlags().isEmpty() && aot.toFile().length() > 0) cmd.add("-XX:AOTCache=" + aot);
         cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Djrunc.home=" + home,
-                "-cp", home.resolve("jrunc.jar").toString(), "dev.jrunc.init.InitMain", Integer.toString(syncFd)));
+                "-cp", home.resolve("jrunc.jar").toString(), "dev.jrunc.init.InitMain", Integer.toString(syncFd),
+                Integer.toString(crashDir)));
         return cmd;
     }
 }

@@ -118,6 +118,10 @@ final class LinuxSyscalls implements Syscalls {
             FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT)));
     private static final Fn FA_DESTROY = new Fn(() -> Native.plain("posix_spawn_file_actions_destroy",
             FunctionDescriptor.of(C_INT, C_POINTER)));
+    private static final Fn FA_ADDCLOSEFROM = new Fn(() -> Native.plain("posix_spawn_file_actions_addclosefrom_np",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_INT)));
+    private static final Fn FA_ADDCHDIR = new Fn(() -> Native.plain("posix_spawn_file_actions_addchdir_np",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER)));
 
     private static final Fn SENDMSG = Fn.libc("sendmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
     private static final Fn RECVMSG = Fn.libc("recvmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
@@ -341,7 +345,7 @@ final class LinuxSyscalls implements Syscalls {
     }
 
     @Override
-    public int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo) {
+    public int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo, String cwd) {
         try (Arena a = Arena.ofConfined()) {
             // posix_spawn_file_actions_t is 80 bytes in glibc; leave room to spare.
             MemorySegment actions = a.allocate(256, 8);
@@ -356,6 +360,14 @@ final class LinuxSyscalls implements Syscalls {
                     if (rc != 0) {
                         throw new SyscallException("posix_spawn_file_actions_adddup2(" + from + ", " + to + ")", rc);
                     }
+                }
+                // The child gets stdio and the fds it is given, none of the JVM's others.
+                int lowest = Math.max(2, dupTo.values().stream().mapToInt(Integer::intValue).max().orElse(2)) + 1;
+                rc = (int) FA_ADDCLOSEFROM.h().invokeExact(actions, lowest);
+                if (rc != 0) throw new SyscallException("posix_spawn_file_actions_addclosefrom_np(" + lowest + ")", rc);
+                if (cwd != null) {
+                    rc = (int) FA_ADDCHDIR.h().invokeExact(actions, cstr(a, cwd));
+                    if (rc != 0) throw new SyscallException("posix_spawn_file_actions_addchdir_np(" + q(cwd) + ")", rc);
                 }
                 rc = (int) POSIX_SPAWN.h().invokeExact(pid, cstr(a, path), actions, MemorySegment.NULL,
                         Native.cstrArray(a, argv), Native.cstrArray(a, envp));

@@ -77,8 +77,16 @@ public interface Syscalls {
     void execveat(int dirfd, String path, List<String> argv, List<String> envp, int flags);
 
     // ---- processes and signals
-    /** posix_spawn(3) with the given fds duplicated onto the given numbers in the child. */
-    int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo);
+    /**
+     * posix_spawn(3) with the given fds duplicated onto the given numbers in the child; every
+     * other fd above them is closed in the child, whether close-on-exec or not.
+     */
+    default int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo) {
+        return spawn(path, argv, envp, dupTo, null);
+    }
+
+    /** As {@link #spawn(String, List, List, Map)}, in the working directory cwd (null: the caller's). */
+    int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo, String cwd);
 
     /** waitpid(2); returns the raw status, or -1 if options has WNOHANG and nothing changed. */
     WaitStatus waitpid(int pid, int options);

@@ -51,10 +51,8 @@ public final class SemanticChecks {
             fail("$.ociVersion", "is required");
         }
         checkRoot(spec, bundleDir);
-        if (spec.process() == null) {
-            fail("$.process", "is required to create a container");
-        }
-        checkProcess(spec.process(), "$.process", DOC);
+        // config.md: process is optional at create; such a container can only be killed and deleted.
+        if (spec.process() != null) checkProcess(spec.process(), "$.process", DOC);
         checkMounts(spec, warnings);
         checkLinux(spec);
         return warnings;

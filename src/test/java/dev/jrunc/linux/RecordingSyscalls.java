@@ -581,9 +581,9 @@ public final class RecordingSyscalls implements Syscalls {
     }
 
     @Override
-    public int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo) {
+    public int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo, String cwd) {
         begin("spawn", absolute(path), "spawn(" + q(path) + ", " + strings(argv) + ", " + strings(envp) + ", "
-                + new TreeMap<>(dupTo) + ")", path, argv, envp, dupTo);
+                + new TreeMap<>(dupTo) + (cwd == null ? "" : ", cwd=" + q(cwd)) + ")", path, argv, envp, dupTo);
         return returns(nextPid++);
     }
 
