@@ -16,7 +16,7 @@ JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k 
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
 
-.PHONY: all prereqs install uninstall test unit conformance test-cgroup2 test-engines demo bench clean
+.PHONY: all prereqs install uninstall test unit conformance test-cgroup2 test-engines demo bench clean completion man soak
 
 all: jrunc
 
@@ -43,8 +43,26 @@ jrunc: target/jrunc.jar target/jrunc-nsexec target/jrunc.aot
 	@scripts/write-launcher.sh $@ $(HOME_DIR) $(JAVA) $(COMMIT) $(JVM_FLAGS)
 	@echo "built ./jrunc"
 
-install: jrunc
+# Shell completion (bash, zsh) and man pages, generated from the command model by picocli's own
+# generators (AutoComplete; picocli-codegen's ManPageGenerator, whose AsciiDoc asciidoctor turns
+# into roff). dev.jrunc.tools.Completion and dev.jrunc.tools.ManPages say how.
+completion: target/completion/jrunc
+target/completion/jrunc: target/jrunc.jar
+	$(JAVA) -cp target/jrunc.jar dev.jrunc.tools.Completion target/completion
+
+man: target/man/jrunc.1
+target/man/jrunc.1: target/jrunc.jar
+	@scripts/prereqs.sh man
+	rm -rf target/man target/man-adoc
+	$(JAVA) -cp 'target/jrunc.jar:target/build-lib/*' dev.jrunc.tools.ManPages target/man-adoc
+	asciidoctor -b manpage -D target/man target/man-adoc/*.adoc
+
+install: jrunc completion man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/jrunc/lib
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 target/completion/jrunc $(DESTDIR)$(PREFIX)/share/bash-completion/completions/jrunc
+	install -m 644 target/completion/_jrunc $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_jrunc
+	install -m 644 target/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 target/jrunc.jar $(DESTDIR)$(PREFIX)/lib/jrunc/
 	install -m 644 target/lib/*.jar $(DESTDIR)$(PREFIX)/lib/jrunc/lib/
 	install -m 755 target/jrunc-nsexec $(DESTDIR)$(PREFIX)/lib/jrunc/
@@ -56,6 +74,8 @@ install: jrunc
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/lib/jrunc $(DESTDIR)$(PREFIX)/bin/jrunc
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/jrunc $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_jrunc
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/jrunc.1 $(DESTDIR)$(PREFIX)/share/man/man1/jrunc-*.1
 
 # Unit tests (no root needed), then the conformance suite: real containers, as root; then the
 # engines (containerd, podman) driving jrunc, compared with Debian's runc; the

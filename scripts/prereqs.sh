@@ -3,6 +3,7 @@
 #   scripts/prereqs.sh build    gcc, make, maven, a JDK >= 22
 #   scripts/prereqs.sh test     the above, plus busybox-static (test rootfs)
 #   scripts/prereqs.sh bench    the above, plus runc (the comparison)
+#   scripts/prereqs.sh man      the above, plus asciidoctor (man pages)
 set -eu
 what=${1:-build}
 missing=""
@@ -14,6 +15,7 @@ case "$what" in
 esac
 case "$what" in
     bench) need runc runc ;;
+    man) need asciidoctor asciidoctor ;;
 esac
 if [ -n "$missing" ]; then
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
