@@ -109,13 +109,15 @@ conformance: jrunc
 	@scripts/prereqs.sh test
 	$(MVN) verify -Dsurefire.skip=true -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
 
-# containerd through ctr and podman through conmon, with jrunc and with runc. Installs containerd,
-# podman and runc from Debian when missing, and fails (never skips) when that is impossible.
+# containerd through ctr, podman through conmon and Docker (dockerd), with jrunc and with runc.
+# Installs containerd, podman, docker.io and runc from Debian when missing, and fails (never
+# skips) when that is impossible.
 test-engines: jrunc
 	@scripts/prereqs.sh test
 	@rc=0; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/containerd.sh 2>target/engine-tests-containerd.log || rc=1; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/podman.sh 2>target/engine-tests-podman.log || rc=1; \
+	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/docker.sh 2>target/engine-tests-docker.log || rc=1; \
 	[ $$rc = 0 ] || echo "engine tests failed; the commands and outputs are in target/engine-tests-*.log" >&2; \
 	exit $$rc
 
