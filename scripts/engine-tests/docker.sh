@@ -43,10 +43,12 @@ CTRD_PID="" DOCKERD_PID=""
 export DOCKER_CONFIG=$D/client    # the client's config too stays private
 DOCKER="$DOCKER_BIN -H unix://$D/docker.sock"
 
-# Directories outside $D the daemon makes whatever its flags say (its plugin socket directory):
-# removed at the end if they did not exist before and are empty.
+# Directories outside $D made whatever the flags say (dockerd's plugin sockets, the runc shim's
+# socket directory): removed at the end if they did not exist before and are empty.
 NEW_DIRS=()
-for p in /run/docker/plugins /run/docker; do [ -e "$p" ] || NEW_DIRS+=("$p"); done
+for p in /run/docker/plugins /run/docker /run/containerd/s /run/containerd/fifo /run/containerd; do
+    [ -e "$p" ] || NEW_DIRS+=("$p")
+done
 
 stop_pid() {
     local pid=$1
