@@ -1,7 +1,7 @@
 #!/bin/sh
 # Checks jrunc's build and test prerequisites and installs the missing Debian packages.
 #   scripts/prereqs.sh build    gcc, make, maven, a JDK >= 22
-#   scripts/prereqs.sh test     the above, plus busybox-static (test rootfs)
+#   scripts/prereqs.sh test     the above, plus busybox-static (test rootfs) and zsh (completion test)
 #   scripts/prereqs.sh bench    the above, plus runc (the comparison)
 #   scripts/prereqs.sh man      the above, plus asciidoctor (man pages)
 set -eu
@@ -12,6 +12,9 @@ need gcc gcc
 need mvn maven
 case "$what" in
     test|bench|demo) [ -x /bin/busybox ] || missing="$missing busybox-static" ;;
+esac
+case "$what" in
+    test) need zsh zsh ;;   # CliIT completes with the generated zsh function
 esac
 case "$what" in
     bench) need runc runc ;;
