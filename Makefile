@@ -20,7 +20,7 @@ JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k 
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
 
-.PHONY: all prereqs install uninstall test unit conformance test-cgroup2 test-engines demo bench clean
+.PHONY: all prereqs install uninstall test unit conformance test-cgroup2 test-engines demo bench clean completion man soak
 
 all: jrunc
 
@@ -47,8 +47,26 @@ jrunc: target/jrunc.jar target/jrunc-nsexec target/jrunc.aot
 	@scripts/write-launcher.sh $@ $(HOME_DIR) $(JAVA) $(COMMIT) $(LOG_DIR) $(JVM_FLAGS)
 	@echo "built ./jrunc"
 
-install: jrunc
+# Shell completion (bash, zsh) and man pages, generated from the command model by picocli's own
+# generators (AutoComplete; picocli-codegen's ManPageGenerator, whose AsciiDoc asciidoctor turns
+# into roff). dev.jrunc.tools.Completion and dev.jrunc.tools.ManPages say how.
+completion: target/completion/jrunc
+target/completion/jrunc: target/jrunc.jar
+	$(JAVA) -cp target/jrunc.jar dev.jrunc.tools.Completion target/completion
+
+man: target/man/jrunc.1
+target/man/jrunc.1: target/jrunc.jar
+	@scripts/prereqs.sh man
+	rm -rf target/man target/man-adoc
+	$(JAVA) -cp 'target/jrunc.jar:target/build-lib/*' dev.jrunc.tools.ManPages target/man-adoc
+	asciidoctor -b manpage -D target/man target/man-adoc/*.adoc
+
+install: jrunc completion man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/jrunc/lib
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 target/completion/jrunc $(DESTDIR)$(PREFIX)/share/bash-completion/completions/jrunc
+	install -m 644 target/completion/_jrunc $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_jrunc
+	install -m 644 target/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 target/jrunc.jar $(DESTDIR)$(PREFIX)/lib/jrunc/
 	install -m 644 target/lib/*.jar $(DESTDIR)$(PREFIX)/lib/jrunc/lib/
 	install -m 755 target/jrunc-nsexec $(DESTDIR)$(PREFIX)/lib/jrunc/
@@ -60,6 +78,8 @@ install: jrunc
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/lib/jrunc $(DESTDIR)$(PREFIX)/bin/jrunc
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/jrunc $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_jrunc
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/jrunc.1 $(DESTDIR)$(PREFIX)/share/man/man1/jrunc-*.1
 
 # Unit tests (no root needed), then the conformance suite: real containers, as root; then the
 # engines (containerd, podman) driving jrunc, compared with Debian's runc; the
@@ -89,17 +109,28 @@ test-cgroup2: jrunc
 unit: | prereqs
 	$(MVN) test
 
+# Container lifecycles in a row (conformance/…/SoakIT): the host's mounts, cgroups, processes,
+# zombies and fds every 100 cycles must stay flat. make test runs 100 cycles; this, 1000.
+SOAK_CYCLES ?= 1000
+soak: jrunc
+	@scripts/prereqs.sh test
+	$(MVN) verify -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false -DskipConformance=false \
+	    -Djrunc.binary=$(CURDIR)/jrunc -Dit.test=SoakIT -Djrunc.soak.cycles=$(SOAK_CYCLES) -Djrunc.soak.report=$(CURDIR)/target/soak.txt; \
+	rc=$$?; cat target/soak.txt 2>/dev/null; exit $$rc
+
 conformance: jrunc
 	@scripts/prereqs.sh test
 	$(MVN) verify -Dsurefire.skip=true -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
 
-# containerd through ctr and podman through conmon, with jrunc and with runc. Installs containerd,
-# podman and runc from Debian when missing, and fails (never skips) when that is impossible.
+# containerd through ctr, podman through conmon and Docker (dockerd), with jrunc and with runc.
+# Installs containerd, podman, docker.io and runc from Debian when missing, and fails (never
+# skips) when that is impossible.
 test-engines: jrunc
 	@scripts/prereqs.sh test
 	@rc=0; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/containerd.sh 2>target/engine-tests-containerd.log || rc=1; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/podman.sh 2>target/engine-tests-podman.log || rc=1; \
+	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/docker.sh 2>target/engine-tests-docker.log || rc=1; \
 	[ $$rc = 0 ] || echo "engine tests failed; the commands and outputs are in target/engine-tests-*.log" >&2; \
 	exit $$rc
 

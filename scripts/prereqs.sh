@@ -1,8 +1,9 @@
 #!/bin/sh
 # Checks jrunc's build and test prerequisites and installs the missing Debian packages.
 #   scripts/prereqs.sh build    gcc, make, maven, a JDK >= 22
-#   scripts/prereqs.sh test     the above, plus busybox-static (test rootfs)
+#   scripts/prereqs.sh test     the above, plus busybox-static (test rootfs) and zsh (completion test)
 #   scripts/prereqs.sh bench    the above, plus runc (the comparison)
+#   scripts/prereqs.sh man      the above, plus asciidoctor (man pages)
 set -eu
 what=${1:-build}
 missing=""
@@ -13,7 +14,11 @@ case "$what" in
     test|bench|demo) [ -x /bin/busybox ] || missing="$missing busybox-static" ;;
 esac
 case "$what" in
+    test) need zsh zsh ;;   # CliIT completes with the generated zsh function
+esac
+case "$what" in
     bench) need runc runc ;;
+    man) need asciidoctor asciidoctor ;;
 esac
 if [ -n "$missing" ]; then
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

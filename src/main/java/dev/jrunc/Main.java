@@ -2,6 +2,7 @@ package dev.jrunc;
 
 import dev.jrunc.cli.JruncCommand;
 import dev.jrunc.cli.Verbs;
+import java.util.List;
 import picocli.CommandLine;
 
 /** jrunc's entry point: parse runc's command line, run one verb, exit with its status. */
@@ -23,10 +24,12 @@ public final class Main {
             return new CommandLine.RunLast().execute(parsed);
         });
         cli.setParameterExceptionHandler((e, a) -> {
-            String msg = e.getMessage();
+            String verb = unknownVerb(e);
+            String msg = verb == null ? e.getMessage() : unknownVerbMessage(verb, e);
             Log.error(msg);
             System.err.println("jrunc: " + msg);
-            e.getCommandLine().usage(System.err);
+            // The usage of every verb would bury the one line that matters.
+            if (verb == null) e.getCommandLine().usage(System.err);
             return 1;
         });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
@@ -56,6 +59,19 @@ public final class Main {
             else if (a.equals("--rootless") && i + 1 < args.length && args[i + 1].matches("true|false|auto")) i++;
         }
         Log.configure(log == null ? null : java.nio.file.Path.of(log), format, debug);
+    }
+
+    /** The word where a verb was expected, when it names none; null for any other error. */
+    static String unknownVerb(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || e.getCommandLine().getParent() != null) return null;
+        List<String> unmatched = u.getUnmatched();
+        return unmatched.isEmpty() || unmatched.getFirst().startsWith("-") ? null : unmatched.getFirst();
+    }
+
+    private static String unknownVerbMessage(String verb, CommandLine.ParameterException e) {
+        List<String> verbs = e.getCommandLine().getSubcommands().values().stream()
+                .map(CommandLine::getCommandName).distinct().toList();
+        return "unknown command \"" + verb + "\"; the commands are: " + String.join(", ", verbs);
     }
 
     /** runc's convention: `exec` reports its own failure as 255, everything else as 1. */
