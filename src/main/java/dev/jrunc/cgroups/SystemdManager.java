@@ -14,7 +14,8 @@ import java.util.Set;
  * init is placed in it, and stopped on delete. Limits systemd has a property for are set on the
  * unit ({@link SystemdProperties}) and, like every other limit, written to the unit's cgroup
  * through the cgroupfs manager of the same directories, which also does freeze, kill, pids and
- * stats. Hierarchies systemd does not manage (v1 cpuset, freezer, ...) are made by that manager.
+ * stats. Hierarchies and controllers systemd does not manage (v1 cpuset and freezer, v2 hugetlb
+ * and rdma, ...) are made and enabled by that manager.
  *
  * <p>systemd owns the unit's directory: this driver never creates or removes it itself, and stops
  * only a unit it started (or that a container record says it started).
@@ -127,10 +128,10 @@ public final class SystemdManager implements CgroupManager {
             closeBus();
         }
         started = true;
-        if (mode != CgroupMode.V2) {
-            // systemd makes the unit's directory only in the v1 hierarchies it manages
-            cgroupfs.create();
-        }
+        // systemd makes the unit's directory only in the v1 hierarchies it manages, and enables
+        // on its slices only the v2 controllers it knows: the rest (hugetlb, rdma, misc; v1
+        // cpuset, freezer, ...) is made and enabled here, as with the cgroupfs driver
+        cgroupfs.create();
         cgroupfs.addProcess(pid);
         cgroupfs.apply(mapped.forCgroupfs());
     }

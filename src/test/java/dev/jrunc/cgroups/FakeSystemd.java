@@ -23,6 +23,7 @@ final class FakeSystemd implements SystemdBus.Connector {
     /** Names whose start fails with UnitExists (a failed leftover until reset, or live with sticky). */
     final Map<String, Boolean> existing = new LinkedHashMap<>();
     private final List<Path> hierarchies;
+    static final String MANAGED = "cpuset cpu io memory pids\n";
     int opened;
     int open;
     int version = 252;
@@ -51,9 +52,12 @@ final class FakeSystemd implements SystemdBus.Connector {
                 for (Path h : hierarchies) {
                     Path dir = h.resolve(rel);
                     try {
-                        Files.createDirectories(dir.getParent());
-                        if (!Files.exists(dir)) {
-                            host.fs.mkdir(dir);
+                        for (Path d = h, rest = h.relativize(dir); rest != null; ) {
+                            d = d.resolve(rest.getName(0));
+                            rest = rest.getNameCount() > 1 ? rest.subpath(1, rest.getNameCount()) : null;
+                            if (!Files.exists(d)) {
+                                host.fs.mkdir(d);
+                            }
                         }
                         for (UnitProperty p : properties) {
                             if (p.name().equals("PIDs")) {
@@ -64,6 +68,17 @@ final class FakeSystemd implements SystemdBus.Connector {
                         throw new UncheckedIOException(e);
                     }
                     dirs.add(dir);
+                    // systemd enables the controllers it manages on the way down
+                    for (Path up = dir.getParent(); up.startsWith(h); up = up.getParent()) {
+                        try {
+                            Files.writeString(up.resolve("cgroup.subtree_control"), MANAGED);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                        if (up.equals(h)) {
+                            break;
+                        }
+                    }
                 }
                 units.put(unit, dirs);
             }
