@@ -16,7 +16,7 @@ JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k 
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
 
-.PHONY: all prereqs install uninstall test unit conformance test-cgroup2 test-engines demo bench clean
+.PHONY: all prereqs install uninstall test unit conformance test-cgroup2 test-systemd test-engines demo bench clean
 
 all: jrunc
 
@@ -81,6 +81,16 @@ test-cgroup2: jrunc
 	@start=$$(date +%s); \
 	CG2VM_SHARE=$${CG2VM_SHARE:-$(CURDIR)} $(CG2VM) 'scripts/cgroup2-tests.sh $(CURDIR)/jrunc $(CURDIR)/target/cgroup2-base'; rc=$$?; \
 	echo "test-cgroup2: $$(( $$(date +%s) - start ))s"; exit $$rc
+
+# The systemd cgroup driver for real: a VM that boots this host's root filesystem with systemd as
+# PID 1 on cgroup v2 (scripts/systemd-vm), where jrunc and runc run with --systemd-cgroup.
+test-systemd: jrunc
+	@scripts/prereqs.sh systemd
+	@scripts/make-bundle.sh target/systemd-base >/dev/null
+	@start=$$(date +%s); \
+	scripts/systemd-vm/run.sh 'scripts/systemd-tests.sh $(CURDIR)/jrunc $(CURDIR)/target/systemd-base' \
+	    | tee target/systemd-tests.log; rc=$${PIPESTATUS[0]}; \
+	echo "test-systemd: $$(( $$(date +%s) - start ))s (VM boot included)"; tail -n 1 target/systemd-tests.log; exit $$rc
 
 unit: | prereqs
 	$(MVN) test

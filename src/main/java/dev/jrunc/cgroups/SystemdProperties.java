@@ -40,7 +40,8 @@ public final class SystemdProperties {
             p.add(UnitProperty.string("Slice", unit.slice()));
             p.add(UnitProperty.bool("Delegate", true));
         }
-        if (pid > 0) {
+        if (pid > 0 && !unit.isSlice()) {
+            // a slice holds no processes of its own in systemd's model: the init joins it through cgroupfs
             p.add(UnitProperty.pids("PIDs", List.of(pid)));
         }
         p.add(UnitProperty.bool("MemoryAccounting", true));

@@ -139,7 +139,7 @@ class SystemdPropertiesTest {
         assertEquals("[Description=jrunc container x, Slice=machine.slice, Delegate=true, PIDs=12, MemoryAccounting=true, "
                 + "CPUAccounting=true, IOAccounting=true, TasksAccounting=true, DefaultDependencies=false]", text(scope));
         var slice = SystemdProperties.forNewUnit(new SystemdUnit("a-b.slice", "a.slice"), "d", 12, CgroupMode.V1);
-        assertEquals("[Description=d, Wants=a.slice, PIDs=12, MemoryAccounting=true, CPUAccounting=true, "
+        assertEquals("[Description=d, Wants=a.slice, MemoryAccounting=true, CPUAccounting=true, "
                 + "BlockIOAccounting=true, TasksAccounting=true, DefaultDependencies=false]", text(slice));
     }
 
