@@ -106,6 +106,15 @@ final class DBusSystemdBus implements SystemdBus {
     }
 
     @Override
+    public void startUnit(String unit) {
+        Object[] reply = call("StartUnit", "ss", unit, "replace");
+        String result = awaitJob(reply[0].toString(), unit);
+        if (!result.equals("done")) {
+            throw new CgroupException("--systemd-cgroup: systemd could not start unit " + unit + ": job " + result);
+        }
+    }
+
+    @Override
     public void stopUnit(String unit) {
         Object[] reply;
         try {

@@ -16,6 +16,9 @@ public interface SystemdBus extends AutoCloseable {
      */
     void startTransientUnit(String unit, List<UnitProperty> properties);
 
+    /** StartUnit(name, "replace") and waits for the job (slices load without a unit file). */
+    void startUnit(String unit);
+
     /** StopUnit(name, "replace") and waits for the job; a unit that is not loaded is no error. */
     void stopUnit(String unit);
 

@@ -11,14 +11,16 @@ import java.util.Set;
 /**
  * The systemd cgroup driver (--systemd-cgroup): the container's cgroup belongs to a transient
  * systemd unit (a scope with Delegate=yes, or a slice), started over D-Bus when the container's
- * init is placed in it, and stopped on delete. Limits systemd has a property for are set on the
+ * init is placed in it, and stopped on delete. Its slice is started first, so systemd owns every
+ * directory above the container's. Limits systemd has a property for are set on the
  * unit ({@link SystemdProperties}) and, like every other limit, written to the unit's cgroup
  * through the cgroupfs manager of the same directories, which also does freeze, kill, pids and
  * stats. Hierarchies and controllers systemd does not manage (v1 cpuset and freezer, v2 hugetlb
  * and rdma, ...) are made and enabled by that manager.
  *
- * <p>systemd owns the unit's directory: this driver never creates or removes it itself, and stops
- * only a unit it started (or that a container record says it started).
+ * <p>jrunc makes only the unit's own directory (before the unit starts, for the init's cgroup
+ * mount), and directories in v1 hierarchies systemd does not manage; it stops only a unit it
+ * started (or that a container record says it started).
  */
 public final class SystemdManager implements CgroupManager {
     /** Where a booted systemd leaves its mark (sd_booted(3)). */
@@ -75,7 +77,11 @@ public final class SystemdManager implements CgroupManager {
         return unit;
     }
 
-    /** Checks that systemd runs and answers; the unit itself starts with the container's init ({@link #addProcess}). */
+    /**
+     * Checks that systemd runs, has it start the unit's slice (and the slices above it), then
+     * makes the unit's own directory: the init's root filesystem mounts it before the init, the
+     * unit's first process, is placed in it ({@link #addProcess}), and systemd adopts it then.
+     */
     @Override
     public void create() {
         if (!Files.isDirectory(runningMarker)) {
@@ -83,12 +89,21 @@ public final class SystemdManager implements CgroupManager {
                     + " does not exist), so it cannot hold the container's cgroup; run without --systemd-cgroup"
                     + " to use the cgroupfs driver");
         }
-        bus();
+        for (Path dir : cgroupfs.paths().values()) {
+            if (Files.exists(dir)) {
+                throw new CgroupException("linux.cgroupsPath: the cgroup of systemd unit " + unit.name() + " already exists ("
+                        + dir + "): another container, or a unit of the same name");
+            }
+        }
+        if (!unit.slice().equals("-.slice")) {
+            bus().startUnit(unit.slice());
+        }
+        cgroupfs.create();
     }
 
     /**
-     * Before the unit starts, the limits are checked and kept for it; after, they go to systemd
-     * (SetUnitProperties) and to cgroupfs.
+     * The limits go to cgroupfs at once (as with the cgroupfs driver) and to systemd as unit
+     * properties: with the unit's start, or by SetUnitProperties once it runs.
      */
     @Override
     public void apply(Resources resources) {
@@ -98,6 +113,7 @@ public final class SystemdManager implements CgroupManager {
         SystemdProperties.Mapped mapped = SystemdProperties.forResources(resources, mode, version());
         if (!started) {
             pending = resources;
+            cgroupfs.apply(mapped.forCgroupfs());
             return;
         }
         try {
@@ -128,12 +144,8 @@ public final class SystemdManager implements CgroupManager {
             closeBus();
         }
         started = true;
-        // systemd makes the unit's directory only in the v1 hierarchies it manages, and enables
-        // on its slices only the v2 controllers it knows: the rest (hugetlb, rdma, misc; v1
-        // cpuset, freezer, ...) is made and enabled here, as with the cgroupfs driver
-        cgroupfs.create();
+        // v1 hierarchies systemd does not manage (cpuset, freezer, ...) get the pid from jrunc
         cgroupfs.addProcess(pid);
-        cgroupfs.apply(mapped.forCgroupfs());
     }
 
     private void startUnit(List<UnitProperty> props) {
@@ -155,8 +167,11 @@ public final class SystemdManager implements CgroupManager {
     @Override
     public void destroy() {
         if (!started) {
-            // nothing was made: the directory, if any, is not ours
             closeBus();
+            // only what create() made: a directory that was there before is another unit's
+            if (!cgroupfs.createdDirs().isEmpty()) {
+                cgroupfs.destroy();
+            }
             return;
         }
         try {

@@ -84,6 +84,25 @@ final class FakeSystemd implements SystemdBus.Connector {
             }
 
             @Override
+            public void startUnit(String unit) {
+                calls.add("activate " + unit);
+                for (Path h : hierarchies) {
+                    Path d = h;
+                    for (String part : CgroupsPath.expandSlice(unit).substring(1).split("/")) {
+                        d = d.resolve(part);
+                        try {
+                            if (!Files.exists(d)) {
+                                host.fs.mkdir(d);
+                            }
+                            Files.writeString(d.getParent().resolve("cgroup.subtree_control"), MANAGED);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                }
+            }
+
+            @Override
             public void stopUnit(String unit) {
                 calls.add("stop " + unit);
                 List<Path> dirs = units.remove(unit);

@@ -38,12 +38,15 @@ class SystemdManagerTest {
         SystemdManager m = manager(host, systemd, "kubepods-besteffort-pod1234.slice:cri-containerd:abc", "abc");
         m.create();
         m.apply(limits());
-        assertNull(systemd.call("start"), "nothing starts before the init is there");
+        assertEquals(List.of("activate kubepods-besteffort-pod1234.slice"), systemd.calls,
+                "the slice starts first, the unit only once the init is there");
+        // the unit's directory is there for the init's cgroup mount, with its limits
         Path dir = host.root.resolve("kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1234.slice/cri-containerd-abc.scope");
-        assertFalse(Files.exists(dir));
+        assertTrue(Files.isDirectory(dir));
+        assertEquals("33554432", host.fs.last(dir.resolve("memory.max")));
 
         m.addProcess(4242);
-        String start = systemd.call("start");
+        String start = systemd.call("start ");
         assertTrue(start.startsWith("start cri-containerd-abc.scope ["), start);
         for (String p : List.of("Description=jrunc container abc", "Slice=kubepods-besteffort-pod1234.slice", "Delegate=true",
                 "PIDs=4242", "MemoryAccounting=true", "CPUAccounting=true", "IOAccounting=true", "TasksAccounting=true",
@@ -57,8 +60,8 @@ class SystemdManagerTest {
         // systemd keeps whole percents: 12.345% becomes 13%, and cgroupfs gets the same
         assertEquals("13000 100000", host.fs.last(dir.resolve("cpu.max")));
         assertEquals("0-1", host.fs.last(dir.resolve("cpuset.cpus")));
-        // systemd owns the slices: jrunc makes no directory and only enables what systemd does not manage
-        assertEquals(List.of(), m.createdDirs());
+        // systemd owns the slices: jrunc makes only the unit's directory and enables what systemd does not manage
+        assertEquals(List.of(dir), m.createdDirs());
         assertEquals(List.of("+hugetlb +rdma"), host.fs.writesTo(host.root.resolve("kubepods.slice/cgroup.subtree_control")));
         assertEquals(0, systemd.open, "the bus is closed after the start");
     }
@@ -81,7 +84,7 @@ class SystemdManagerTest {
         assertEquals(new SystemdUnit("jrunc-c1.scope", "system.slice"), unit);
         new SystemdManager(cgroupfs, CgroupMode.V2, unit, "", systemd, running(), true).destroy();
         assertEquals(List.of("stop jrunc-c1.scope", "reset-failed jrunc-c1.scope"),
-                systemd.calls.subList(1, systemd.calls.size()));
+                systemd.calls.subList(2, systemd.calls.size()));
         assertFalse(Files.exists(dir));
         assertTrue(Files.isDirectory(host.root.resolve("system.slice")), "the slice is systemd's, not removed");
     }
@@ -96,12 +99,27 @@ class SystemdManagerTest {
         Files.writeString(other.resolve("cgroup.procs"), "99\n");
         systemd.existing.put("jrunc-dup.scope", true);
         SystemdManager m = manager(host, systemd, null, "dup");
-        m.create();
-        CgroupException e = assertThrows(CgroupException.class, () -> m.addProcess(5));
-        assertTrue(e.getMessage().contains("linux.cgroupsPath: systemd unit jrunc-dup.scope already exists"), e.getMessage());
+        CgroupException e = assertThrows(CgroupException.class, m::create);
+        assertTrue(e.getMessage().startsWith("linux.cgroupsPath: the cgroup of systemd unit jrunc-dup.scope already exists"),
+                e.getMessage());
         m.destroy();
         assertTrue(systemd.calls.stream().noneMatch(c -> c.startsWith("stop")), systemd.calls.toString());
         assertTrue(Files.isDirectory(other));
+        assertEquals(0, systemd.open);
+    }
+
+    @Test
+    void aUnitNameTakenMeanwhileIsAnErrorAndItsCgroupStays() throws IOException {
+        FakeHost host = FakeHost.v2Host(tmp.resolve("cg"));
+        FakeSystemd systemd = new FakeSystemd(host.root).on(host);
+        SystemdManager m = manager(host, systemd, null, "late");
+        m.create();
+        systemd.existing.put("jrunc-late.scope", true);
+        CgroupException e = assertThrows(CgroupException.class, () -> m.addProcess(5));
+        assertTrue(e.getMessage().contains("linux.cgroupsPath: systemd unit jrunc-late.scope already exists"), e.getMessage());
+        m.destroy();
+        assertTrue(systemd.calls.stream().noneMatch(c -> c.startsWith("stop")), systemd.calls.toString());
+        assertFalse(Files.exists(host.root.resolve("system.slice/jrunc-late.scope")), "the directory create() made goes");
         assertEquals(0, systemd.open);
     }
 
@@ -113,7 +131,7 @@ class SystemdManagerTest {
         SystemdManager m = manager(host, systemd, null, "x");
         m.create();
         m.addProcess(5);
-        assertEquals(List.of("start jrunc-x.scope", "reset-failed jrunc-x.scope", "start jrunc-x.scope"),
+        assertEquals(List.of("activate system.slice", "start jrunc-x.scope", "reset-failed jrunc-x.scope", "start jrunc-x.scope"),
                 systemd.calls.stream().map(c -> c.replaceAll(" \\[.*", "")).toList());
     }
 
@@ -170,7 +188,7 @@ class SystemdManagerTest {
         assertEquals("77", host.fs.last(freezer.resolve("cgroup.procs")));
         assertEquals("0-1", host.fs.last(r.resolve("cpuset/system.slice/docker-v1.scope/cpuset.cpus")));
         assertTrue(m.createdDirs().contains(freezer), m.createdDirs().toString());
-        assertFalse(m.createdDirs().contains(r.resolve("memory/system.slice/docker-v1.scope")));
+        assertFalse(m.createdDirs().contains(r.resolve("memory/system.slice")), "the slice is systemd's");
         for (Path d : m.paths().values()) {
             Files.writeString(d.resolve("cgroup.procs"), "");
         }
