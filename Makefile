@@ -59,13 +59,15 @@ uninstall:
 
 # Unit tests (no root needed), then the conformance suite: real containers, as root; then the
 # engines (containerd, podman) driving jrunc, compared with Debian's runc; the
-# cgroup v2 set in a VM when the cg2vm tool is there and its one-time setup succeeds.
+# cgroup v2 set in a VM when the cg2vm tool is there and its one-time setup succeeds; the systemd
+# driver's set in a VM that boots systemd.
 test: jrunc
 	@scripts/prereqs.sh test
 	$(MVN) verify -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
 	@if [ -z "$(CG2VM)" ]; then echo "test-cgroup2: skipped (no shared/tools/cg2vm/run-in-vm.sh)"; \
 	elif ! ( $(CG2VM_READY) ); then echo "test-cgroup2: skipped (cg2vm setup failed)"; \
 	else $(MAKE) --no-print-directory test-cgroup2; fi
+	$(MAKE) --no-print-directory test-systemd
 	$(MAKE) --no-print-directory test-engines
 
 # cgroup v2 for real: a VM whose only hierarchy is cgroup2 (the host is v1/v2 hybrid).
