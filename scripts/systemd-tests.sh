@@ -150,7 +150,9 @@ suite() {
         "$slice:cri-containerd:$A"
     local out rc
     # (every jrunc verb is a JVM start, which costs seconds in an emulated machine: no more than needed)
-    out=$(R run -d --pid-file "$W/$rt/a.pid" --bundle "$W/$rt/a" $A 2>&1); rc=$?
+    # the detached container inherits run's stdio: a file, not the pipe of a $(...) that would wait for it
+    R run -d --pid-file "$W/$rt/a.pid" --bundle "$W/$rt/a" $A >"$W/$rt/a.out" 2>&1 </dev/null; rc=$?
+    out=$(cat "$W/$rt/a.out")
     check unit "run -d exit status ($out)" 0 "$rc"
     local pid
     pid=$(cat "$W/$rt/a.pid" 2>/dev/null)
