@@ -20,7 +20,7 @@ JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k 
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
 
-.PHONY: all prereqs install uninstall test unit conformance test-cgroup2 test-engines demo bench clean completion man soak
+.PHONY: all prereqs install uninstall test unit conformance test-cgroup2 test-systemd test-engines demo bench clean completion man soak
 
 all: jrunc
 
@@ -83,13 +83,15 @@ uninstall:
 
 # Unit tests (no root needed), then the conformance suite: real containers, as root; then the
 # engines (containerd, podman) driving jrunc, compared with Debian's runc; the
-# cgroup v2 set in a VM when the cg2vm tool is there and its one-time setup succeeds.
+# cgroup v2 set in a VM when the cg2vm tool is there and its one-time setup succeeds; the systemd
+# driver's set in a VM that boots systemd.
 test: jrunc
 	@scripts/prereqs.sh test
 	$(MVN) verify -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
 	@if [ -z "$(CG2VM)" ]; then echo "test-cgroup2: skipped (no shared/tools/cg2vm/run-in-vm.sh)"; \
 	elif ! ( $(CG2VM_READY) ); then echo "test-cgroup2: skipped (cg2vm setup failed)"; \
 	else $(MAKE) --no-print-directory test-cgroup2; fi
+	$(MAKE) --no-print-directory test-systemd
 	$(MAKE) --no-print-directory test-engines
 
 # cgroup v2 for real: a VM whose only hierarchy is cgroup2 (the host is v1/v2 hybrid).
@@ -105,6 +107,16 @@ test-cgroup2: jrunc
 	@start=$$(date +%s); \
 	CG2VM_SHARE=$${CG2VM_SHARE:-$(CURDIR)} $(CG2VM) 'scripts/cgroup2-tests.sh $(CURDIR)/jrunc $(CURDIR)/target/cgroup2-base'; rc=$$?; \
 	echo "test-cgroup2: $$(( $$(date +%s) - start ))s"; exit $$rc
+
+# The systemd cgroup driver for real: a VM that boots this host's root filesystem with systemd as
+# PID 1 on cgroup v2 (scripts/systemd-vm), where jrunc and runc run with --systemd-cgroup.
+test-systemd: jrunc
+	@scripts/prereqs.sh systemd
+	@scripts/make-bundle.sh target/systemd-base >/dev/null
+	@start=$$(date +%s); \
+	scripts/systemd-vm/run.sh 'scripts/systemd-tests.sh $(CURDIR)/jrunc $(CURDIR)/target/systemd-base' \
+	    | tee target/systemd-tests.log; rc=$${PIPESTATUS[0]}; \
+	echo "test-systemd: $$(( $$(date +%s) - start ))s (VM boot included)"; tail -n 1 target/systemd-tests.log; exit $$rc
 
 unit: | prereqs
 	$(MVN) test

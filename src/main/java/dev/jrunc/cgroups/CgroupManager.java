@@ -13,7 +13,7 @@ import java.util.Set;
  * {@link #forContainer} when creating a container, and with {@link #open} from the saved
  * {@link #paths()} and {@link #createdDirs()} for later commands on it.
  */
-public sealed interface CgroupManager permits V1Manager, V2Manager, HybridManager {
+public sealed interface CgroupManager permits V1Manager, V2Manager, HybridManager, SystemdManager {
 
     /** Makes the directories that are missing (parents too) and remembers which it made. */
     void create();
@@ -81,7 +81,8 @@ public sealed interface CgroupManager permits V1Manager, V2Manager, HybridManage
     static CgroupManager forContainer(CgroupLayout layout, String cgroupsPath, String containerId, boolean systemd,
             CgroupFs fs) {
         String path = CgroupsPath.resolve(cgroupsPath, containerId, systemd);
-        return open(layout, layout.placement(path), List.of(), fs);
+        CgroupManager cgroupfs = open(layout, layout.placement(path), List.of(), fs);
+        return systemd ? SystemdManager.forNewContainer(cgroupfs, layout.mode(), path, containerId) : cgroupfs;
     }
 
     /** A manager for directories resolved earlier (by another jrunc process). */

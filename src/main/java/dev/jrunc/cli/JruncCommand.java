@@ -32,7 +32,7 @@ public final class JruncCommand {
     @Option(names = "--debug", description = "log debug information")
     boolean debug;
 
-    @Option(names = "--systemd-cgroup", description = "cgroupsPath is slice:prefix:name (mapped onto cgroupfs)")
+    @Option(names = "--systemd-cgroup", description = "the container's cgroup is a transient systemd unit (cgroupsPath is slice:prefix:name)")
     boolean systemdCgroup;
 
     @Option(names = "--rootless", arity = "0..1", description = "accepted for runc compatibility: true, false or auto")

@@ -115,7 +115,10 @@ public record ContainerRecord(
         Map<String, Path> paths = new LinkedHashMap<>();
         if (cgroupPaths != null) cgroupPaths.forEach((k, v) -> paths.put(k, Path.of(v)));
         List<Path> created = cgroupCreated == null ? List.of() : cgroupCreated.stream().map(Path::of).toList();
-        return CgroupManager.open(CgroupLayout.detect(), paths, created);
+        CgroupLayout layout = CgroupLayout.detect();
+        CgroupManager cgroupfs = CgroupManager.open(layout, paths, created);
+        return systemdCgroup && !paths.isEmpty() ? dev.jrunc.cgroups.SystemdManager.forRecordedContainer(cgroupfs, layout.mode())
+                : cgroupfs;
     }
 
     /**

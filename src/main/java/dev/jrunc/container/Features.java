@@ -60,7 +60,7 @@ public record Features(
                 new Linux(
                         List.of("cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"),
                         Capabilities.names(),
-                        new Cgroup(true, true, false, false, true),
+                        new Cgroup(true, true, true, false, true),
                         new Seccomp(true,
                                 List.of("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
                                         "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"),

@@ -117,14 +117,4 @@ class LifecycleTest {
         assertEquals(List.of("5:9:frozen", "6:9:frozen"), seen);
         assertFalse(m.isFrozen());
     }
-
-    @Test
-    void systemdDriverLaysOutTheScope() throws IOException {
-        FakeHost host = FakeHost.v2Host(tmp);
-        CgroupManager m = CgroupManager.forContainer(host.layout(), "machine-pods.slice:crio:abc", "id", true, host.fs);
-        m.create();
-        assertTrue(Files.isDirectory(tmp.resolve("machine.slice/machine-pods.slice/crio-abc.scope")));
-        m.destroy();
-        assertFalse(Files.exists(tmp.resolve("machine.slice")));
-    }
 }
