@@ -205,7 +205,9 @@ class ExecIT {
                     for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
                         int pid = Integer.parseInt(p.getFileName().toString());
                         try {
-                            if (pid != initPid && Files.readSymbolicLink(p.resolve("ns/pid")).toString().equals(hostNs)) {
+                            // an earlier test's exited exec may linger as the init's zombie
+                            if (pid != initPid && ExecTestSupport.alive(pid)
+                                    && Files.readSymbolicLink(p.resolve("ns/pid")).toString().equals(hostNs)) {
                                 helper[0] = pid;
                                 return true;
                             }
