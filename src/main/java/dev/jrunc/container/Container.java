@@ -316,7 +316,7 @@ public final class Container {
             }
             if (isFrozen()) cgroup.thaw();
             cgroup.killAll(Signals.SIGKILL, this::signalQuietly, foreign);
-            pause(5);
+            sleepMillis(10);
         }
     }
 
@@ -335,11 +335,11 @@ public final class Container {
             if (System.nanoTime() > deadline) {
                 throw new JruncException("container \"" + id() + "\": process " + pid + " did not die after SIGKILL");
             }
-            pause(5);
+            sleepMillis(5);
         }
     }
 
-    private void pause(long ms) {
+    private void sleepMillis(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
