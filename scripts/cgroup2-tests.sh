@@ -44,7 +44,9 @@ wait_for() { # wait_for SECONDS COMMAND...
     until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.2; done
 }
 cleanup() {
-    for d in "$ROOT"/*/; do [ -d "$d" ] && j delete --force "$(basename "$d")" >/dev/null 2>&1; done
+    for r in "$ROOT" "$W/root2"; do
+        for d in "$r"/*/; do [ -d "$d" ] && "$JRUNC" --root "$r" delete --force "$(basename "$d")" >/dev/null 2>&1; done
+    done
     rm -rf "$W"
 }
 trap cleanup EXIT
@@ -213,7 +215,7 @@ gone $Z "$CG/$P/cold/$Z"
 X=cg2-x
 bundle $X '["sleep","1000"]' '{}'
 at $X "/$P/ctr"
-j run -d --bundle "$W/$X" $X || fail "run -d $X"
+j run -d --bundle "$W/$X" $X >/dev/null 2>&1 || fail "run -d $X"
 mkdir "$CG/$P/ctr/sub"
 check "exec --cgroup sub runs in the sub-cgroup" "0::/$P/ctr/sub" "$(j exec --cgroup sub $X cat /proc/self/cgroup)"
 out=$(j exec --cgroup ../sibling $X true 2>&1); rc=$?
@@ -226,8 +228,10 @@ check "the container's cgroup went with its sub-cgroup" "no" "$([ -e "$CG/$P/ctr
 S1=cg2-s1 S2=cg2-s2
 ROOT2=$W/root2
 for s in $S1 $S2; do bundle $s '["sh","-c","sleep 1000 & sleep 1000 & wait"]' '{}'; at $s "/$P/shared"; done
-j run -d --bundle "$W/$S1" $S1 || fail "run -d $S1"
-out=$("$JRUNC" --root "$ROOT2" run -d --bundle "$W/$S2" $S2 2>&1) || fail "run -d $S2 in a second root"
+j run -d --bundle "$W/$S1" $S1 >/dev/null 2>&1 || fail "run -d $S1"
+# (the detached container keeps its stdout open: no command substitution on it)
+"$JRUNC" --root "$ROOT2" run -d --bundle "$W/$S2" $S2 >/dev/null 2>"$W/$S2.err" || fail "run -d $S2 in a second root"
+out=$(cat "$W/$S2.err")
 contains "the second container is warned that the cgroup holds processes" "already holds processes" "$out"
 p2=$(jq .pid "$ROOT2/$S2/state.json")
 j delete --force $S1

@@ -279,6 +279,32 @@ class FaultsIT {
     }
 
     @Test
+    void aCreateInProgressIsShownAsCreating() throws Exception {
+        String id = t.uniqueId("inprogress");
+        ObjectNode config = t.config("sleep", "1000");
+        // a createRuntime hook that takes its time keeps the create going while state and list look
+        config.putObject("hooks").putArray("createRuntime").addObject().put("path", "/bin/sleep")
+                .putArray("args").add("sleep").add("5");
+        Path bundle = t.bundle(id, config);
+        var create = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> jrunc(Map.of(), "create", "--bundle", bundle.toString(), id));
+        String seen = "";
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!create.isDone() && System.nanoTime() < deadline && !seen.equals("creating")) {
+            Result st = jrunc(Map.of(), "state", id);
+            if (st.exit() == 0) seen = CgroupTestSupport.JSON.readTree(st.out()).get("status").asText();
+        }
+        assertEquals("creating", seen, "state during the create");
+        Result ls = jrunc(Map.of(), "list");
+        assertTrue(create.isDone() || ls.out().lines().anyMatch(l -> l.startsWith(id) && l.contains("creating")), ls.toString());
+        create.get().ok();
+        assertEquals("created", CgroupTestSupport.JSON.readTree(jrunc(Map.of(), "state", id).ok().out()).get("status").asText());
+        jrunc(Map.of(), "delete", "--force", id).ok();
+        t.assertNothingLeft(id);
+        killAndReapDescendants();
+    }
+
+    @Test
     void anUnknownFaultPointIsAnError() throws IOException {
         String id = t.uniqueId("fault");
         Path bundle = t.bundle(id, t.config("true"));
