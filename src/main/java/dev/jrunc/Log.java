@@ -37,6 +37,12 @@ public final class Log {
         write("warning", msg);
     }
 
+    /** A warning for the user's eyes even when --log is given: to stderr and to the log. */
+    public static void warnOnStderrToo(String msg) {
+        if (file != null) System.err.println("jrunc: warning: " + msg);
+        warn(msg);
+    }
+
     public static void info(String msg) {
         write("info", msg);
     }

@@ -83,7 +83,12 @@ public final class SystemdManager implements CgroupManager {
      * unit's first process, is placed in it ({@link #addProcess}), and systemd adopts it then.
      */
     @Override
-    public void create() {
+    public List<Path> missingDirs() {
+        return cgroupfs.missingDirs();
+    }
+
+    @Override
+    public void create(CgroupRegistry registry) {
         if (!Files.isDirectory(runningMarker)) {
             throw new CgroupException("--systemd-cgroup: systemd is not running on this host (" + runningMarker
                     + " does not exist), so it cannot hold the container's cgroup; run without --systemd-cgroup"
@@ -98,7 +103,7 @@ public final class SystemdManager implements CgroupManager {
         if (!unit.slice().equals("-.slice")) {
             bus().startUnit(unit.slice());
         }
-        cgroupfs.create();
+        cgroupfs.create(registry);
     }
 
     /**
@@ -148,6 +153,16 @@ public final class SystemdManager implements CgroupManager {
         cgroupfs.addProcess(pid);
     }
 
+    @Override
+    public void addProcess(long pid, Map<String, Path> dirs) {
+        cgroupfs.addProcess(pid, dirs);
+    }
+
+    @Override
+    public List<Path> occupied() {
+        return cgroupfs.occupied();
+    }
+
     private void startUnit(List<UnitProperty> props) {
         try {
             bus().startTransientUnit(unit.name(), props);
@@ -165,12 +180,12 @@ public final class SystemdManager implements CgroupManager {
 
     /** Stops the unit (systemd removes its cgroup), lets systemd forget it if it failed, then removes what is left. */
     @Override
-    public void destroy() {
+    public void destroy(CgroupRegistry registry, java.util.function.LongPredicate foreign) {
         if (!started) {
             closeBus();
             // only what create() made: a directory that was there before is another unit's
             if (!cgroupfs.createdDirs().isEmpty()) {
-                cgroupfs.destroy();
+                cgroupfs.destroy(registry, foreign);
             }
             return;
         }
@@ -180,7 +195,7 @@ public final class SystemdManager implements CgroupManager {
         } finally {
             closeBus();
         }
-        cgroupfs.destroy();
+        cgroupfs.destroy(registry, foreign);
     }
 
     @Override
@@ -204,8 +219,8 @@ public final class SystemdManager implements CgroupManager {
     }
 
     @Override
-    public void killAll(int signal, Signaller signaller) {
-        cgroupfs.killAll(signal, signaller);
+    public void killAll(int signal, Signaller signaller, java.util.function.LongPredicate foreign) {
+        cgroupfs.killAll(signal, signaller, foreign);
     }
 
     @Override
@@ -226,6 +241,16 @@ public final class SystemdManager implements CgroupManager {
     @Override
     public List<Path> createdDirs() {
         return cgroupfs.createdDirs();
+    }
+
+    @Override
+    public List<Path> joinedDirs() {
+        return cgroupfs.joinedDirs();
+    }
+
+    @Override
+    public Map<String, Path> subCgroups(Map<String, String> requested) {
+        return cgroupfs.subCgroups(requested);
     }
 
     private SystemdBus bus() {

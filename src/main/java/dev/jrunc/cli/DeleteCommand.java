@@ -25,8 +25,8 @@ public final class DeleteCommand implements Callable<Integer> {
         ContainerId.validate(id);
         StateStore store = global.store();
         try (StateStore.Lock lock = store.lock(id)) {
-            if (force && store.isCreating(id)) {
-                // A create that died before writing its state: nothing but the directory is left.
+            if (store.isCreating(id)) {
+                // A create killed before it wrote its state: it made nothing but the directory.
                 store.remove(id);
                 return 0;
             }

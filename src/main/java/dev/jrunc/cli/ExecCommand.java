@@ -1,6 +1,7 @@
 package dev.jrunc.cli;
 
 import dev.jrunc.JruncException;
+import dev.jrunc.cgroups.SubCgroups;
 import dev.jrunc.container.Container;
 import dev.jrunc.container.ContainerExec;
 import dev.jrunc.container.RuntimeHome;
@@ -69,7 +70,8 @@ public final class ExecCommand implements Callable<Integer> {
 
     @Option(names = "--process-label", hidden = true) String processLabel;
     @Option(names = "--apparmor", hidden = true) String apparmor;
-    @Option(names = "--cgroup", hidden = true) List<String> cgroup;
+    @Option(names = "--cgroup", description = "run the process in an existing sub-cgroup: [controller[,controller]:]path")
+    List<String> cgroup = new ArrayList<>();
 
     @Override
     public Integer call() {
@@ -78,7 +80,8 @@ public final class ExecCommand implements Callable<Integer> {
         if (processFile != null && !command.isEmpty()) {
             throw new JruncException("exec: give either --process or a command, not both");
         }
-        return new ContainerExec(Syscalls.linux(), RuntimeHome.current()).exec(container, process,
+        return new ContainerExec(Syscalls.linux(), RuntimeHome.current())
+                .inSubCgroups(SubCgroups.parse(cgroup)).exec(container, process,
                 new ContainerExec.Options(consoleSocket, detach, pidFile, preserveFds, ignorePaused));
     }
 

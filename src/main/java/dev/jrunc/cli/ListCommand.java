@@ -32,9 +32,9 @@ public final class ListCommand implements Callable<Integer> {
         List<ContainerState> states = new ArrayList<>();
         for (String id : store.ids()) {
             try {
-                states.add(Container.load(Syscalls.linux(), store, id).state());
+                states.add(Container.stateOf(Syscalls.linux(), store, id));
             } catch (JruncException e) {
-                // a create in progress or a half-removed container: not listed, as runc does
+                // removed while we listed, or not a container's directory
             }
         }
         if (quiet) {

@@ -16,7 +16,7 @@ public final class StateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var state = Container.load(Syscalls.linux(), global.store(), id).state();
+        var state = Container.stateOf(Syscalls.linux(), global.store(), dev.jrunc.container.ContainerId.validate(id));
         // runc prints json.MarshalIndent(state, "", "  "): "key": value, two-space indents.
         System.out.println(SpecJson.toJson(state.toJson(), "  "));
         return 0;

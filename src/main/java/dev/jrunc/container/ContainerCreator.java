@@ -15,6 +15,7 @@ import dev.jrunc.spec.Spec;
 import dev.jrunc.spec.SpecJson;
 import dev.jrunc.cgroups.CgroupLayout;
 import dev.jrunc.cgroups.CgroupManager;
+import dev.jrunc.cgroups.CgroupRegistry;
 import dev.jrunc.cgroups.CgroupMode;
 import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.seccomp.SeccompCompiler;
@@ -31,7 +32,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -78,6 +78,8 @@ public final class ContainerCreator {
         checkCreatable(spec, rootfs);
         dev.jrunc.rootfs.IdmappedMounts.check(spec, isNew(spec.linux(), "user"));
         byte[] seccomp = compileSeccomp(spec);
+        // Refused here, before anything is made, if it would put the container where it must not go.
+        CgroupManager cgroup = CgroupManager.forSpec(spec, o.id(), o.systemdCgroup());
 
         Undo undo = new Undo();
         Path dir = store.createDir(o.id());
@@ -89,7 +91,7 @@ public final class ContainerCreator {
             int listenFds = spec.process() == null ? 0 : NotifySocket.listenFds();
             if (listenFds > 0) spec = NotifySocket.withListenFds(spec, listenFds);
             ContainerRecord record = createLocked(o, spec, bundle, rootfs, seccomp, dir, undo, listenFds,
-                    notify == null || notify.isEmpty() ? null : notify);
+                    notify == null || notify.isEmpty() ? null : notify, cgroup);
             undo.clear();
             return record;
         } catch (RuntimeException e) {
@@ -160,14 +162,28 @@ public final class ContainerCreator {
     }
 
     private ContainerRecord createLocked(Options o, Spec spec, Path bundle, Path rootfs, byte[] seccomp, Path dir,
-            Undo undo, int listenFds, String notifySocket) {
+            Undo undo, int listenFds, String notifySocket, CgroupManager cgroup) {
         // Socket-activation fds come first, then --preserve-fds: all of them from fd 3 on.
         int passedFds = listenFds + o.preserveFds();
         LinuxSpec linux = spec.linux();
-        CgroupManager cgroup = CgroupManager.forSpec(spec, o.id(), o.systemdCgroup());
-        undo.push("remove the container's cgroup", cgroup::destroy);
-        cgroup.create();
+        // What is about to be made is on disk before it is made: a create killed anywhere leaves a
+        // container that state, list and delete see.
+        CreateJournal journal = new CreateJournal(store, o.id(), bundle, rootfs, o.systemdCgroup(), cgroup,
+                notifySocket, spec);
+        Faults.point("create.state-written");
+        String[] initPidNs = {null};
+        CgroupRegistry registry = CgroupRegistry.host();
+        undo.push("remove the container's cgroup", () -> cgroup.destroy(registry, Container.foreignTo(initPidNs[0])));
+        cgroup.create(registry);
+        journal.cgroupMade(cgroup);
+        Faults.point("create.cgroup-created");
+        List<Path> occupied = cgroup.occupied();
+        if (!occupied.isEmpty()) {
+            Log.warnOnStderrToo("cgroup " + occupied.getFirst() + " already holds processes: the container shares it with them"
+                    + " (kill --all and delete leave the processes of other PID namespaces alone)");
+        }
         cgroup.apply(CgroupManager.initialResources(linux));
+        Faults.point("create.limits-applied");
         Path fifo = dir.resolve(StateStore.EXEC_FIFO);
         // 0622 whatever jrunc's umask: the container's process opens it for writing as its own user.
         int oldMask = sys.umask(0);
@@ -200,6 +216,8 @@ public final class ContainerCreator {
             if (crashFd >= 0) sys.close(crashFd);
         }
         if (crashDir != null) undo.push("remove the init's crash directory if empty", () -> removeIfEmpty(crashDir));
+        journal.helperSpawned(helperPid);
+        Faults.point("create.helper-spawned", Faults.target("helper", helperPid));
         undo.push("stop the container's init", () -> {
             if (initPid[0] > 0) {
                 try {
@@ -224,6 +242,9 @@ public final class ContainerCreator {
                     }
                     case "PID" -> {
                         initPid[0] = Integer.parseInt(m.text().trim());
+                        initPidNs[0] = Container.pidNamespaceOf(initPid[0]);
+                        journal.initKnown(initPid[0], ProcStat.startTimeIfAlive(initPid[0]).orElse(0), initPidNs[0]);
+                        Faults.point("create.init-pid-known", Faults.target("init", initPid[0]));
                         sys.waitpid(helperPid, 0);
                         helperReaped = true;
                         ContainerState hookState = stateForHooks(o, bundle, initPid[0], spec);
@@ -255,6 +276,7 @@ public final class ContainerCreator {
                         // Only the small last stage ever runs in the cgroup: the init JVM's
                         // memory and threads are never charged to the container's limits.
                         cgroup.addProcess(initPid[0]);
+                        Faults.point("create.init-in-cgroup", Faults.target("init", initPid[0]));
                         if (needsListener(seccomp)) {
                             sendAgent(sys, sync, spec, initPid[0], stateForHooks(o, bundle, initPid[0], spec));
                         }
@@ -265,7 +287,8 @@ public final class ContainerCreator {
                             dev.jrunc.rootfs.HostMounts.recordMade(dir, rootfs.toString(), hostMountsBefore);
                         }
                         if (crashDir != null) removeIfEmpty(crashDir);
-                        return finish(o, spec, bundle, rootfs, initPid[0], cgroup, notifySocket);
+                        Faults.point("create.before-created", Faults.target("init", initPid[0]));
+                        return finish(o, initPid[0], journal);
                     }
                     case "ERROR" -> throw new JruncException(m.text());
                     default -> throw new JruncException("unexpected message " + m.word() + " from the container's init");
@@ -381,14 +404,11 @@ public final class ContainerCreator {
         }
     }
 
-    private ContainerRecord finish(Options o, Spec spec, Path bundle, Path rootfs, int pid, CgroupManager cgroup,
-            String notifySocket) {
-        long start = ProcStat.startTimeIfAlive(pid)
-                .orElseThrow(() -> new JruncException("container init " + pid + " died during create"));
-        ContainerRecord record = ContainerRecord.of(o.id(), pid, start, bundle.toString(),
-                rootfs.toString(), Instant.now().toString(), o.systemdCgroup(), stringPaths(cgroup.paths()),
-                cgroup.createdDirs().stream().map(Path::toString).toList(), notifySocket, spec);
-        store.write(record);
+    private ContainerRecord finish(Options o, int pid, CreateJournal journal) {
+        if (!ProcStat.isSameProcess(pid, journal.record().initStartTime())) {
+            throw new JruncException("container init " + pid + " died during create");
+        }
+        ContainerRecord record = journal.created();
         if (o.pidFile() != null) writePidFile(o.pidFile(), pid);
         return record;
     }
@@ -510,12 +530,6 @@ public final class ContainerCreator {
         } catch (IOException e) {
             throw new JruncException("--pid-file " + pidFile + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Map<String, String> stringPaths(Map<String, Path> paths) {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
-        paths.forEach((k, v) -> out.put(k, v.toString()));
-        return out;
     }
 
     /**

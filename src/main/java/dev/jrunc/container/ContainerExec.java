@@ -45,6 +45,17 @@ public final class ContainerExec {
         this.home = home;
     }
 
+    private Map<String, String> subCgroups = Map.of();
+
+    /**
+     * `exec --cgroup`: run the process in existing sub-cgroups of the container's cgroup,
+     * controller ("" for every hierarchy) to path, as {@link dev.jrunc.cgroups.SubCgroups#parse} reads them.
+     */
+    public ContainerExec inSubCgroups(Map<String, String> requested) {
+        this.subCgroups = Map.copyOf(requested);
+        return this;
+    }
+
     /** Runs the process; returns its exit status (0 at once with detach). */
     public int exec(Container container, ProcessSpec process, Options o) {
         Status status = container.status();
@@ -57,6 +68,9 @@ public final class ContainerExec {
         if (process.argsOrEmpty().isEmpty()) throw new JruncException("exec: process.args must not be empty");
         ContainerCreator.checkConsole(process.isTerminal(), o.consoleSocket(), !o.detach());
         ContainerRecord record = container.record();
+        // checked before anything starts: a sub-cgroup outside the container's, or missing, is refused
+        dev.jrunc.cgroups.CgroupManager cgroup = record.cgroup();
+        Map<String, Path> cgroupDirs = cgroup.subCgroups(subCgroups);
         SignalForwarder signals = null;
         if (!o.detach()) {
             sys.prctl(Linux.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -100,6 +114,7 @@ public final class ContainerExec {
             for (int fd : fds.keySet()) sys.close(fd);
             sys.close(sealed);
         }
+        Faults.point("exec.spawned");
         int pid = 0;
         int master = -1;
         try (SyncSocket sync = new SyncSocket(sys, pair[0])) {
@@ -116,7 +131,8 @@ public final class ContainerExec {
                         // Only now is the process known to be alive and waiting: had it failed
                         // earlier, its ERROR would be the next message, not READY.
                         applyOomScoreAdj(pid, process);
-                        record.cgroup().addProcess(pid);
+                        cgroup.addProcess(pid, cgroupDirs);
+                        Faults.point("exec.in-cgroup", Faults.target("process", pid));
                         byte[] seccomp = ContainerCreator.seccompMessage(record.spec());
                         if (ContainerCreator.needsListener(seccomp)) {
                             ContainerCreator.sendAgent(sys, sync, record.spec(), pid, container.state());

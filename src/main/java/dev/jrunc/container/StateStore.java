@@ -139,6 +139,28 @@ public final class StateStore {
         return new Lock(sys, fd);
     }
 
+    /**
+     * Whether another process holds the container's lock now (a create in progress, or another
+     * verb on it). Probed without waiting, and released at once.
+     */
+    public boolean isLocked(String id) {
+        int fd;
+        try {
+            fd = sys.open(dir(id).toString(), Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_CLOEXEC, 0);
+        } catch (SyscallException e) {
+            return false;
+        }
+        try {
+            sys.flock(fd, Linux.LOCK_EX | Linux.LOCK_NB);
+            return false;
+        } catch (SyscallException e) {
+            if (e.errno() == Errno.EAGAIN) return true;
+            throw e;
+        } finally {
+            sys.close(fd);
+        }
+    }
+
     public static final class Lock implements AutoCloseable {
         private final Syscalls sys;
         private int fd;

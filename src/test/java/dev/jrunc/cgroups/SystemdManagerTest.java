@@ -20,7 +20,7 @@ class SystemdManagerTest {
     private SystemdManager manager(FakeHost host, FakeSystemd systemd, String cgroupsPath, String id) throws IOException {
         String path = CgroupsPath.resolve(cgroupsPath, id, true);
         CgroupLayout layout = host.layout();
-        CgroupManager cgroupfs = CgroupManager.open(layout, layout.placement(path), List.of(), host.fs);
+        CgroupManager cgroupfs = CgroupManager.open(layout, layout.placement(path), List.of(), List.of(), host.fs);
         return new SystemdManager(cgroupfs, layout.mode(), SystemdUnit.forCgroupPath(path), "jrunc container " + id,
                 systemd, running(), false);
     }
@@ -36,7 +36,7 @@ class SystemdManagerTest {
         FakeHost host = FakeHost.v2Host(tmp.resolve("cg"));
         FakeSystemd systemd = new FakeSystemd(host.root).on(host);
         SystemdManager m = manager(host, systemd, "kubepods-besteffort-pod1234.slice:cri-containerd:abc", "abc");
-        m.create();
+        m.create(host.registry);
         m.apply(limits());
         assertEquals(List.of("activate kubepods-besteffort-pod1234.slice"), systemd.calls,
                 "the slice starts first, the unit only once the init is there");
@@ -71,18 +71,18 @@ class SystemdManagerTest {
         FakeHost host = FakeHost.v2Host(tmp.resolve("cg"));
         FakeSystemd systemd = new FakeSystemd(host.root).on(host);
         SystemdManager m = manager(host, systemd, null, "c1");
-        m.create();
+        m.create(host.registry);
         m.addProcess(7);
         Path dir = host.root.resolve("system.slice/jrunc-c1.scope");
         assertTrue(Files.isDirectory(dir));
         Files.writeString(dir.resolve("cgroup.procs"), "");
 
         // a later jrunc (delete) knows the unit from the recorded directory
-        CgroupManager cgroupfs = CgroupManager.open(host.layout(), m.paths(), m.createdDirs(), host.fs);
+        CgroupManager cgroupfs = CgroupManager.open(host.layout(), m.paths(), m.createdDirs(), List.of(), host.fs);
         CgroupManager recorded = SystemdManager.forRecordedContainer(cgroupfs, CgroupMode.V2);
         SystemdUnit unit = assertInstanceOf(SystemdManager.class, recorded).unit();
         assertEquals(new SystemdUnit("jrunc-c1.scope", "system.slice"), unit);
-        new SystemdManager(cgroupfs, CgroupMode.V2, unit, "", systemd, running(), true).destroy();
+        new SystemdManager(cgroupfs, CgroupMode.V2, unit, "", systemd, running(), true).destroy(host.registry, FakeHost.NONE_FOREIGN);
         assertEquals(List.of("stop jrunc-c1.scope", "reset-failed jrunc-c1.scope"),
                 systemd.calls.subList(2, systemd.calls.size()));
         assertFalse(Files.exists(dir));
@@ -99,10 +99,10 @@ class SystemdManagerTest {
         Files.writeString(other.resolve("cgroup.procs"), "99\n");
         systemd.existing.put("jrunc-dup.scope", true);
         SystemdManager m = manager(host, systemd, null, "dup");
-        CgroupException e = assertThrows(CgroupException.class, m::create);
+        CgroupException e = assertThrows(CgroupException.class, () -> m.create(host.registry));
         assertTrue(e.getMessage().startsWith("linux.cgroupsPath: the cgroup of systemd unit jrunc-dup.scope already exists"),
                 e.getMessage());
-        m.destroy();
+        m.destroy(host.registry, FakeHost.NONE_FOREIGN);
         assertTrue(systemd.calls.stream().noneMatch(c -> c.startsWith("stop")), systemd.calls.toString());
         assertTrue(Files.isDirectory(other));
         assertEquals(0, systemd.open);
@@ -113,11 +113,11 @@ class SystemdManagerTest {
         FakeHost host = FakeHost.v2Host(tmp.resolve("cg"));
         FakeSystemd systemd = new FakeSystemd(host.root).on(host);
         SystemdManager m = manager(host, systemd, null, "late");
-        m.create();
+        m.create(host.registry);
         systemd.existing.put("jrunc-late.scope", true);
         CgroupException e = assertThrows(CgroupException.class, () -> m.addProcess(5));
         assertTrue(e.getMessage().contains("linux.cgroupsPath: systemd unit jrunc-late.scope already exists"), e.getMessage());
-        m.destroy();
+        m.destroy(host.registry, FakeHost.NONE_FOREIGN);
         assertTrue(systemd.calls.stream().noneMatch(c -> c.startsWith("stop")), systemd.calls.toString());
         assertFalse(Files.exists(host.root.resolve("system.slice/jrunc-late.scope")), "the directory create() made goes");
         assertEquals(0, systemd.open);
@@ -129,7 +129,7 @@ class SystemdManagerTest {
         FakeSystemd systemd = new FakeSystemd(host.root).on(host);
         systemd.existing.put("jrunc-x.scope", false);
         SystemdManager m = manager(host, systemd, null, "x");
-        m.create();
+        m.create(host.registry);
         m.addProcess(5);
         assertEquals(List.of("activate system.slice", "start jrunc-x.scope", "reset-failed jrunc-x.scope", "start jrunc-x.scope"),
                 systemd.calls.stream().map(c -> c.replaceAll(" \\[.*", "")).toList());
@@ -141,11 +141,11 @@ class SystemdManagerTest {
         FakeSystemd systemd = new FakeSystemd(host.root).on(host);
         String path = CgroupsPath.resolve(null, "c", true);
         CgroupLayout layout = host.layout();
-        SystemdManager m = new SystemdManager(CgroupManager.open(layout, layout.placement(path), List.of(), host.fs),
+        SystemdManager m = new SystemdManager(CgroupManager.open(layout, layout.placement(path), List.of(), List.of(), host.fs),
                 CgroupMode.V2, SystemdUnit.forCgroupPath(path), "", systemd, tmp.resolve("no-such-dir"), false);
-        CgroupException e = assertThrows(CgroupException.class, m::create);
+        CgroupException e = assertThrows(CgroupException.class, () -> m.create(host.registry));
         assertTrue(e.getMessage().startsWith("--systemd-cgroup: systemd is not running on this host"), e.getMessage());
-        m.destroy();
+        m.destroy(host.registry, FakeHost.NONE_FOREIGN);
         assertEquals(0, systemd.opened);
         assertTrue(host.fs.writes.isEmpty());
         assertFalse(Files.exists(host.root.resolve("system.slice")));
@@ -156,7 +156,7 @@ class SystemdManagerTest {
         FakeHost host = FakeHost.v2Host(tmp.resolve("cg"));
         FakeSystemd systemd = new FakeSystemd(host.root).on(host);
         SystemdManager m = manager(host, systemd, "system.slice:jrunc:u", "u");
-        m.create();
+        m.create(host.registry);
         m.addProcess(3);
         m.apply(new Resources(null, new Resources.Memory(67108864L, null, null, null, null, null, null, null, null), null,
                 new Resources.Pids(20L), new Resources.BlockIO(300, null, null, null, null, null, null), null, null, null, null));
@@ -176,7 +176,7 @@ class SystemdManagerTest {
         FakeSystemd systemd = new FakeSystemd(r.resolve("cpu"), r.resolve("cpuacct"), r.resolve("memory"),
                 r.resolve("devices"), r.resolve("pids"), r.resolve("blkio"), r.resolve("systemd")).on(host);
         SystemdManager m = manager(host, systemd, "system.slice:docker:v1", "v1");
-        m.create();
+        m.create(host.registry);
         m.apply(limits());
         m.addProcess(77);
         String start = systemd.call("start");
@@ -192,7 +192,7 @@ class SystemdManagerTest {
         for (Path d : m.paths().values()) {
             Files.writeString(d.resolve("cgroup.procs"), "");
         }
-        m.destroy();
+        m.destroy(host.registry, FakeHost.NONE_FOREIGN);
         assertFalse(Files.exists(freezer));
         assertFalse(Files.exists(r.resolve("freezer/system.slice")), "jrunc made it, jrunc removes it");
         assertFalse(Files.exists(r.resolve("memory/system.slice/docker-v1.scope")));
