@@ -70,12 +70,13 @@ public final class ContainerCreator {
         ContainerId.validate(o.id());
         if (o.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
         Path bundle = o.bundle().toAbsolutePath().normalize();
-        Spec spec = ConfigLoader.load(bundle, Log::warn);
+        ConfigLoader.Loaded loaded = ConfigLoader.loadBundle(bundle, Log::warn);
+        Spec spec = loaded.spec();
         checkCreatable(spec);
         checkConsole(spec.process().isTerminal(), o.consoleSocket(), keepConsole);
         ProcessSecurity.check(spec, isNew(spec.linux(), "user"), ProcessSecurity.host(), Log::warn);
         Sysctls.check(spec.linux());
-        Path rootfs = ConfigLoader.resolveRootfs(bundle, spec);
+        Path rootfs = loaded.rootfs();
         byte[] seccomp = compileSeccomp(spec);
 
         Undo undo = new Undo();

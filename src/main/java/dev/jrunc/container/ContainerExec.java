@@ -63,15 +63,18 @@ public final class ContainerExec {
             signals = SignalForwarder.install(sys);
         }
 
-        int[] pair = sys.socketpair(Linux.AF_UNIX, Linux.SOCK_SEQPACKET | Linux.SOCK_CLOEXEC);
         int childFd = 3 + o.preserveFds();
+        List<String> helperArgv = helperArgs(record, process, childFd, o.preserveFds());
+        dev.jrunc.spec.SemanticChecks.checkExecSpace("exec", "$", process.argsOrEmpty(), process.effectiveEnv(),
+                "/proc/self/fd/2147483647", helperArgv, process.effectiveEnv(), dev.jrunc.process.ProcessSecurity.ownStackSoft());
+        int[] pair = sys.socketpair(Linux.AF_UNIX, Linux.SOCK_SEQPACKET | Linux.SOCK_CLOEXEC);
         // The helper enters the container itself: it runs from a sealed in-memory copy, so nothing
         // in the container can reach the host's binary through /proc/PID/exe (CVE-2019-5736).
         int sealed = SealedExecutable.copyOf(sys, home.helper().toString());
         int helperPid;
         try {
-            helperPid = sys.spawn("/proc/self/fd/" + sealed, helperArgs(record, process, childFd, o.preserveFds()),
-                    process.envOrEmpty(), Map.of(pair[1], childFd));
+            helperPid = sys.spawn("/proc/self/fd/" + sealed, helperArgv,
+                    process.effectiveEnv(), Map.of(pair[1], childFd));
         } finally {
             sys.close(pair[1]);
             sys.close(sealed);
@@ -156,7 +159,9 @@ public final class ContainerExec {
         argv.addAll(List.of("--uid", Long.toString(user == null ? 0 : user.uid()), "--gid",
                 Long.toString(user == null ? 0 : user.gid()), "--groups", String.join(",", groups)));
         if (p.capabilities() != null) {
-            argv.addAll(List.of("--caps", Capabilities.masks(p.capabilities(), Capabilities.lastCap(),
+            // Joining the container's user namespace gives the helper every capability in it.
+            long grantable = linux != null && linux.hasNamespace("user") ? -1L : Capabilities.ownBounding();
+            argv.addAll(List.of("--caps", Capabilities.masks(p.capabilities(), Capabilities.lastCap(), grantable,
                     "$.process.capabilities", Log::warn).helperArgument()));
         }
         if (p.isNoNewPrivileges()) argv.add("--nnp");

@@ -13,6 +13,7 @@ import dev.jrunc.process.SealedExecutable;
 import dev.jrunc.process.Sysctls;
 import dev.jrunc.rootfs.RootfsSetup;
 import dev.jrunc.spec.ProcessSpec;
+import dev.jrunc.spec.SemanticChecks;
 import dev.jrunc.spec.Spec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,8 +66,10 @@ public final class ContainerInit {
         sys.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         // Read while the host's /proc is still there.
         int lastCap = Capabilities.lastCap();
+        long bounding = Capabilities.ownBounding();
 
         applyProcessLimits(process);
+        stackSoft = ProcessSecurity.ownStackSoft();
         applySysctl(spec);
 
         RootfsSetup rootfs = new RootfsSetup(sys, spec, plan.rootfs(), Path.of(plan.bundle()),
@@ -81,16 +84,16 @@ public final class ContainerInit {
 
         String cwd = process.cwd() == null || process.cwd().isEmpty() ? "/" : process.cwd();
         ensureDirectory(cwd);
-        String executable = ExecutableLookup.find(process.argsOrEmpty().getFirst(), process.envOrEmpty(), cwd);
+        String executable = ExecutableLookup.find(process.argsOrEmpty().getFirst(), process.effectiveEnv(), cwd);
         if (process.user() != null && process.user().umask() != null) {
             sys.umask(process.user().umask());
         } else {
             sys.umask(0022);
         }
-        return new FinalStage(finalStageArgs(process, cwd, lastCap), executable);
+        return new FinalStage(finalStageArgs(process, cwd, lastCap, bounding), executable);
     }
 
-    private List<String> finalStageArgs(ProcessSpec process, String cwd, int lastCap) {
+    private List<String> finalStageArgs(ProcessSpec process, String cwd, int lastCap, long bounding) {
         List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "exec"));
         ProcessSpec.User user = process.user();
         long uid = user == null ? 0 : user.uid();
@@ -101,7 +104,7 @@ public final class ContainerInit {
         }
         argv.addAll(List.of("--uid", Long.toString(uid), "--gid", Long.toString(gid), "--groups", String.join(",", groups)));
         if (process.capabilities() != null) {
-            Capabilities.Masks masks = Capabilities.masks(process.capabilities(), lastCap,
+            Capabilities.Masks masks = Capabilities.masks(process.capabilities(), lastCap, bounding,
                     "$.process.capabilities", warn);
             argv.addAll(List.of("--caps", masks.helperArgument()));
         }
@@ -130,6 +133,9 @@ public final class ContainerInit {
         String env = h.env() == null ? "" : String.join("\u001e", h.env());
         return h.path() + "\u001f" + (h.timeout() == null ? 0 : h.timeout()) + "\u001f" + args + "\u001f" + env;
     }
+
+    /** The soft RLIMIT_STACK once the config's rlimits are in force: it sizes execve's argument space. */
+    private long stackSoft = -1;
 
     private int passedFifo = -1;
     private int passedHelper = -1;
@@ -160,7 +166,9 @@ public final class ContainerInit {
         argv.add("--");
         argv.add(stage.executable());
         argv.addAll(process.argsOrEmpty());
-        sys.execveat(helper, "", argv, process.envOrEmpty(), AT_EMPTY_PATH);
+        SemanticChecks.checkExecSpace("config.json", "$.process", process.argsOrEmpty(), process.effectiveEnv(),
+                "/dev/fd/" + helper, argv, process.effectiveEnv(), stackSoft);
+        sys.execveat(helper, "", argv, process.effectiveEnv(), AT_EMPTY_PATH);
         throw new JruncException("execveat of the native helper returned");
     }
 
