@@ -185,6 +185,17 @@ public final class ContainerCreator {
                 } catch (RuntimeException ignored) {
                     // already gone
                 }
+                // Gone before create returns (and before its cgroup is removed, which a live
+                // member would keep busy): a failed create leaves no process behind.
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (ProcStat.startTimeIfAlive(initPid[0]).isPresent() && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(2);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
             }
         });
         try (sync) {

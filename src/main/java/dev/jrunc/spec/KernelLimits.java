@@ -18,6 +18,11 @@ public final class KernelLimits {
     public static final int HOST_NAME_MAX = 64;
     /** PATH_MAX: a path, its terminating NUL included. */
     public static final int PATH_MAX = 4096;
+    /** NAME_MAX: one component of a path. */
+    public static final int NAME_MAX = 255;
+    /** MINORBITS = 20: a device number's minor is 20 bits, its major the 12 above (kdev_t.h). */
+    public static final long MAX_MINOR = (1L << 20) - 1;
+    public static final long MAX_MAJOR = (1L << 12) - 1;
     /** sizeof(sockaddr_un.sun_path): a unix socket path, its terminating NUL included. */
     public static final int UNIX_PATH_MAX = 108;
     /** The largest uid or gid a process may take: runc's (and shadow's) limit, 2^31 - 1. */

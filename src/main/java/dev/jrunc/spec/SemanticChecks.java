@@ -469,6 +469,13 @@ public final class SemanticChecks {
             if (d == null) fail(here, "must be an object, not null");
             if (d.path() == null || d.path().isEmpty()) fail(here + ".path", "is required");
             checkPathLength(d.path(), here + ".path", DOC);
+            // mknod(2) takes a 32-bit device number: a 12-bit major, a 20-bit minor.
+            if (d.major() != null && (d.major() < 0 || d.major() > KernelLimits.MAX_MAJOR)) {
+                fail(here + ".major", Long.toUnsignedString(d.major()) + " is out of range 0.." + KernelLimits.MAX_MAJOR);
+            }
+            if (d.minor() != null && (d.minor() < 0 || d.minor() > KernelLimits.MAX_MINOR)) {
+                fail(here + ".minor", Long.toUnsignedString(d.minor()) + " is out of range 0.." + KernelLimits.MAX_MINOR);
+            }
         }
         List<String> masked = linux.maskedPathsOrEmpty();
         for (int i = 0; i < masked.size(); i++) {
@@ -519,13 +526,26 @@ public final class SemanticChecks {
         }
     }
 
-    /** A path the kernel would refuse with ENAMETOOLONG. */
+    /** A path the kernel would refuse with ENAMETOOLONG: longer than PATH_MAX, or a component longer than NAME_MAX. */
     static void checkPathLength(String path, String at, String doc) {
         if (path == null) return;
         long bytes = KernelLimits.cBytes(path);
         if (bytes > KernelLimits.PATH_MAX) {
             throw new ConfigException(doc, at, "is " + (bytes - 1) + " bytes long; a path takes at most "
                     + (KernelLimits.PATH_MAX - 1) + " bytes (PATH_MAX)");
+        }
+        int start = 0;
+        for (int i = 0; i <= path.length(); i++) {
+            if (i == path.length() || path.charAt(i) == '/') {
+                if (i - start > KernelLimits.NAME_MAX / 3) {
+                    long component = KernelLimits.utf8Length(path.substring(start, i));
+                    if (component > KernelLimits.NAME_MAX) {
+                        throw new ConfigException(doc, at, "has a component of " + component
+                                + " bytes; a file name takes at most " + KernelLimits.NAME_MAX + " bytes (NAME_MAX)");
+                    }
+                }
+                start = i + 1;
+            }
         }
     }
 

@@ -244,6 +244,27 @@ class ValidationRulesTest {
     }
 
     @Test
+    void aPathComponentIsAtMostNameMax() throws IOException {
+        load(c -> process(c).put("cwd", "/" + "a".repeat(255) + "/b"));
+        ConfigException e = refused(c -> process(c).put("cwd", "/" + "a".repeat(256) + "/b"));
+        assertEquals("$.process.cwd", e.path());
+        assertTrue(e.getMessage().contains("a component of 256 bytes; a file name takes at most 255 bytes (NAME_MAX)"),
+                e.getMessage());
+        assertEquals("$.mounts[0].destination", refused(c -> c.putArray("mounts").addObject()
+                .put("destination", "/mnt/" + "é".repeat(128))).path());
+    }
+
+    @Test
+    void deviceNumbersFitMknod() throws IOException {
+        load(c -> linux(c).putArray("devices").addObject().put("path", "/dev/x").put("type", "c")
+                .put("major", 4095).put("minor", 1048575));
+        assertEquals("$.linux.devices[0].major", refused(c -> linux(c).putArray("devices").addObject()
+                .put("path", "/dev/x").put("type", "c").put("major", 4096).put("minor", 0)).path());
+        assertEquals("$.linux.devices[0].minor", refused(c -> linux(c).putArray("devices").addObject()
+                .put("path", "/dev/x").put("type", "b").put("major", 8).put("minor", -1)).path());
+    }
+
+    @Test
     void execSpaceFollowsTheStackLimit() {
         assertEquals(2 * 1024 * 1024 - 16, KernelLimits.execStringSpace(8 << 20, 1, 1));
         assertEquals(6 * 1024 * 1024 - 16, KernelLimits.execStringSpace(-1, 1, 1), "unlimited: 3/4 of _STK_LIM");
