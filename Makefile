@@ -20,7 +20,7 @@ JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k 
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
 
-.PHONY: all prereqs install uninstall test unit conformance faults test-cgroup2 test-systemd test-engines demo bench clean completion man soak
+.PHONY: all prereqs install uninstall test unit conformance faults fuzz test-cgroup2 test-systemd test-engines demo bench clean completion man soak
 
 all: jrunc
 
@@ -133,6 +133,19 @@ soak: jrunc
 conformance: jrunc
 	@scripts/prereqs.sh test
 	$(MVN) verify -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
+
+# The config fuzz suite at full size: FUZZ_TRIES generated configs (real creates, as root; `make
+# test` runs a few hundred), figures at the end. FUZZ_CASE=base:seed:count replays one case.
+FUZZ_TRIES ?= 10000
+fuzz: jrunc
+	@scripts/prereqs.sh test
+	@rm -f target/fuzz-report.txt
+	@$(MVN) verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -DskipConformance=false \
+	    -Djrunc.binary=$(CURDIR)/jrunc -Dit.test=ConfigFuzzIT \
+	    $(if $(FUZZ_CASE),-Djrunc.fuzz.case=$(FUZZ_CASE) -Djqwik.tries.default=1,-Djqwik.tries.default=$(FUZZ_TRIES)) \
+	    >target/fuzz.log 2>&1; rc=$$?; \
+	cat target/fuzz-report.txt 2>/dev/null || tail -40 target/fuzz.log; \
+	[ $$rc = 0 ] || echo "make fuzz: failed; the whole output is in target/fuzz.log" >&2; exit $$rc
 
 # Crash consistency: jrunc SIGKILLed at every named step of create, start, exec and delete, and the
 # helper, the init and an exec'd process killed at theirs; then delete must leave nothing (a table

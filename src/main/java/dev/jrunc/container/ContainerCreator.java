@@ -70,11 +70,12 @@ public final class ContainerCreator {
         ContainerId.validate(o.id());
         if (o.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
         Path bundle = o.bundle().toAbsolutePath().normalize();
-        Spec spec = ConfigLoader.load(bundle, Log::warn);
+        ConfigLoader.Loaded loaded = ConfigLoader.loadBundle(bundle, Log::warn);
+        Spec spec = loaded.spec();
         checkConsole(spec.process() != null && spec.process().isTerminal(), o.consoleSocket(), keepConsole);
         ProcessSecurity.check(spec, isNew(spec.linux(), "user"), ProcessSecurity.host(), Log::warn);
         Sysctls.check(spec.linux());
-        Path rootfs = ConfigLoader.resolveRootfs(bundle, spec);
+        Path rootfs = loaded.rootfs();
         checkCreatable(spec, rootfs);
         dev.jrunc.rootfs.IdmappedMounts.check(spec, isNew(spec.linux(), "user"));
         byte[] seccomp = compileSeccomp(spec);
@@ -224,6 +225,17 @@ public final class ContainerCreator {
                     sys.kill(initPid[0], Signals.SIGKILL);
                 } catch (RuntimeException ignored) {
                     // already gone
+                }
+                // Gone before create returns (and before its cgroup is removed, which a live
+                // member would keep busy): a failed create leaves no process behind.
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (ProcStat.startTimeIfAlive(initPid[0]).isPresent() && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(2);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
                 }
             }
         });

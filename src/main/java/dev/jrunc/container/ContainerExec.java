@@ -77,8 +77,12 @@ public final class ContainerExec {
             signals = SignalForwarder.install(sys);
         }
 
-        int[] pair = sys.socketpair(Linux.AF_UNIX, Linux.SOCK_SEQPACKET | Linux.SOCK_CLOEXEC);
         int childFd = 3 + o.preserveFds();
+        // the program's execve (the helper's own arguments are a few short options)
+        dev.jrunc.spec.SemanticChecks.checkExecSpace("exec", "$", process.argsOrEmpty(), process.effectiveEnv(),
+                process.argsOrEmpty().getFirst(), process.argsOrEmpty(), process.effectiveEnv(),
+                dev.jrunc.process.ProcessSecurity.stackSoftFor(process));
+        int[] pair = sys.socketpair(Linux.AF_UNIX, Linux.SOCK_SEQPACKET | Linux.SOCK_CLOEXEC);
         // The helper enters the container itself: it runs from a sealed in-memory copy, so nothing
         // in the container can reach the host's binary through /proc/PID/exe (CVE-2019-5736).
         int sealed = SealedExecutable.copyOf(sys, home.helper().toString());
@@ -108,7 +112,7 @@ public final class ContainerExec {
             // The spawned child keeps only the fds it is given: the helper's copy is one of them
             // until execve (the helper closes it first thing).
             fds.put(sealed, next + 1);
-            helperPid = sys.spawn("/proc/self/fd/" + (next + 1), argv, process.envOrEmpty(), fds);
+            helperPid = sys.spawn("/proc/self/fd/" + (next + 1), argv, process.effectiveEnv(), fds);
         } finally {
             fds.remove(sealed);
             for (int fd : fds.keySet()) sys.close(fd);
@@ -221,7 +225,9 @@ public final class ContainerExec {
         argv.addAll(List.of("--last-cap", Integer.toString(lastCap)));
         argv.addAll(ContainerInit.rlimitArgs(p));
         if (p.capabilities() != null) {
-            argv.addAll(List.of("--caps", Capabilities.masks(p.capabilities(), lastCap,
+            // Joining the container's user namespace gives the helper every capability in it.
+            long grantable = linux != null && linux.hasNamespace("user") ? -1L : Capabilities.ownBounding();
+            argv.addAll(List.of("--caps", Capabilities.masks(p.capabilities(), lastCap, grantable,
                     "$.process.capabilities", Log::warn).helperArgument()));
         }
         if (p.isNoNewPrivileges()) argv.add("--nnp");

@@ -13,6 +13,7 @@ import dev.jrunc.process.SealedExecutable;
 import dev.jrunc.process.Sysctls;
 import dev.jrunc.rootfs.RootfsSetup;
 import dev.jrunc.spec.ProcessSpec;
+import dev.jrunc.spec.SemanticChecks;
 import dev.jrunc.spec.Spec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -94,6 +95,7 @@ public final class ContainerInit {
         sys.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         // Read while the host's /proc is still there.
         int lastCap = Capabilities.lastCap();
+        long bounding = Capabilities.ownBounding();
 
         if (process != null) applyOomScoreAdj(process);
         applySysctl(spec);
@@ -121,16 +123,16 @@ public final class ContainerInit {
         }
         String cwd = process.cwd() == null || process.cwd().isEmpty() ? "/" : process.cwd();
         ensureDirectory(cwd);
-        String executable = ExecutableLookup.find(process.argsOrEmpty().getFirst(), process.envOrEmpty(), cwd);
+        String executable = ExecutableLookup.find(process.argsOrEmpty().getFirst(), process.effectiveEnv(), cwd);
         if (process.user() != null && process.user().umask() != null) {
             sys.umask(process.user().umask());
         } else {
             sys.umask(0022);
         }
-        return new FinalStage(finalStageArgs(process, cwd, lastCap), executable);
+        return new FinalStage(finalStageArgs(process, cwd, lastCap, bounding), executable);
     }
 
-    private List<String> finalStageArgs(ProcessSpec process, String cwd, int lastCap) {
+    private List<String> finalStageArgs(ProcessSpec process, String cwd, int lastCap, long bounding) {
         List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "exec"));
         ProcessSpec.User user = process.user();
         long uid = user == null ? 0 : user.uid();
@@ -144,7 +146,7 @@ public final class ContainerInit {
         argv.addAll(List.of("--last-cap", Integer.toString(lastCap)));
         argv.addAll(rlimitArgs(process));
         if (process.capabilities() != null) {
-            Capabilities.Masks masks = Capabilities.masks(process.capabilities(), lastCap,
+            Capabilities.Masks masks = Capabilities.masks(process.capabilities(), lastCap, bounding,
                     "$.process.capabilities", warn);
             argv.addAll(List.of("--caps", masks.helperArgument()));
         }
@@ -221,11 +223,14 @@ public final class ContainerInit {
         if (process != null) {
             options.add(stage.executable());
             options.addAll(process.argsOrEmpty());
+            // the program's execve, not the helper's (whose arguments are a few short options)
+            SemanticChecks.checkExecSpace("config.json", "$.process", process.argsOrEmpty(), process.effectiveEnv(),
+                    stage.executable(), process.argsOrEmpty(), process.effectiveEnv(), ProcessSecurity.stackSoftFor(process));
         }
         int opts = optionsFile(sys, options);
         List<String> argv = List.of("jrunc-nsexec", "exec", "--sync-fd", Integer.toString(sync.fd()),
                 "--opts-fd", Integer.toString(opts));
-        sys.execveat(helper, "", argv, process == null ? List.of() : process.envOrEmpty(), AT_EMPTY_PATH);
+        sys.execveat(helper, "", argv, process == null ? List.of() : process.effectiveEnv(), AT_EMPTY_PATH);
         throw new JruncException("execveat of the native helper returned");
     }
 
