@@ -20,7 +20,7 @@ JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k 
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
 
-.PHONY: all prereqs install uninstall test unit conformance faults fuzz test-cgroup2 test-systemd test-engines demo bench clean completion man soak
+.PHONY: all prereqs install uninstall test unit conformance faults fuzz test-cgroup2 test-systemd test-engines test-rootless demo bench clean completion man soak
 
 all: jrunc
 
@@ -92,6 +92,7 @@ test: jrunc
 	elif ! ( $(CG2VM_READY) ); then echo "test-cgroup2: skipped (cg2vm setup failed)"; \
 	else $(MAKE) --no-print-directory test-cgroup2; fi
 	$(MAKE) --no-print-directory test-systemd
+	$(MAKE) --no-print-directory test-rootless
 	$(MAKE) --no-print-directory test-engines
 
 # cgroup v2 for real: a VM whose only hierarchy is cgroup2 (the host is v1/v2 hybrid).
@@ -107,6 +108,17 @@ test-cgroup2: jrunc
 	@start=$$(date +%s); \
 	CG2VM_SHARE=$${CG2VM_SHARE:-$(CURDIR)} $(CG2VM) 'scripts/cgroup2-tests.sh $(CURDIR)/jrunc $(CURDIR)/target/cgroup2-base'; rc=$$?; \
 	echo "test-cgroup2: $$(( $$(date +%s) - start ))s"; exit $$rc
+
+# Rootless: containers run by an unprivileged user (scripts/rootless-user.sh makes jrunc-rootless
+# with /etc/subuid and /etc/subgid ranges), each case beside Debian's runc; then the delegated
+# cgroup v2 cases in the cgroup2 VM (skipped with a message without the tool).
+test-rootless: jrunc
+	@scripts/prereqs.sh rootless
+	@scripts/rootless-tests.sh $(CURDIR)/jrunc | tee target/rootless-tests.log; rc=$${PIPESTATUS[0]}; \
+	if [ -z "$(CG2VM)" ]; then echo "test-rootless: cgroup v2 cases skipped (no shared/tools/cg2vm/run-in-vm.sh)"; \
+	elif ! ( $(CG2VM_READY) ); then echo "test-rootless: cgroup v2 cases skipped (cg2vm setup failed)"; \
+	else CG2VM_SHARE=$${CG2VM_SHARE:-$(CURDIR)} $(CG2VM) 'scripts/rootless-tests.sh $(CURDIR)/jrunc --cgroup2' \
+	    | tee target/rootless-cgroup2-tests.log; [ $${PIPESTATUS[0]} = 0 ] || rc=1; fi; exit $$rc
 
 # The systemd cgroup driver for real: a VM that boots this host's root filesystem with systemd as
 # PID 1 on cgroup v2 (scripts/systemd-vm), where jrunc and runc run with --systemd-cgroup.

@@ -29,6 +29,6 @@ public final class CreateOptions {
 
     ContainerCreator.Options toOptions(JruncCommand global) {
         return new ContainerCreator.Options(id, bundle, pidFile, consoleSocket, noPivot, noNewKeyring, preserveFds,
-                global.systemdCgroup);
+                global.systemdCgroup, global.rootless(), global.caller());
     }
 }

@@ -1,5 +1,6 @@
 package dev.jrunc.cli;
 
+import dev.jrunc.container.Caller;
 import dev.jrunc.container.StateStore;
 import dev.jrunc.linux.Syscalls;
 import java.nio.file.Path;
@@ -20,8 +21,8 @@ public final class JruncCommand {
     @Option(names = {"-v", "--version"}, versionHelp = true, description = "print the version and exit")
     boolean version;
 
-    @Option(names = "--root", description = "directory for container state (default: /run/jrunc)")
-    Path root = Path.of("/run/jrunc");
+    @Option(names = "--root", description = "directory for container state (default: /run/jrunc; rootless: $XDG_RUNTIME_DIR/jrunc)")
+    Path root;
 
     @Option(names = "--log", description = "log file (default: stderr)")
     Path log;
@@ -35,7 +36,8 @@ public final class JruncCommand {
     @Option(names = "--systemd-cgroup", description = "the container's cgroup is a transient systemd unit (cgroupsPath is slice:prefix:name)")
     boolean systemdCgroup;
 
-    @Option(names = "--rootless", arity = "0..1", description = "accepted for runc compatibility: true, false or auto")
+    @Option(names = "--rootless", arity = "0..1", fallbackValue = "true",
+            description = "rootless mode: true, false or auto (default: auto, rootless when the effective uid is not 0)")
     String rootless;
 
     @Option(names = "--criu", hidden = true, description = "accepted for runc compatibility")
@@ -53,7 +55,22 @@ public final class JruncCommand {
         return debug;
     }
 
+    private Caller caller;
+
+    /** Who runs this verb: the seam through which the effective ids and the environment are read. */
+    Caller caller() {
+        if (caller == null) caller = Caller.current();
+        return caller;
+    }
+
+    /** Whether this invocation runs rootless (--rootless, else whether the effective uid is 0). */
+    boolean rootless() {
+        return caller().rootless(rootless);
+    }
+
     StateStore store() {
-        return new StateStore(root, Syscalls.linux());
+        Path dir = root != null ? root : caller().defaultStateRoot(rootless());
+        // Read only by the verbs that make or remove cgroups (the ids are not read otherwise).
+        return new StateStore(dir, Syscalls.linux()).cgroupRegistry(() -> caller().cgroupRegistryDir(rootless()));
     }
 }

@@ -54,7 +54,9 @@ public final class ContainerCreator {
             boolean noPivot,
             boolean noNewKeyring,
             int preserveFds,
-            boolean systemdCgroup) {}
+            boolean systemdCgroup,
+            boolean rootless,
+            Caller caller) {}
 
     private final Syscalls sys;
     private final StateStore store;
@@ -66,7 +68,17 @@ public final class ContainerCreator {
         this.home = home;
     }
 
-    public ContainerRecord create(Options o) {
+    public ContainerRecord create(Options asked) {
+        Options o = asked;
+        if (asked.rootless() && asked.systemdCgroup()) {
+            Log.warn("rootless: --systemd-cgroup is not supported; the container's cgroup is made on the cgroupfs where delegated");
+            o = new Options(asked.id(), asked.bundle(), asked.pidFile(), asked.consoleSocket(), asked.noPivot(),
+                    asked.noNewKeyring(), asked.preserveFds(), false, true, asked.caller());
+        }
+        return createAs(o);
+    }
+
+    private ContainerRecord createAs(Options o) {
         ContainerId.validate(o.id());
         if (o.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
         Path bundle = o.bundle().toAbsolutePath().normalize();
@@ -79,8 +91,11 @@ public final class ContainerCreator {
         checkCreatable(spec, rootfs);
         dev.jrunc.rootfs.IdmappedMounts.check(spec, isNew(spec.linux(), "user"));
         byte[] seccomp = compileSeccomp(spec);
+        RootlessIdMaps idMaps = o.rootless() ? checkRootless(spec, o.caller()) : null;
         // Refused here, before anything is made, if it would put the container where it must not go.
-        CgroupManager cgroup = CgroupManager.forSpec(spec, o.id(), o.systemdCgroup());
+        CgroupManager cgroup = o.rootless() ? dev.jrunc.cgroups.RootlessCgroups.forSpec(spec, o.id(), Log::warn)
+                : CgroupManager.forSpec(spec, o.id(), o.systemdCgroup());
+        this.idMaps = idMaps;
 
         Undo undo = new Undo();
         Path dir = store.createDir(o.id());
@@ -112,6 +127,23 @@ public final class ContainerCreator {
     }
 
     private boolean keepConsole;
+    private RootlessIdMaps idMaps;
+
+    /**
+     * Rootless: the container needs a user namespace of its own (the user has no privilege in the
+     * host's) and maps only ids the user may map. Checked before anything is made.
+     */
+    private static RootlessIdMaps checkRootless(Spec spec, Caller caller) {
+        if (spec.linux() == null || !isNew(spec.linux(), "user")) {
+            throw new ConfigException("config.json", "$.linux.namespaces",
+                    "a rootless container needs a new user namespace (a \"user\" entry without a path): "
+                            + "`jrunc spec --rootless` writes such a config");
+        }
+        RootlessIdMaps maps = RootlessIdMaps.of(caller);
+        maps.check(spec.linux());
+        RootlessIdMaps.checkGroups(spec, caller.egid());
+        return maps;
+    }
     private int consoleMaster = -1;
 
     /** For a foreground run: keep the pty master (returned by {@link #consoleMaster}) instead of sending it. */
@@ -173,7 +205,7 @@ public final class ContainerCreator {
                 notifySocket, spec);
         Faults.point("create.state-written");
         String[] initPidNs = {null};
-        CgroupRegistry registry = CgroupRegistry.host();
+        CgroupRegistry registry = store.cgroupRegistry();
         undo.push("remove the container's cgroup", () -> cgroup.destroy(registry, Container.foreignTo(initPidNs[0])));
         cgroup.create(registry);
         journal.cgroupMade(cgroup);
@@ -183,7 +215,10 @@ public final class ContainerCreator {
             Log.warnOnStderrToo("cgroup " + occupied.getFirst() + " already holds processes: the container shares it with them"
                     + " (kill --all and delete leave the processes of other PID namespaces alone)");
         }
-        cgroup.apply(CgroupManager.initialResources(linux));
+        if (!(cgroup instanceof dev.jrunc.cgroups.NoCgroup)) {
+            dev.jrunc.spec.Resources initial = CgroupManager.initialResources(linux);
+            cgroup.apply(o.rootless() ? dev.jrunc.cgroups.RootlessCgroups.withoutDevices(initial) : initial);
+        }
         Faults.point("create.limits-applied");
         Path fifo = dir.resolve(StateStore.EXEC_FIFO);
         // 0622 whatever jrunc's umask: the container's process opens it for writing as its own user.
@@ -249,7 +284,8 @@ public final class ContainerCreator {
                 }
                 switch (m.word()) {
                     case "USERNS" -> {
-                        writeIdMaps(helperPid, linux);
+                        if (idMaps != null) idMaps.write(helperPid, linux);
+                        else writeIdMaps(helperPid, linux);
                         sync.send("USERNS_OK");
                     }
                     case "PID" -> {

@@ -341,6 +341,20 @@ public final class RecordingSyscalls implements Syscalls {
         cwd = r.path;
     }
 
+    private final java.util.Map<String, Long> mountFlags = new java.util.HashMap<>();
+
+    /** What {@link #statfsMountFlags} answers for path (0 when not set). */
+    public RecordingSyscalls mountFlags(String path, long flags) {
+        mountFlags.put(path, flags);
+        return this;
+    }
+
+    @Override
+    public long statfsMountFlags(String path) {
+        begin("statfs", absolute(path), "statfs(" + q(path) + ")", path);
+        return mountFlags.getOrDefault(path, 0L);
+    }
+
     @Override
     public void fchdir(int fd) {
         begin("fchdir", fds.get(fd), "fchdir(" + fd + ")", fd);
