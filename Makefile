@@ -174,6 +174,7 @@ test-engines: jrunc
 	@rc=0; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/containerd.sh 2>target/engine-tests-containerd.log || rc=1; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/podman.sh 2>target/engine-tests-podman.log || rc=1; \
+	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/podman-rootless.sh 2>target/engine-tests-podman-rootless.log || rc=1; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/docker.sh 2>target/engine-tests-docker.log || rc=1; \
 	[ $$rc = 0 ] || echo "engine tests failed; the commands and outputs are in target/engine-tests-*.log" >&2; \
 	exit $$rc

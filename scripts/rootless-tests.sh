@@ -142,7 +142,7 @@ host_cases() {
     report devices
 
     # /sys: the host's, read-only, since the network namespace is the host's
-    bundle sysfs "$(args 'grep " /sys " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1; touch /sys/x 2>/dev/null && echo WROTE; ls /sys/kernel >/dev/null && echo listed')"
+    bundle sysfs "$(args 'cut -d" " -f5,6 /proc/self/mountinfo | grep "^/sys " | cut -d" " -f2 | cut -d, -f1; touch /sys/x 2>/dev/null && echo WROTE; ls /sys/kernel >/dev/null && echo listed')"
     for r in jrunc runc; do
         run_case $r sysfs
         check sysfs $r '[ "$rc" = 0 ] && [ "$(echo $out)" = "ro listed" ]' "rc=$rc out=$(echo $out) err=$err"
@@ -190,7 +190,10 @@ host_cases() {
         rt $r kill --all $id TERM
         for _ in $(seq 50); do st=$(rt $r state $id 2>/dev/null | jq -r .status); [ "$st" = stopped ] && break; sleep 0.1; done
         rt $r delete $id
-        check killall $r '[ "$n" = 2 ] && [ "$st" = stopped ] && [ "$(ps -u "$U" -o pid= | wc -l)" = 0 ] && [ ! -e "$W/xdg/$r/$id" ]' "sleeps=$n state=$st err=$(cat "$W/killall/$r.err")"
+        local procs
+        procs=$(ps -u "$U" -o pid= | wc -l)
+        check killall $r '[ "$n" = 2 ] && [ "$st" = stopped ] && [ "$procs" = 0 ] && [ ! -e "$W/xdg/$r/$id" ]' "sleeps=$n state=$st procs=$procs err=$(cat "$W/killall/$r.err")"
+        rt $r delete -f $id >/dev/null 2>&1   # what a failed kill --all left
     done
     report killall
 

@@ -343,7 +343,7 @@ public final class RecordingSyscalls implements Syscalls {
 
     private final java.util.Map<String, Long> mountFlags = new java.util.HashMap<>();
 
-    /** What {@link #statfsMountFlags} answers for path (0 when not set). */
+    /** What {@link #statfsMountFlags} answers for the mount at path (0 when not set). */
     public RecordingSyscalls mountFlags(String path, long flags) {
         mountFlags.put(path, flags);
         return this;
@@ -352,7 +352,9 @@ public final class RecordingSyscalls implements Syscalls {
     @Override
     public long statfsMountFlags(String path) {
         begin("statfs", absolute(path), "statfs(" + q(path) + ")", path);
-        return mountFlags.getOrDefault(path, 0L);
+        Integer fd = fdOfProcPath(path);
+        String p = fd != null ? fds.get(fd) : absolute(path);
+        return mountFlags.getOrDefault(p, 0L);
     }
 
     @Override

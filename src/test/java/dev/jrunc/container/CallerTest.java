@@ -1,0 +1,37 @@
+package dev.jrunc.container;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jrunc.JruncException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CallerTest {
+    private static final Caller ROOT = new Caller(0, 0, Map.<String, String>of()::get);
+    private static final Caller USER = new Caller(1000, 1000, Map.of("XDG_RUNTIME_DIR", "/run/user/1000x")::get);
+    private static final Caller USER_NO_XDG = new Caller(1000, 1000, Map.<String, String>of()::get);
+
+    @Test
+    void autoMeansRootlessForANonZeroEuid() {
+        assertFalse(ROOT.rootless(null));
+        assertFalse(ROOT.rootless("auto"));
+        assertTrue(USER.rootless(null));
+        assertTrue(USER.rootless("auto"));
+        assertTrue(ROOT.rootless("true"));
+        assertFalse(USER.rootless("false"));
+        assertThrows(JruncException.class, () -> USER.rootless("yes"));
+    }
+
+    @Test
+    void stateGoesUnderTheRuntimeDirWhenRootless() {
+        assertEquals(Path.of("/run/jrunc"), ROOT.defaultStateRoot(false));
+        assertEquals(Path.of("/run/user/1000x/jrunc"), USER.defaultStateRoot(true));
+        assertEquals(Path.of("/run/user/1000/jrunc"), USER_NO_XDG.defaultStateRoot(true));
+        assertEquals(Path.of("/run/user/1000/jrunc-cgroups"), USER_NO_XDG.cgroupRegistryDir(true));
+        assertEquals(Path.of("/run/jrunc-cgroups"), ROOT.cgroupRegistryDir(false));
+    }
+}
