@@ -10,7 +10,12 @@ import java.util.function.Function;
  * Who runs jrunc, as far as rootless mode cares: the effective uid and gid and the environment.
  * The one place these are read, so that whatever starts a verb can hand in its own.
  */
-public record Caller(long euid, long egid, Function<String, String> env) {
+public record Caller(long euid, long egid, boolean inUserNamespace, Function<String, String> env) {
+
+    /** A caller in the host's user namespace. */
+    public Caller(long euid, long egid, Function<String, String> env) {
+        this(euid, egid, false, env);
+    }
 
     /** This process: ids from /proc/self/status, the environment from the JVM. */
     public static Caller current() {
@@ -23,15 +28,26 @@ public record Caller(long euid, long egid, Function<String, String> env) {
         } catch (IOException | RuntimeException e) {
             throw new JruncException("cannot read the effective uid and gid from /proc/self/status: " + e.getMessage(), e);
         }
-        return new Caller(uid, gid, System::getenv);
+        return new Caller(uid, gid, !isInitialUserNamespace(Path.of("/proc/self/uid_map")), System::getenv);
+    }
+
+    /** The host's user namespace maps every id to itself; any other one (rootless podman's) does not. */
+    static boolean isInitialUserNamespace(Path uidMap) {
+        try {
+            String[] f = Files.readString(uidMap).strip().split("\\s+");
+            return f.length == 3 && f[0].equals("0") && f[1].equals("0") && f[2].equals("4294967295");
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /**
      * The global --rootless value: "true" and "false" decide, "auto" (or none) means rootless
-     * exactly when the effective uid is not 0, as with runc.
+     * when the effective uid is not 0 or jrunc runs in a user namespace other than the host's
+     * (as root there, as rootless podman runs its runtime), as with runc.
      */
     public boolean rootless(String flag) {
-        if (flag == null || flag.isEmpty() || flag.equals("auto")) return euid != 0;
+        if (flag == null || flag.isEmpty() || flag.equals("auto")) return euid != 0 || inUserNamespace;
         return switch (flag) {
             case "true" -> true;
             case "false" -> false;
@@ -45,13 +61,28 @@ public record Caller(long euid, long egid, Function<String, String> env) {
         return xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of("/run/user", Long.toString(euid));
     }
 
-    /** The state directory when --root is not given: /run/jrunc, or jrunc under the runtime dir when rootless. */
+    /**
+     * The state directory when --root is not given: /run/jrunc, or jrunc under the runtime dir when
+     * rootless (for uid 0 of a user namespace only with $XDG_RUNTIME_DIR: /run/user/0 is not its).
+     */
     public Path defaultStateRoot(boolean rootless) {
-        return rootless ? runtimeDir().resolve("jrunc") : Path.of("/run/jrunc");
+        if (!rootless || (euid == 0 && (env.apply("XDG_RUNTIME_DIR") == null || env.apply("XDG_RUNTIME_DIR").isEmpty()))) {
+            return Path.of("/run/jrunc");
+        }
+        return runtimeDir().resolve("jrunc");
+    }
+
+    /**
+     * Whether the ids and the user namespace are an unprivileged user's (euid not 0): then the
+     * container needs a user namespace of its own and maps only what the user may map. uid 0 of
+     * another user namespace already has its privileges there.
+     */
+    public boolean unprivileged() {
+        return euid != 0;
     }
 
     /** Where the cgroup directories jrunc made are recorded: host-wide for root, per user when rootless. */
     public Path cgroupRegistryDir(boolean rootless) {
-        return rootless ? runtimeDir().resolve("jrunc-cgroups") : dev.jrunc.cgroups.CgroupRegistry.HOST_DIR;
+        return rootless ? defaultStateRoot(true).resolveSibling("jrunc-cgroups") : dev.jrunc.cgroups.CgroupRegistry.HOST_DIR;
     }
 }

@@ -91,7 +91,7 @@ public final class ContainerCreator {
         checkCreatable(spec, rootfs);
         dev.jrunc.rootfs.IdmappedMounts.check(spec, isNew(spec.linux(), "user"));
         byte[] seccomp = compileSeccomp(spec);
-        RootlessIdMaps idMaps = o.rootless() ? checkRootless(spec, o.caller()) : null;
+        RootlessIdMaps idMaps = o.rootless() && o.caller().unprivileged() ? checkRootless(spec, o.caller()) : null;
         // Refused here, before anything is made, if it would put the container where it must not go.
         CgroupManager cgroup = o.rootless() ? dev.jrunc.cgroups.RootlessCgroups.forSpec(spec, o.id(), Log::warn)
                 : CgroupManager.forSpec(spec, o.id(), o.systemdCgroup());
@@ -300,7 +300,9 @@ public final class ContainerCreator {
                         HookRunner.run(spec, HookRunner.Kind.CREATE_RUNTIME, hookState);
                         InitPlan plan = new InitPlan(spec, rootfs.toString(), bundle.toString(), o.noPivot(),
                                 fifo.toString(), home.helper().toString(), passedFds,
-                                isNew(linux, "user"), isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
+                                // uid 0 of rootless podman's user namespace cannot mknod or mount sysfs either
+                                isNew(linux, "user") || (o.rootless() && o.caller().inUserNamespace()),
+                                isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
                                 stateForHooks(o, bundle, initPid[0], spec), hasMountNamespace(spec));
                         sendInitFds(sync, fifo);
                         if (isNew(linux, "user")) sendBindSources(sync, spec, bundle, initPid[0]);

@@ -27,6 +27,20 @@ class CallerTest {
     }
 
     @Test
+    void rootOfAnotherUserNamespaceIsRootlessButNotUnprivileged(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws java.io.IOException {
+        Caller podman = new Caller(0, 0, true, Map.of("XDG_RUNTIME_DIR", "/tmp/xdg")::get);
+        assertTrue(podman.rootless(null));
+        assertFalse(podman.unprivileged());
+        assertEquals(Path.of("/tmp/xdg/jrunc"), podman.defaultStateRoot(true));
+        assertEquals(Path.of("/run/jrunc"), new Caller(0, 0, true, Map.<String, String>of()::get).defaultStateRoot(true));
+        java.nio.file.Files.writeString(dir.resolve("host"), "         0          0 4294967295\n");
+        java.nio.file.Files.writeString(dir.resolve("podman"), "         0       1001          1\n         1     100000      65536\n");
+        assertTrue(Caller.isInitialUserNamespace(dir.resolve("host")));
+        assertFalse(Caller.isInitialUserNamespace(dir.resolve("podman")));
+    }
+
+    @Test
     void stateGoesUnderTheRuntimeDirWhenRootless() {
         assertEquals(Path.of("/run/jrunc"), ROOT.defaultStateRoot(false));
         assertEquals(Path.of("/run/user/1000x/jrunc"), USER.defaultStateRoot(true));
