@@ -210,6 +210,9 @@ host_cases() {
 cgroup2_cases() {
     local CG=/sys/fs/cgroup D=/sys/fs/cgroup/jrunc-rootless-test r
     [ -f $CG/cgroup.controllers ] || { echo "rootless-tests --cgroup2: $CG is not cgroup2" >&2; exit 2; }
+    # The throwaway VM's kernel may keep unprivileged user namespaces off (Debian's switch): on.
+    [ -w /proc/sys/kernel/unprivileged_userns_clone ] && echo 1 >/proc/sys/kernel/unprivileged_userns_clone
+    [ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 1)" = 0 ] && echo 1000 >/proc/sys/user/max_user_namespaces
     # The delegated subtree: D and the session the user's commands start in, the user's.
     echo "+memory +pids" >$CG/cgroup.subtree_control
     mkdir -p $D/session
