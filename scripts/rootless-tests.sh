@@ -213,6 +213,12 @@ cgroup2_cases() {
     # The throwaway VM's kernel may keep unprivileged user namespaces off (Debian's switch): on.
     [ -w /proc/sys/kernel/unprivileged_userns_clone ] && echo 1 >/proc/sys/kernel/unprivileged_userns_clone
     [ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 1)" = 0 ] && echo 1000 >/proc/sys/user/max_user_namespaces
+    # The kernel refuses an unprivileged user namespace to a process whose root is a chroot (cg2vm
+    # runs its command so): then neither jrunc nor runc can run a rootless container there.
+    if ! runuser -u "$U" -- unshare --user true 2>/dev/null; then
+        echo "rootless-tests --cgroup2: cannot run: $U may not create a user namespace here (a chroot? unshare(2) EPERM)"
+        rm -rf "$W"; exit 2
+    fi
     # The delegated subtree: D and the session the user's commands start in, the user's.
     echo "+memory +pids" >$CG/cgroup.subtree_control
     mkdir -p $D/session
