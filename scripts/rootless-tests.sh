@@ -2,9 +2,9 @@
 # rootless-tests.sh JRUNC [--cgroup2]: jrunc run by an unprivileged user, each case also run with
 # Debian's runc, results side by side. Run as root: it makes the test user (rootless-user.sh:
 # jrunc-rootless with /etc/subuid and /etc/subgid ranges) and runs every container as that user
-# (runuser), with its own XDG_RUNTIME_DIR. --cgroup2 runs the delegated cgroup v2 cases instead
-# (make test-rootless runs them in the cgroup2 VM): a subtree chowned to the user, where a memory
-# limit bites and pause works.
+# (runuser), with its own XDG_RUNTIME_DIR. --cgroup2 runs the delegated cgroup v2 cases instead,
+# where systemd is PID 1 on cgroup v2 (make test-rootless runs them in scripts/systemd-vm): a scope
+# systemd delegates to the user, where a memory limit OOM-kills, pause freezes and nothing is left.
 #
 # Each case prints "NAME  jrunc: PASS|FAIL (...)  runc: ..."; the last line is
 # "rootless: N passed, M failed" (jrunc's results; runc's are shown for comparison). Nothing is
@@ -61,7 +61,7 @@ check() {
 report() {
     local c=$1
     printf '%-18s jrunc: %-40s runc: %s\n' "$c" "${RES[$c/jrunc]:0:200}" "${RES[$c/runc]:-n/a}"
-    case "${RES[$c/jrunc]}" in PASS) PASS=$((PASS + 1)) ;; *) FAIL=$((FAIL + 1)) ;; esac
+    case "${RES[$c/jrunc]}" in PASS*) PASS=$((PASS + 1)) ;; *) FAIL=$((FAIL + 1)) ;; esac
 }
 # run_case RUNTIME NAME: `run` of bundle NAME; out, err and rc are set.
 run_case() {
@@ -208,46 +208,109 @@ host_cases() {
 }
 
 cgroup2_cases() {
-    local CG=/sys/fs/cgroup D=/sys/fs/cgroup/jrunc-rootless-test r
-    [ -f $CG/cgroup.controllers ] || { echo "rootless-tests --cgroup2: $CG is not cgroup2" >&2; exit 2; }
+    local CG=/sys/fs/cgroup D= r holder c
+    [ -f $CG/cgroup.controllers ] || { echo "rootless-tests --cgroup2: $CG is not cgroup2" >&2; rm -rf "$W"; exit 2; }
+    [ -d /run/systemd/system ] || { echo "rootless-tests --cgroup2: needs systemd as init (scripts/systemd-vm)" >&2; rm -rf "$W"; exit 2; }
     # The throwaway VM's kernel may keep unprivileged user namespaces off (Debian's switch): on.
     [ -w /proc/sys/kernel/unprivileged_userns_clone ] && echo 1 >/proc/sys/kernel/unprivileged_userns_clone
     [ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 1)" = 0 ] && echo 1000 >/proc/sys/user/max_user_namespaces
-    # The kernel refuses an unprivileged user namespace to a process whose root is a chroot (cg2vm
-    # runs its command so): then neither jrunc nor runc can run a rootless container there.
+    # The kernel refuses an unprivileged user namespace to a process whose root is a chroot.
     if ! runuser -u "$U" -- unshare --user true 2>/dev/null; then
         echo "rootless-tests --cgroup2: cannot run: $U may not create a user namespace here (a chroot? unshare(2) EPERM)"
         rm -rf "$W"; exit 2
     fi
-    # The delegated subtree: D and the session the user's commands start in, the user's.
-    echo "+memory +pids" >$CG/cgroup.subtree_control
-    mkdir -p $D/session
-    echo "+memory +pids" >$D/cgroup.subtree_control
-    chown "$U" $D $D/cgroup.procs $D/cgroup.subtree_control $D/cgroup.threads $D/session $D/session/cgroup.procs $D/session/cgroup.threads
-    # as_user from inside the session (moving a process across the subtree's root needs root).
+    # The delegated subtree, made by systemd as for a user's manager: a scope with Delegate=yes and
+    # User= (systemd 252 on), so systemd enables the controllers in the slice's cgroup.subtree_control
+    # and chowns the scope's directory, cgroup.procs, cgroup.subtree_control and cgroup.threads to
+    # the user. Its one process (a sleep of the user's) moves itself into the leaf "session", as a
+    # delegatee does: a cgroup with processes in it cannot pass controllers on.
+    # (An older systemd without User= on scopes: the same scope, chowned by this script as systemd would.)
+    local how="systemd (Delegate=yes, User=$U)" try
+    for try in user chown; do
+        local props=(-p Delegate=yes)
+        [ $try = user ] && props+=(-p User="$U" -p Group="$U")
+        systemd-run --quiet --scope --unit=jrunc-rootless-delegated-$try.scope "${props[@]}" --uid="$U" --gid="$GID_" -- \
+            sh -c 'c=/sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup); for i in $(seq 100); do [ -w "$c" ] && break; sleep 0.1; done
+                   mkdir "$c/session" && echo $$ >"$c/session/cgroup.procs" && exec sleep 900' \
+            </dev/null >/dev/null 2>"$W/scope-$try.err" &
+        holder=$!
+        for _ in $(seq 300); do
+            c=$(cut -d: -f3 /proc/$holder/cgroup 2>/dev/null)
+            if [ $try = chown ] && [[ "$c" == */jrunc-rootless-delegated-chown.scope ]] && [ ! -O "$CG$c" ]; then
+                chown "$U:$U" "$CG$c" "$CG$c/cgroup.procs" "$CG$c/cgroup.subtree_control" "$CG$c/cgroup.threads"
+                how="this script (systemd-run refused User= on a scope: $(head -c 200 "$W/scope-user.err"))"
+            fi
+            [[ "$c" == */session ]] && { D=$CG${c%/session}; break; }
+            kill -0 $holder 2>/dev/null || break
+            sleep 0.1
+        done
+        [ -n "$D" ] && break
+        kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+    done
+    if [ -z "$D" ]; then
+        echo "rootless-tests --cgroup2: no delegated scope: $(cat "$W"/scope-*.err) (cgroup: $c)"
+        rm -rf "$W"; exit 2
+    fi
+    echo "delegated by $how"
+    echo "delegated: $D ($(stat -c %U $D), cgroup.procs $(stat -c %U $D/cgroup.procs), subtree_control $(stat -c %U $D/cgroup.subtree_control); controllers: $(cat $D/cgroup.controllers))"
+    subdirs() { (cd $D && find . -mindepth 1 -type d | sort | paste -sd' '); }
+    # as_user from inside the session (moving a process into the subtree from outside needs root).
     as_user() {
         sh -c 'echo $$ >'"$D"'/session/cgroup.procs && exec "$@"' sh \
             runuser -u "$U" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/home/$U" XDG_RUNTIME_DIR="$W/xdg" "$@"
     }
-    bundle oom "$(args 'cat /sys/fs/cgroup/memory.max; x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived') | .linux.cgroupsPath = \"oom\" | .linux.resources = {memory: {limit: 33554432, swap: 33554432}}"
+
+    # A memory limit that bites: the container reads its memory.max (its own cgroup at /sys/fs/cgroup,
+    # or the host's view of it: /proc/self/cgroup under /sys/fs/cgroup), a child outgrows the limit
+    # and is OOM-killed (status 137), and memory.events counts the kill.
+    local prog
+    prog=$(cat <<'EOF'
+c=$(cut -d: -f3 /proc/self/cgroup); d=/sys/fs/cgroup
+[ -e $d/memory.max ] || d=/sys/fs/cgroup$c
+echo max=$(cat $d/memory.max) swap=$(cat $d/memory.swap.max)
+sh -c 'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived'
+echo status=$?
+echo oom_kill=$(sed -n "s/^oom_kill //p" $d/memory.events)
+EOF
+)
+    bundle oom "$(args "$prog") | .linux.cgroupsPath = \"oom\" | .linux.resources = {memory: {limit: 33554432, swap: 33554432}}"
     for r in jrunc runc; do
         run_case $r oom
-        check oom $r '[ "$rc" = 137 ] && [ "$(echo "$out" | head -1)" = 33554432 ] && [[ "$out" != *survived* ]] && [ ! -e $D/oom ]' "rc=$rc out=$(echo $out) err=$err left=$(ls $D)"
+        local ok
+        ok=$(echo "$out" | sed -n 's/^oom_kill=//p')
+        check oom $r '[ "$rc" = 0 ] && [[ "$out" == *"max=33554432 swap=0"* ]] && [[ "$out" == *status=137* ]] && [ "${ok:-0}" -ge 1 ] && [[ "$out" != *survived* ]] && [ ! -e $D/oom ]' \
+            "rc=$rc out=$(echo $out) err=$err left=$(subdirs)"
+        RES[oom/$r]="${RES[oom/$r]} [$(echo $out)]"
     done
     report oom
 
+    # pids.max written; pause freezes the cgroup (cgroup.events: frozen 1), resume thaws it.
     bundle pause "$(args 'sleep 300') | .linux.cgroupsPath = \"paused\" | .linux.resources = {pids: {limit: 20}}"
     for r in jrunc runc; do
-        local id=pause-$r pst rst pmax
+        local id=pause-$r pst rst pmax fz tz
         (cd "$W/pause" && rt $r run -d $id </dev/null >/dev/null 2>"$W/pause/$r.err")
         pmax=$(cat $D/paused/pids.max 2>/dev/null)
         rt $r pause $id; pst=$(rt $r state $id | jq -r .status)
+        fz=$(sed -n 's/^frozen //p' $D/paused/cgroup.events 2>/dev/null)
         rt $r resume $id; rst=$(rt $r state $id | jq -r .status)
+        tz=$(sed -n 's/^frozen //p' $D/paused/cgroup.events 2>/dev/null)
         rt $r delete -f $id
-        check pause $r '[ "$pmax" = 20 ] && [ "$pst" = paused ] && [ "$rst" = running ] && [ ! -e $D/paused ]' "pids.max=$pmax paused=$pst resumed=$rst err=$(cat "$W/pause/$r.err") left=$(ls $D)"
+        check pause $r '[ "$pmax" = 20 ] && [ "$pst" = paused ] && [ "$fz" = 1 ] && [ "$rst" = running ] && [ "$tz" = 0 ] && [ ! -e $D/paused ]' \
+            "pids.max=$pmax paused=$pst frozen=$fz resumed=$rst frozen=$tz err=$(cat "$W/pause/$r.err") left=$(subdirs)"
+        RES[pause/$r]="${RES[pause/$r]} [pids.max=$pmax frozen=$fz/$tz]"
     done
     report pause
-    rmdir $D/session $D 2>/dev/null
+
+    # The subtree holds nothing of the containers': only the session and its one process.
+    local dirs procs
+    dirs=$(subdirs)
+    procs=$(cat $D/cgroup.procs $D/session/cgroup.procs | paste -sd' ')
+    check subtree jrunc '[ "$dirs" = ./session ] && [ "$procs" = "$holder" ]' "dirs=$dirs procs=$procs"
+    RES[subtree/runc]="(the same subtree)"
+    report subtree
+    kill "$holder"; wait "$holder" 2>/dev/null
+    for _ in $(seq 50); do [ -e $D ] || break; sleep 0.1; done
+    [ -e $D ] && { echo "left behind: $D"; FAIL=$((FAIL + 1)); }
 }
 
 if [ "$MODE" = --cgroup2 ]; then cgroup2_cases; else host_cases; fi
