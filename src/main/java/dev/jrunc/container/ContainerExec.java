@@ -112,6 +112,10 @@ public final class ContainerExec {
             // The spawned child keeps only the fds it is given: the helper's copy is one of them
             // until execve (the helper closes it first thing).
             fds.put(sealed, next + 1);
+            // the helper's own execve carries the same environment, under jrunc's own stack limit
+            dev.jrunc.spec.SemanticChecks.checkExecSpace("exec", "$", process.argsOrEmpty(), process.effectiveEnv(),
+                    "/proc/self/fd/" + (next + 1), argv, process.effectiveEnv(),
+                    dev.jrunc.process.ProcessSecurity.ownStackSoft());
             helperPid = sys.spawn("/proc/self/fd/" + (next + 1), argv, process.effectiveEnv(), fds);
         } finally {
             fds.remove(sealed);
