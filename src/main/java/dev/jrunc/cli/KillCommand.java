@@ -1,10 +1,7 @@
 package dev.jrunc.cli;
 
 import dev.jrunc.JruncException;
-import dev.jrunc.container.Container;
-import dev.jrunc.container.StateStore;
 import dev.jrunc.linux.Signals;
-import dev.jrunc.linux.Syscalls;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,10 +28,7 @@ public final class KillCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new JruncException("kill: " + e.getMessage());
         }
-        StateStore store = global.store();
-        try (StateStore.Lock lock = store.lock(id)) {
-            Container.load(Syscalls.linux(), store, id).kill(sig, all);
-        }
+        global.jrunc().kill(id, sig, all);
         return 0;
     }
 }

@@ -5,6 +5,8 @@ import static dev.jrunc.linux.Linux.*;
 import dev.jrunc.JruncException;
 import dev.jrunc.Log;
 import dev.jrunc.init.InitPlan;
+import dev.jrunc.invocation.Caller;
+import dev.jrunc.invocation.Invocation;
 import dev.jrunc.init.SyncSocket;
 import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.Syscalls;
@@ -13,6 +15,7 @@ import dev.jrunc.spec.ConfigLoader;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.Spec;
 import dev.jrunc.spec.SpecJson;
+import dev.jrunc.cgroups.CgroupFs;
 import dev.jrunc.cgroups.CgroupLayout;
 import dev.jrunc.cgroups.CgroupManager;
 import dev.jrunc.cgroups.CgroupMode;
@@ -59,17 +62,23 @@ public final class ContainerCreator {
     private final Syscalls sys;
     private final StateStore store;
     private final RuntimeHome home;
+    private final Invocation inv;
 
-    public ContainerCreator(Syscalls sys, StateStore store, RuntimeHome home) {
+    /** inv: whose environment, cwd and cgroup the options are read against, and who starts the helper. */
+    public ContainerCreator(Syscalls sys, StateStore store, RuntimeHome home, Invocation inv) {
         this.sys = sys;
         this.store = store;
         this.home = home;
+        this.inv = inv;
     }
 
-    public ContainerRecord create(Options o) {
-        ContainerId.validate(o.id());
-        if (o.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
-        Path bundle = o.bundle().toAbsolutePath().normalize();
+    public ContainerRecord create(Options given) {
+        ContainerId.validate(given.id());
+        if (given.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
+        Options o = new Options(given.id(), inv.resolve(given.bundle()), given.pidFile() == null ? null : inv.resolve(given.pidFile()),
+                inv.resolveSocket(given.consoleSocket()), given.noPivot(), given.noNewKeyring(), given.preserveFds(),
+                given.systemdCgroup());
+        Path bundle = o.bundle().normalize();
         Spec spec = ConfigLoader.load(bundle, Log::warn);
         checkCreatable(spec);
         checkConsole(spec.process().isTerminal(), o.consoleSocket(), keepConsole);
@@ -82,9 +91,9 @@ public final class ContainerCreator {
         Path dir = store.createDir(o.id());
         undo.push("remove state directory", () -> store.remove(o.id()));
         try (StateStore.Lock lock = store.lock(o.id())) {
-            String notify = System.getenv("NOTIFY_SOCKET");
+            String notify = inv.resolveSocket(inv.getenv("NOTIFY_SOCKET"));
             if (notify != null && !notify.isEmpty()) spec = NotifySocket.prepare(spec, dir);
-            int listenFds = NotifySocket.listenFds();
+            int listenFds = NotifySocket.listenFds(inv.env(), inv.pid());
             if (listenFds > 0) spec = NotifySocket.withListenFds(spec, listenFds);
             ContainerRecord record = createLocked(o, spec, bundle, rootfs, seccomp, dir, undo, listenFds,
                     notify == null || notify.isEmpty() ? null : notify);
@@ -152,18 +161,17 @@ public final class ContainerCreator {
         // Socket-activation fds come first, then --preserve-fds: all of them from fd 3 on.
         int passedFds = listenFds + o.preserveFds();
         LinuxSpec linux = spec.linux();
-        CgroupManager cgroup = CgroupManager.forSpec(spec, o.id(), o.systemdCgroup());
+        // A relative cgroupsPath hangs off the caller's cgroup, not off the runtime's own (an
+        // engine's cgroup is its own, not the shim's or the caller's).
+        CgroupManager cgroup = CgroupManager.forContainer(callerLayout(), linux.cgroupsPath(), o.id(), o.systemdCgroup());
         undo.push("remove the container's cgroup", cgroup::destroy);
         cgroup.create();
         cgroup.apply(CgroupManager.initialResources(linux));
         Path fifo = dir.resolve(StateStore.EXEC_FIFO);
-        // 0622 whatever jrunc's umask: the container's process opens it for writing as its own user.
-        int oldMask = sys.umask(0);
-        try {
-            sys.mkfifo(fifo.toString(), 0622);
-        } finally {
-            sys.umask(oldMask);
-        }
+        // 0622 whatever the umask: the container's process opens it for writing as its own user.
+        // chmod after mkfifo rather than umask(0) around it: the umask is the whole process's.
+        sys.mkfifo(fifo.toString(), 0622);
+        sys.chmod(fifo.toString(), 0622);
 
         int[] pair = sys.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
         int childEnd = pair[1];
@@ -172,7 +180,8 @@ public final class ContainerCreator {
         List<String> argv = helperArgs(linux, childFdNumber);
         int helperPid;
         try {
-            helperPid = sys.spawn(home.helper().toString(), argv, List.of(), Map.of(childEnd, childFdNumber));
+            helperPid = inv.caller().spawn(Caller.Program.atPath(home.helper().toString()), argv, List.of(),
+                    Map.of(childEnd, childFdNumber));
         } finally {
             sys.close(childEnd);
         }
@@ -201,7 +210,7 @@ public final class ContainerCreator {
                     }
                     case "PID" -> {
                         initPid[0] = Integer.parseInt(m.text().trim());
-                        sys.waitpid(helperPid, 0);
+                        inv.caller().reap(helperPid);
                         helperReaped = true;
                         ContainerState hookState = stateForHooks(o, bundle, initPid[0], spec);
                         HookRunner.run(spec, HookRunner.Kind.PRESTART, hookState);
@@ -244,7 +253,7 @@ public final class ContainerCreator {
                     default -> throw new JruncException("unexpected message " + m.word() + " from the container's init");
                 }
                 if (!helperReaped && initPid[0] > 0) {
-                    sys.waitpid(helperPid, 0);
+                    inv.caller().reap(helperPid);
                 }
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -252,7 +261,7 @@ public final class ContainerCreator {
         } finally {
             if (initPid[0] == 0) {
                 try {
-                    sys.waitpid(helperPid, 0);
+                    inv.caller().reap(helperPid);
                 } catch (RuntimeException ignored) {
                     // reaped already
                 }
@@ -317,7 +326,7 @@ public final class ContainerCreator {
                 rootfs.toString(), Instant.now().toString(), o.systemdCgroup(), stringPaths(cgroup.paths()),
                 cgroup.createdDirs().stream().map(Path::toString).toList(), notifySocket, spec);
         store.write(record);
-        if (o.pidFile() != null) writePidFile(o.pidFile(), pid);
+        if (o.pidFile() != null) writePidFile(sys, o.pidFile(), pid, inv.umask());
         return record;
     }
 
@@ -378,16 +387,37 @@ public final class ContainerCreator {
         }
     }
 
-    /** Written via a temporary file and rename: engines poll for it and must never read half. */
-    static void writePidFile(Path pidFile, int pid) {
-        Path abs = pidFile.toAbsolutePath();
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
+    /**
+     * Written via a temporary file and rename: engines poll for it and must never read half. Its
+     * mode is 0666 less the caller's umask, as runc's, whatever this process's umask is.
+     */
+    static void writePidFile(Syscalls sys, Path pidFile, int pid, int umask) {
+        Path tmp = pidFile.resolveSibling("." + pidFile.getFileName() + ".tmp");
+        int mode = 0666 & ~umask;
         try {
-            Files.writeString(tmp, Integer.toString(pid));
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            int fd = sys.open(tmp.toString(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+            try {
+                sys.fchmod(fd, mode);
+                sys.write(fd, Integer.toString(pid).getBytes(StandardCharsets.US_ASCII));
+            } finally {
+                sys.close(fd);
+            }
+            Files.move(tmp, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | dev.jrunc.linux.SyscallException e) {
             throw new JruncException("--pid-file " + pidFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The host's cgroup mounts, with the caller's own cgroup as the base of relative paths. */
+    private CgroupLayout callerLayout() {
+        String mountinfo;
+        try {
+            mountinfo = Files.readString(Path.of("/proc/self/mountinfo"));
+        } catch (IOException e) {
+            throw new JruncException("cannot read /proc/self/mountinfo: " + e.getMessage(), e);
+        }
+        return CgroupLayout.parse(mountinfo, inv.cgroup(), CgroupFs.REAL);
     }
 
     private static Map<String, String> stringPaths(Map<String, Path> paths) {

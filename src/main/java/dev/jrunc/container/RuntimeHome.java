@@ -1,16 +1,21 @@
 package dev.jrunc.container;
 
 import dev.jrunc.JruncException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where jrunc's own files are: the jar, its libraries, the native helper and the JVM. The
- * launcher sets -Djrunc.home; nothing here depends on PATH, JAVA_HOME or the working directory.
+ * Where jrunc's own files are: the jar, its libraries, the native helper, the JVM flags and the
+ * AOT cache. The front (or the JVM's command line) sets -Djrunc.home; nothing here depends on
+ * PATH, JAVA_HOME or the working directory.
  */
 public final class RuntimeHome {
+    /** The JVM flags of short-lived jrunc JVMs, one per line, written by the build from the Makefile. */
+    static final String JVM_FLAGS_FILE = "jvm-flags";
+
     private final Path home;
 
     private RuntimeHome(Path home) {
@@ -23,6 +28,15 @@ public final class RuntimeHome {
             throw new JruncException("jrunc.home is not set: run jrunc through its launcher");
         }
         return new RuntimeHome(Path.of(h));
+    }
+
+    /** The home of an installed or built jrunc (a directory holding jrunc.jar and jrunc-nsexec). */
+    public static RuntimeHome at(Path home) {
+        return new RuntimeHome(home.toAbsolutePath());
+    }
+
+    public Path dir() {
+        return home;
     }
 
     public Path helper() {
@@ -38,13 +52,24 @@ public final class RuntimeHome {
     }
 
     /**
-     * The command line of the init JVM: small, quick to start, and never JIT-heavy; the same
-     * flags as the launcher's (Makefile JVM_FLAGS), which the AOT cache was trained with.
+     * The flags of a JVM that lives for a fraction of a second (the init JVM, direct mode): the
+     * build writes them from the Makefile, the one place they are defined, and the AOT cache was
+     * trained with them.
      */
+    public List<String> jvmFlags() {
+        Path file = home.resolve(JVM_FLAGS_FILE);
+        try {
+            return Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        } catch (IOException e) {
+            throw new JruncException("cannot read " + file + ": " + e.getMessage() + " (rebuild jrunc with make)", e);
+        }
+    }
+
+    /** The command line of the init JVM: small, quick to start, and never JIT-heavy. */
     public List<String> initCommand(int syncFd) {
-        List<String> cmd = new ArrayList<>(List.of(java().toString(),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-                "-Xss512k", "-Djdk.reflect.useNativeAccessorOnly=true"));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java().toString());
+        cmd.addAll(jvmFlags());
         Path aot = home.resolve("jrunc.aot");
         if (aot.toFile().length() > 0) cmd.add("-XX:AOTCache=" + aot);
         cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Djrunc.home=" + home,
