@@ -447,11 +447,26 @@ static void exec_engine(int ready) {
     _exit(127);
 }
 
+/* Waits for the engine's one byte on the ready pipe: 0 once it listens. */
+static int await_ready(int fd, char *why, size_t whylen) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    char c = 0;
+    int r;
+    do r = poll(&p, 1, ENGINE_START_SECONDS * 1000);
+    while (r < 0 && errno == EINTR);
+    if (r > 0 && read(fd, &c, 1) == 1 && c == 'R') return 0;
+    snprintf(why, whylen, "it did not come up (see %s/engine.log)", JRUNC_ENGINE_DIR);
+    return -1;
+}
+
 /*
  * Starts an engine unless one is already listening; one front at a time does it (start.lock),
- * the others then find it running. Returns 0 once it listens.
+ * the others find it running. In the foreground it returns 0 once the engine listens. In the
+ * background (a cold `jrunc` in auto mode, which then runs its own verb in direct mode, no slower
+ * than without an engine) a detached starter waits for it instead, and this returns 1 at once;
+ * a front that finds another starting one returns -1.
  */
-static int start_engine(char *why, size_t whylen) {
+static int start_engine(int background, char *why, size_t whylen) {
     if (private_dir(JRUNC_ENGINE_DIR) < 0) {
         snprintf(why, whylen, "%s: %s (it must be a directory of uid %d, mode 0700)", JRUNC_ENGINE_DIR,
                  strerror(errno), (int)geteuid());
@@ -460,7 +475,7 @@ static int start_engine(char *why, size_t whylen) {
     char lockpath[PATH_MAX];
     snprintf(lockpath, sizeof lockpath, "%s/start.lock", JRUNC_ENGINE_DIR);
     int lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+    if (lock < 0 || flock(lock, background ? LOCK_EX | LOCK_NB : LOCK_EX) < 0) {
         snprintf(why, whylen, "%.900s: %s", lockpath, strerror(errno));
         if (lock >= 0) close(lock);
         return -1;
@@ -479,6 +494,23 @@ static int start_engine(char *why, size_t whylen) {
     }
     pid_t child = fork();
     if (child == 0) {
+        if (background) {
+            /* The starter: not our child (so no zombie in the verb's JVM), holding none of the
+             * caller's fds (a pipe the caller reads must end with this verb), the lock held until
+             * the engine listens. */
+            if (fork() != 0) _exit(0);
+            setsid();
+            int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+            int keep[3] = {lock, ready[0], ready[1]};
+            for (int i = 0; i < 3; i++) keep[i] = fcntl(keep[i], F_DUPFD_CLOEXEC, 10);
+            if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) _exit(1);
+            for (int i = 0; i < 3; i++) dup2(keep[i], 3 + i); /* lock 3, ready 4 and 5 */
+            syscall(SYS_close_range, 6U, ~0U, 0U);
+            pid_t engine = fork();
+            if (engine == 0) exec_engine(5);
+            close(5);
+            _exit(engine > 0 && await_ready(4, why, whylen) == 0 ? 0 : 1);
+        }
         close(ready[0]);
         pid_t engine = fork();
         if (engine == 0) exec_engine(ready[1]);
@@ -488,18 +520,9 @@ static int start_engine(char *why, size_t whylen) {
     int status = 0;
     if (child > 0) waitpid(child, &status, 0);
     int rc = -1;
-    if (child < 0 || status != 0) {
-        snprintf(why, whylen, "fork: %s", strerror(errno));
-    } else {
-        struct pollfd p = {.fd = ready[0], .events = POLLIN};
-        char c = 0;
-        int r;
-        do r = poll(&p, 1, ENGINE_START_SECONDS * 1000);
-        while (r < 0 && errno == EINTR);
-        if (r > 0 && read(ready[0], &c, 1) == 1 && c == 'R') rc = 0;
-        else
-            snprintf(why, whylen, "it did not come up (see %s/engine.log)", JRUNC_ENGINE_DIR);
-    }
+    if (child < 0 || status != 0) snprintf(why, whylen, "fork: %s", strerror(errno));
+    else if (background) rc = 1;
+    else rc = await_ready(ready[0], why, whylen);
     close(ready[0]);
     close(lock);
     return rc;
@@ -509,7 +532,9 @@ static int start_engine(char *why, size_t whylen) {
  * A connection to an engine of this build, started if need be; -1 (why says why) when there is
  * none to be had. An engine of another build retires when it hears from this front.
  */
-static int engine_session(int autostart, char *why, size_t whylen) {
+enum start { NO_START, START, START_IN_BACKGROUND };
+
+static int engine_session(enum start autostart, char *why, size_t whylen) {
     for (int attempt = 0; attempt < 4; attempt++) {
         int fd = connect_engine();
         if (fd < 0) {
@@ -522,11 +547,16 @@ static int engine_session(int autostart, char *why, size_t whylen) {
                 snprintf(why, whylen, "%s/engine.sock: %s", JRUNC_ENGINE_DIR, strerror(errno));
                 return -1;
             }
-            if (!autostart) {
+            if (autostart == NO_START) {
                 snprintf(why, whylen, "no engine is running (%s/engine.sock)", JRUNC_ENGINE_DIR);
                 return -1;
             }
-            if (start_engine(why, whylen) < 0) return -1;
+            int started = start_engine(autostart == START_IN_BACKGROUND, why, whylen);
+            if (started < 0) return -1;
+            if (started > 0) {
+                snprintf(why, whylen, "the engine is starting");
+                return -3;
+            }
             continue;
         }
         if (send_msg(fd, JRUNC_MSG_HELLO, JRUNC_BUILD_ID, strlen(JRUNC_BUILD_ID), NULL, 0) < 0) {
@@ -551,7 +581,7 @@ static int engine_session(int autostart, char *why, size_t whylen) {
             return -1;
         }
         /* STALE: that engine is of another build and has stopped listening; start ours. */
-        if (!autostart) {
+        if (autostart == NO_START) {
             snprintf(why, whylen, "the running engine was of another build; it is stopping");
             return -1;
         }
@@ -570,9 +600,9 @@ static int engine_command(int argc, char **argv, int at) {
         return 1;
     }
     char why[1024];
-    int fd = engine_session(start, why, sizeof why);
+    int fd = engine_session(start ? START : NO_START, why, sizeof why);
     if (fd < 0) {
-        if (!strcmp(what, "stop") && fd == -1) {
+        if (!strcmp(what, "stop") && fd != -2) {
             printf("jrunc engine: not running\n");
             return 0;
         }
@@ -997,7 +1027,8 @@ int main(int argc, char **argv) {
     struct sigaction dfl = {.sa_handler = SIG_DFL};
     sigaction(SIGCHLD, &dfl, NULL);
     char why[1024];
-    int sock = engine_session(1, why, sizeof why);
+    /* Cold (no engine yet) in auto mode: this verb runs in direct mode while the engine starts. */
+    int sock = engine_session(mode == MODE_ON ? START : START_IN_BACKGROUND, why, sizeof why);
     if (sock < 0) {
         if (mode == MODE_ON || sock == -2) {
             report("the jrunc engine cannot be used: %s%s", why,

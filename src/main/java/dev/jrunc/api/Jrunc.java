@@ -50,7 +50,7 @@ import java.util.TreeSet;
 public final class Jrunc {
     private final Syscalls sys;
     private final StateStore store;
-    private final RuntimeHome home;
+    private final Path homeDir;
     private final boolean systemdCgroup;
     private final Invocation inv;
 
@@ -59,7 +59,7 @@ public final class Jrunc {
         this.inv = b.invocation != null ? b.invocation
                 : Invocation.embedded(System.out, System.err, LocalCaller.embedded(b.sys, -1, -1, -1));
         this.store = new StateStore(inv.resolve(b.root), b.sys);
-        this.home = b.home != null ? RuntimeHome.at(b.home) : RuntimeHome.current();
+        this.homeDir = b.home;
         this.systemdCgroup = b.systemdCgroup;
     }
 
@@ -119,9 +119,14 @@ public final class Jrunc {
         return store.root();
     }
 
+    /** jrunc's files: needed only by the verbs that start processes, so the others never look. */
+    private RuntimeHome home() {
+        return homeDir != null ? RuntimeHome.at(homeDir) : RuntimeHome.current();
+    }
+
     /** create: the container's process is set up and waits for {@link #start}. */
     public ContainerState create(String id, Path bundle, CreateOptions o) {
-        ContainerRecord record = new ContainerCreator(sys, store, home, inv).create(createOptions(id, bundle, o));
+        ContainerRecord record = new ContainerCreator(sys, store, home(), inv).create(createOptions(id, bundle, o));
         return record.toState(Status.CREATED);
     }
 
@@ -131,7 +136,7 @@ public final class Jrunc {
      * afterwards unless keep.
      */
     public int run(String id, Path bundle, CreateOptions o, boolean detach, boolean keep) {
-        return new ContainerRunner(sys, store, home, inv).run(createOptions(id, bundle, o), detach, keep);
+        return new ContainerRunner(sys, store, home(), inv).run(createOptions(id, bundle, o), detach, keep);
     }
 
     private ContainerCreator.Options createOptions(String id, Path bundle, CreateOptions o) {
@@ -186,8 +191,8 @@ public final class Jrunc {
         dev.jrunc.container.ContainerId.validate(id);
         try (StateStore.Lock lock = store.lock(id)) {
             if (force && store.isCreating(id)) {
-                // A create that died before writing its state: only the directory is left.
-                store.remove(id);
+                // A create that died before writing its state: what it recorded goes too.
+                store.removeHalfCreated(id);
                 return;
             }
             Container.load(sys, store, id).delete(force);
@@ -199,7 +204,7 @@ public final class Jrunc {
     /** exec: a new process in the running container. */
     public ExecResult exec(String id, ProcessSpec process, ExecOptions o) {
         Container container = Container.load(sys, store, id);
-        ContainerExec.Result r = new ContainerExec(sys, home, inv).exec(container, process,
+        ContainerExec.Result r = new ContainerExec(sys, home(), inv).exec(container, process,
                 new ContainerExec.Options(o.consoleSocket(), o.detach(), o.pidFile(), o.preserveFds(), o.ignorePaused()));
         return new ExecResult(r.pid(), r.exitStatus());
     }

@@ -164,8 +164,11 @@ public final class ContainerCreator {
         // A relative cgroupsPath hangs off the caller's cgroup, not off the runtime's own (an
         // engine's cgroup is its own, not the shim's or the caller's).
         CgroupManager cgroup = CgroupManager.forContainer(callerLayout(), linux.cgroupsPath(), o.id(), o.systemdCgroup());
+        // On disk before it is made, so that `delete --force` can undo a create that dies half-way.
+        PendingCreate.record(dir, cgroup, 0);
         undo.push("remove the container's cgroup", cgroup::destroy);
         cgroup.create();
+        PendingCreate.record(dir, cgroup, 0);
         cgroup.apply(CgroupManager.initialResources(linux));
         Path fifo = dir.resolve(StateStore.EXEC_FIFO);
         // 0622 whatever the umask: the container's process opens it for writing as its own user.
@@ -210,6 +213,7 @@ public final class ContainerCreator {
                     }
                     case "PID" -> {
                         initPid[0] = Integer.parseInt(m.text().trim());
+                        PendingCreate.record(dir, cgroup, initPid[0]);
                         inv.caller().reap(helperPid);
                         helperReaped = true;
                         ContainerState hookState = stateForHooks(o, bundle, initPid[0], spec);
@@ -326,6 +330,11 @@ public final class ContainerCreator {
                 rootfs.toString(), Instant.now().toString(), o.systemdCgroup(), stringPaths(cgroup.paths()),
                 cgroup.createdDirs().stream().map(Path::toString).toList(), notifySocket, spec);
         store.write(record);
+        try {
+            Files.deleteIfExists(store.dir(o.id()).resolve(PendingCreate.FILE)); // state.json says it all now
+        } catch (IOException e) {
+            Log.debug("cannot remove " + PendingCreate.FILE + ": " + e.getMessage());
+        }
         if (o.pidFile() != null) writePidFile(sys, o.pidFile(), pid, inv.umask());
         return record;
     }

@@ -95,6 +95,15 @@ public final class StateStore {
         }
     }
 
+    /**
+     * Removes what a create that died half-way left (its init, its cgroup: what it recorded before
+     * making them), then the directory.
+     */
+    public void removeHalfCreated(String id) {
+        PendingCreate.undo(sys, dir(id));
+        remove(id);
+    }
+
     public void remove(String id) {
         Path dir = dir(id);
         try (Stream<Path> walk = Files.walk(dir)) {

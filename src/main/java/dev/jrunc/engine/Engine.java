@@ -43,6 +43,9 @@ public final class Engine {
         }
     }
 
+    /** Idle this long after a verb, the engine collects its garbage and shrinks its heap. */
+    private static final Duration TRIM_AFTER = Duration.ofSeconds(3);
+
     private final Syscalls sys;
     private final Settings settings;
     private final PrintStream log;
@@ -57,6 +60,7 @@ public final class Engine {
     private int active;
     private long lastActivity = System.nanoTime();
     private boolean retiring;
+    private boolean trimmed = true;
 
     public Engine(Syscalls sys, Settings settings, PrintStream log) {
         this.sys = sys;
@@ -100,12 +104,25 @@ public final class Engine {
     public void serve() {
         Thread.ofPlatform().name("engine-accept").daemon().start(this::acceptLoop);
         while (true) {
+            boolean trim = false;
             synchronized (this) {
                 long idleNanos = System.nanoTime() - lastActivity;
                 if (active == 0 && (retiring || idleNanos >= settings.idle().toNanos())) {
                     retiring = true;
                     break;
                 }
+                if (active == 0 && !trimmed && idleNanos >= TRIM_AFTER.toNanos()) {
+                    trimmed = true;
+                    trim = true;
+                }
+            }
+            if (trim) {
+                // Between bursts of verbs, give the heap the verbs grew back to the system: the
+                // engine's resident size stays what it is when idle, however many verbs it ran.
+                System.gc();
+                continue;
+            }
+            synchronized (this) {
                 try {
                     wait(1000);
                 } catch (InterruptedException e) {
@@ -141,6 +158,7 @@ public final class Engine {
                     synchronized (this) {
                         active--;
                         lastActivity = System.nanoTime();
+                        trimmed = false;
                         notifyAll();
                     }
                 }
@@ -150,13 +168,15 @@ public final class Engine {
 
     private void session(Channel channel) {
         Syscalls.PeerCredentials peer = sys.peerCredentials(channel.fd());
+        // Read before any answer: a socket closed with a message unread resets the connection,
+        // and the front would never see the answer.
+        Packet hello = channel.expect(Message.HELLO);
         if (peer.uid() != uid) {
             note("refused pid " + peer.pid() + ": uid " + peer.uid());
             channel.send(Message.REFUSED, Packet.text("the jrunc engine at " + settings.socket() + " serves uid " + uid
                     + " only; uid " + peer.uid() + " may not use it"));
             return;
         }
-        Packet hello = channel.expect(Message.HELLO);
         if (!hello.text().equals(settings.buildId())) {
             note("a front of build " + hello.text() + " connected: retiring");
             channel.send(Message.STALE, Packet.text(settings.buildId()));

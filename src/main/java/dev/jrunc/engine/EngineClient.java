@@ -55,6 +55,12 @@ public final class EngineClient implements AutoCloseable {
     /** Runs one verb with the given stdio (fds of this process, sent to the engine). */
     public Outcome run(List<String> args, Map<String, String> env, Path cwd, int umask, String cgroup, int stdin,
             int stdout, int stderr) {
+        return run(args, env, cwd, umask, cgroup, Namespaces.own(), stdin, stdout, stderr);
+    }
+
+    /** {@link #run} as a caller in the given namespaces (one /proc/self/ns link a line). */
+    public Outcome run(List<String> args, Map<String, String> env, Path cwd, int umask, String cgroup, String namespaces,
+            int stdin, int stdout, int stderr) {
         List<String> envList = new ArrayList<>();
         env.forEach((k, v) -> envList.add(k + "=" + v));
         channel.send(Message.ARGS, Packet.strings(args));
@@ -62,7 +68,7 @@ public final class EngineClient implements AutoCloseable {
         channel.send(Message.CWD, Packet.text(cwd.toString()));
         channel.send(Message.UMASK, Packet.ints(umask));
         channel.send(Message.CGROUP, Packet.text(cgroup));
-        channel.send(Message.NAMESPACES, Packet.text(Namespaces.own()));
+        channel.send(Message.NAMESPACES, Packet.text(namespaces));
         channel.send(Message.STDIO, new byte[] {1, 1, 1}, stdin, stdout, stderr);
         channel.send(Message.RUN);
         List<Message> seen = new ArrayList<>();
