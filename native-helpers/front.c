@@ -784,6 +784,7 @@ static void spawn(struct state *s, struct msg *m) {
         close(err[0]);
         restore_signals();
         int base = maxt + 1 > 10 ? maxt + 1 : 10;
+        int report = fcntl(err[1], F_DUPFD_CLOEXEC, base); /* out of the way of the targets too */
         int hi[MAX_FDS];
         for (int i = 0; i < m->nfds; i++) hi[i] = fcntl(m->fds[i], F_DUPFD_CLOEXEC, base);
         int e = 0;
@@ -794,7 +795,7 @@ static void spawn(struct state *s, struct msg *m) {
             else execve(path, argv, envp);
             e = errno;
         }
-        if (write(err[1], &e, sizeof e) < 0) _exit(126);
+        if (write(report, &e, sizeof e) < 0) _exit(126);
         _exit(127);
     }
     close(err[1]);

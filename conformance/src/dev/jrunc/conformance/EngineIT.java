@@ -223,6 +223,40 @@ class EngineIT extends ContainerTest {
     }
 
     @Test
+    void aRelativeCgroupsPathHangsOffTheCallersCgroupNotTheEngines() throws Exception {
+        Path pids = Path.of("/sys/fs/cgroup/pids");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(pids) && !Files.exists(pids.resolve("cgroup.controllers")),
+                "needs the cgroup v1 pids hierarchy");
+        String caller = "jrunc-it-caller-" + ProcessHandle.current().pid();
+        String rel = "jrunc-it-rel-" + ProcessHandle.current().pid();
+        Bundle b = bundle("b").sh("grep pids /proc/self/cgroup");
+        b.linux().put("cgroupsPath", rel);
+        b.save();
+        String id = newId("relcg");
+        Path callerCgroup = pids.resolve(caller);
+        Files.createDirectory(callerCgroup);
+        try {
+            // The caller: a shell that moves itself into a cgroup of its own, then becomes jrunc.
+            Jrunc.Result r = front(List.of("sh", "-c", "echo $$ > " + callerCgroup + "/cgroup.procs && exec \"$0\" --root \"$1\" run -b \"$2\" \"$3\"",
+                    Jrunc.binary().toString(), jrunc.root().toString(), b.dir.toString(), id)).assertOk();
+            assertContains(r.out(), "pids:/" + caller + "/" + rel);
+            assertFalse(Files.exists(callerCgroup.resolve(rel)), "run removed the container's cgroup");
+        } finally {
+            Files.deleteIfExists(callerCgroup.resolve(rel));
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                try {
+                    Files.deleteIfExists(callerCgroup);
+                    break;
+                } catch (java.nio.file.FileSystemException busy) {
+                    sleep(50); // the shell that was jrunc is still exiting
+                }
+            }
+        }
+        assertNothingLeftBehind(id);
+    }
+
+    @Test
     void theContainersInitIsReparentedToASubreaperCaller() {
         Bundle b = bundle("b").sh("sleep 1000").save();
         String id = newId("reaped");
