@@ -38,13 +38,18 @@ public final class LocalCaller implements Caller {
 
     /**
      * A JVM that embeds jrunc: the container's processes get stdin, stdout and stderr from the
-     * given fds of this JVM (or this JVM's own stdio where an fd is -1).
+     * given fds of this JVM (or this JVM's own stdio where an fd is -1; the same fd may serve
+     * more than one).
      */
     public static LocalCaller embedded(Syscalls sys, int stdin, int stdout, int stderr) {
         Map<Integer, Integer> m = new HashMap<>();
-        if (stdin >= 0) m.put(stdin, 0);
-        if (stdout >= 0) m.put(stdout, 1);
-        if (stderr >= 0) m.put(stderr, 2);
+        int[] given = {stdin, stdout, stderr};
+        for (int target = 0; target < 3; target++) {
+            int fd = given[target];
+            if (fd < 0) continue;
+            // One entry per source fd: a second use of the same fd gets a copy of its own.
+            m.put(m.containsKey(fd) ? sys.dup(fd) : fd, target);
+        }
         return new LocalCaller(sys, false, Map.copyOf(m));
     }
 

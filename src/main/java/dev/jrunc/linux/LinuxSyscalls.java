@@ -808,6 +808,12 @@ final class LinuxSyscalls implements Syscalls {
     }
 
     @Override
+    public int dup(int fd) {
+        return (int) call(() -> "fcntl(" + fd + ", F_DUPFD_CLOEXEC)",
+                (a, st) -> (int) FCNTL.h().invokeExact(st, fd, 1030 /* F_DUPFD_CLOEXEC */, 0));
+    }
+
+    @Override
     public void fchmod(int fd, int mode) {
         call(() -> "fchmod(" + fd + ", 0" + Integer.toOctalString(mode) + ")",
                 (a, st) -> (int) FCHMOD.h().invokeExact(st, fd, mode));

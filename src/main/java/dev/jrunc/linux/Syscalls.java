@@ -160,6 +160,9 @@ public interface Syscalls {
     /** poll(2) with POLLRDHUP and no wait: whether the peer of a connected socket has gone. */
     boolean peerClosed(int socket);
 
+    /** fcntl(fd, F_DUPFD_CLOEXEC, 0): a second fd for the same open file. */
+    int dup(int fd);
+
     /** fchmod(2): the exact mode, whatever the process umask made of it at creation. */
     void fchmod(int fd, int mode);
 

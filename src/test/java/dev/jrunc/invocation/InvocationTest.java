@@ -67,12 +67,12 @@ class InvocationTest {
         Path out = tmp.resolve("out");
         int stdout = sys.open(out.toString(), Linux.O_WRONLY | Linux.O_CREAT | Linux.O_CLOEXEC, 0644);
         int[] extra = sys.socketpair(Linux.AF_UNIX, Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC);
-        LocalCaller caller = LocalCaller.embedded(sys, -1, stdout, -1);
-        int pid = caller.spawn(Caller.Program.atPath("/bin/sh"), List.of("sh", "-c", "echo to-stdout; echo to-five >&5"),
+        LocalCaller caller = LocalCaller.embedded(sys, -1, stdout, stdout);
+        int pid = caller.spawn(Caller.Program.atPath("/bin/sh"), List.of("sh", "-c", "echo to-stdout; echo to-stderr >&2; echo to-five >&5"),
                 List.of(), Map.of(extra[1], 5));
         sys.close(extra[1]);
         caller.reap(pid);
-        assertEquals("to-stdout\n", Files.readString(out));
+        assertEquals("to-stdout\nto-stderr\n", Files.readString(out), "one fd for both stdout and stderr");
         assertEquals("to-five\n", new String(sys.read(extra[0], 100), StandardCharsets.US_ASCII));
         assertThrows(dev.jrunc.linux.SyscallException.class, () -> sys.waitpid(pid, 0), "reaped already");
         sys.close(stdout);

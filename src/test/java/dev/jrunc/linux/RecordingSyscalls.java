@@ -882,6 +882,14 @@ public final class RecordingSyscalls implements Syscalls {
     }
 
     @Override
+    public int dup(int fd) {
+        begin("fcntl", null, "fcntl(" + fd + ", F_DUPFD_CLOEXEC)", fd);
+        int copy = nextFd++;
+        fds.put(copy, fds.get(fd));
+        return copy;
+    }
+
+    @Override
     public void fchmod(int fd, int mode) {
         begin("fchmod", null, "fchmod(" + fd + ", 0" + Integer.toOctalString(mode) + ")", fd, mode);
     }
