@@ -180,9 +180,10 @@ class EngineIT extends ContainerTest {
         for (int i = 0; i < 50; i++) ids.add(newId("many" + i));
         ExecutorService pool = Executors.newFixedThreadPool(50);
         try {
+            // Each create still starts an init JVM: on a busy machine fifty of them take minutes.
             List<Future<Jrunc.Result>> creates = new ArrayList<>();
             for (String id : ids) {
-                creates.add(pool.submit(() -> engine.runWith(Duration.ofMinutes(10),
+                creates.add(pool.submit(() -> engine.runWith(Duration.ofMinutes(20),
                         List.of("create", "--bundle", b.dir.toString(), id))));
             }
             for (Future<Jrunc.Result> f : creates) f.get().assertOk();
@@ -194,7 +195,7 @@ class EngineIT extends ContainerTest {
             }
             List<Future<Jrunc.Result>> deletes = new ArrayList<>();
             for (String id : ids) {
-                deletes.add(pool.submit(() -> engine.runWith(Duration.ofMinutes(5), List.of("delete", "--force", id))));
+                deletes.add(pool.submit(() -> engine.runWith(Duration.ofMinutes(20), List.of("delete", "--force", id))));
             }
             for (Future<Jrunc.Result> f : deletes) f.get().assertOk();
         } finally {
