@@ -15,8 +15,13 @@ HOME_DIR := $(CURDIR)/target
 # target/jvm-flags hands them to RuntimeHome, which starts the init JVM.
 # ENGINE_JVM_FLAGS: the resident engine: the full JIT (it stays warm), a small serial heap that
 # gives memory back when idle, the same native accessors.
-JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k -Djdk.reflect.useNativeAccessorOnly=true
-ENGINE_JVM_FLAGS := -XX:+UseSerialGC -XX:-UsePerfData -Xss512k -Xms8m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:ReservedCodeCacheSize=48m -Djdk.reflect.useNativeAccessorOnly=true
+# A crash report (hs_err, replay data) of any of them goes to LOG_DIR and never to the working
+# directory (often the bundle) or /tmp; no core file either. The front makes LOG_DIR, and sends
+# the reports to stderr where it cannot.
+LOG_DIR ?= /var/log/jrunc
+CRASH_FLAGS := -XX:ErrorFile=$(LOG_DIR)/hs_err_pid%p.log -XX:ReplayDataFile=$(LOG_DIR)/replay_pid%p.log -XX:-CreateCoredumpOnCrash
+JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k -Djdk.reflect.useNativeAccessorOnly=true $(CRASH_FLAGS)
+ENGINE_JVM_FLAGS := -XX:+UseSerialGC -XX:-UsePerfData -Xss512k -Xms8m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:ReservedCodeCacheSize=48m -Djdk.reflect.useNativeAccessorOnly=true $(CRASH_FLAGS)
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
 FRONT_SOURCES := native-helpers/front.c native-helpers/engine-protocol.h scripts/write-launcher.sh
@@ -28,7 +33,7 @@ ENGINE ?= on
 # verify without the unit tests (surefire runs none; failsafe's conformance suite is unaffected)
 NO_UNIT := -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false
 
-.PHONY: all prereqs install uninstall test unit conformance conformance-both test-cgroup2 test-engines demo bench clean
+.PHONY: all prereqs install uninstall test unit conformance conformance-both faults fuzz test-cgroup2 test-systemd test-engines demo bench clean completion man soak
 
 all: jrunc
 
@@ -59,14 +64,32 @@ target/jvm-flags: Makefile
 # default (the conformance suite's direct mode); target/jrunc-other-build has another build id
 # (a test replaces the engine with it).
 jrunc: target/jrunc.jar target/jrunc-nsexec target/jrunc.aot target/jvm-flags $(FRONT_SOURCES)
-	@scripts/write-launcher.sh $@ $(HOME_DIR) $(JAVA) $(COMMIT) $(BUILD_ID) auto "$(JVM_FLAGS)" "$(ENGINE_JVM_FLAGS)"
-	@scripts/write-launcher.sh target/jrunc-direct $(HOME_DIR) $(JAVA) $(COMMIT) $(BUILD_ID) off "$(JVM_FLAGS)" "$(ENGINE_JVM_FLAGS)"
-	@scripts/write-launcher.sh target/jrunc-other-build $(HOME_DIR) $(JAVA) $(COMMIT) other-$(BUILD_ID) auto "$(JVM_FLAGS)" "$(ENGINE_JVM_FLAGS)"
+	@scripts/write-launcher.sh $@ $(HOME_DIR) $(JAVA) $(COMMIT) $(BUILD_ID) auto $(LOG_DIR) "$(JVM_FLAGS)" "$(ENGINE_JVM_FLAGS)"
+	@scripts/write-launcher.sh target/jrunc-direct $(HOME_DIR) $(JAVA) $(COMMIT) $(BUILD_ID) off $(LOG_DIR) "$(JVM_FLAGS)" "$(ENGINE_JVM_FLAGS)"
+	@scripts/write-launcher.sh target/jrunc-other-build $(HOME_DIR) $(JAVA) $(COMMIT) other-$(BUILD_ID) auto $(LOG_DIR) "$(JVM_FLAGS)" "$(ENGINE_JVM_FLAGS)"
 	@./jrunc engine stop >/dev/null 2>&1 || true
 	@echo "built ./jrunc"
 
-install: jrunc
+# Shell completion (bash, zsh) and man pages, generated from the command model by picocli's own
+# generators (AutoComplete; picocli-codegen's ManPageGenerator, whose AsciiDoc asciidoctor turns
+# into roff). dev.jrunc.tools.Completion and dev.jrunc.tools.ManPages say how.
+completion: target/completion/jrunc
+target/completion/jrunc: target/jrunc.jar
+	$(JAVA) -cp target/jrunc.jar dev.jrunc.tools.Completion target/completion
+
+man: target/man/jrunc.1
+target/man/jrunc.1: target/jrunc.jar
+	@scripts/prereqs.sh man
+	rm -rf target/man target/man-adoc
+	$(JAVA) -cp 'target/jrunc.jar:target/build-lib/*' dev.jrunc.tools.ManPages target/man-adoc
+	asciidoctor -b manpage -D target/man target/man-adoc/*.adoc
+
+install: jrunc completion man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/jrunc/lib
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 target/completion/jrunc $(DESTDIR)$(PREFIX)/share/bash-completion/completions/jrunc
+	install -m 644 target/completion/_jrunc $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_jrunc
+	install -m 644 target/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 target/jrunc.jar $(DESTDIR)$(PREFIX)/lib/jrunc/
 	install -m 644 target/lib/*.jar $(DESTDIR)$(PREFIX)/lib/jrunc/lib/
 	install -m 755 target/jrunc-nsexec $(DESTDIR)$(PREFIX)/lib/jrunc/
@@ -74,16 +97,19 @@ install: jrunc
 	$(JAVA) $(JVM_FLAGS) --enable-native-access=ALL-UNNAMED -Djrunc.home=$(PREFIX)/lib/jrunc \
 	    -XX:AOTCacheOutput=$(DESTDIR)$(PREFIX)/lib/jrunc/jrunc.aot \
 	    -cp $(PREFIX)/lib/jrunc/jrunc.jar dev.jrunc.tools.AotTraining 2>&1 | grep -v '^\[' || true
-	scripts/write-launcher.sh $(DESTDIR)$(PREFIX)/bin/jrunc $(PREFIX)/lib/jrunc $(JAVA) $(COMMIT) $(BUILD_ID) auto "$(JVM_FLAGS)" "$(ENGINE_JVM_FLAGS)"
+	scripts/write-launcher.sh $(DESTDIR)$(PREFIX)/bin/jrunc $(PREFIX)/lib/jrunc $(JAVA) $(COMMIT) $(BUILD_ID) auto $(LOG_DIR) "$(JVM_FLAGS)" "$(ENGINE_JVM_FLAGS)"
 	@echo "installed $(DESTDIR)$(PREFIX)/bin/jrunc"
 
 uninstall:
 	-$(DESTDIR)$(PREFIX)/bin/jrunc engine stop >/dev/null 2>&1
 	rm -rf $(DESTDIR)$(PREFIX)/lib/jrunc $(DESTDIR)$(PREFIX)/bin/jrunc
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/jrunc $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_jrunc
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/jrunc.1 $(DESTDIR)$(PREFIX)/share/man/man1/jrunc-*.1
 
 # Unit tests (no root needed), then the conformance suite: real containers, as root; then the
 # engines (containerd, podman) driving jrunc, compared with Debian's runc; the
-# cgroup v2 set in a VM when the cg2vm tool is there and its one-time setup succeeds.
+# cgroup v2 set in a VM when the cg2vm tool is there and its one-time setup succeeds; the systemd
+# driver's set in a VM that boots systemd.
 test: jrunc
 	@scripts/prereqs.sh test
 	$(MVN) verify -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
@@ -92,6 +118,7 @@ test: jrunc
 	@if [ -z "$(CG2VM)" ]; then echo "test-cgroup2: skipped (no shared/tools/cg2vm/run-in-vm.sh)"; \
 	elif ! ( $(CG2VM_READY) ); then echo "test-cgroup2: skipped (cg2vm setup failed)"; \
 	else $(MAKE) --no-print-directory test-cgroup2; fi
+	$(MAKE) --no-print-directory test-systemd
 	$(MAKE) --no-print-directory test-engines
 
 # cgroup v2 for real: a VM whose only hierarchy is cgroup2 (the host is v1/v2 hybrid).
@@ -108,8 +135,27 @@ test-cgroup2: jrunc
 	CG2VM_SHARE=$${CG2VM_SHARE:-$(CURDIR)} $(CG2VM) 'scripts/cgroup2-tests.sh $(CURDIR)/jrunc $(CURDIR)/target/cgroup2-base'; rc=$$?; \
 	echo "test-cgroup2: $$(( $$(date +%s) - start ))s"; exit $$rc
 
+# The systemd cgroup driver for real: a VM that boots this host's root filesystem with systemd as
+# PID 1 on cgroup v2 (scripts/systemd-vm), where jrunc and runc run with --systemd-cgroup.
+test-systemd: jrunc
+	@scripts/prereqs.sh systemd
+	@scripts/make-bundle.sh target/systemd-base >/dev/null
+	@start=$$(date +%s); \
+	scripts/systemd-vm/run.sh 'scripts/systemd-tests.sh $(CURDIR)/jrunc $(CURDIR)/target/systemd-base' \
+	    | tee target/systemd-tests.log; rc=$${PIPESTATUS[0]}; \
+	echo "test-systemd: $$(( $$(date +%s) - start ))s (VM boot included)"; tail -n 1 target/systemd-tests.log; exit $$rc
+
 unit: | prereqs
 	$(MVN) test
+
+# Container lifecycles in a row (conformance/…/SoakIT): the host's mounts, cgroups, processes,
+# zombies and fds every 100 cycles must stay flat. make test runs 100 cycles; this, 1000.
+SOAK_CYCLES ?= 1000
+soak: jrunc
+	@scripts/prereqs.sh test
+	$(MVN) verify -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false -DskipConformance=false \
+	    -Djrunc.binary=$(CURDIR)/jrunc -Dit.test=SoakIT -Djrunc.soak.cycles=$(SOAK_CYCLES) -Djrunc.soak.report=$(CURDIR)/target/soak.txt; \
+	rc=$$?; cat target/soak.txt 2>/dev/null; exit $$rc
 
 # The conformance suite with the engine (ENGINE=on, the default) or in direct mode (ENGINE=off);
 # conformance-both runs it both ways. The engine this starts is stopped at the end.
@@ -123,13 +169,35 @@ conformance-both: jrunc
 	$(MAKE) --no-print-directory conformance ENGINE=on
 	$(MAKE) --no-print-directory conformance ENGINE=off
 
-# containerd through ctr and podman through conmon, with jrunc and with runc. Installs containerd,
-# podman and runc from Debian when missing, and fails (never skips) when that is impossible.
+# The config fuzz suite at full size: FUZZ_TRIES generated configs (real creates, as root; `make
+# test` runs a few hundred), figures at the end. FUZZ_CASE=base:seed:count replays one case.
+FUZZ_TRIES ?= 10000
+fuzz: jrunc
+	@scripts/prereqs.sh test
+	@rm -f target/fuzz-report.txt
+	@$(MVN) verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -DskipConformance=false \
+	    -Djrunc.binary=$(CURDIR)/jrunc -Dit.test=ConfigFuzzIT \
+	    $(if $(FUZZ_CASE),-Djrunc.fuzz.case=$(FUZZ_CASE) -Djqwik.tries.default=1,-Djqwik.tries.default=$(FUZZ_TRIES)) \
+	    >target/fuzz.log 2>&1; rc=$$?; \
+	cat target/fuzz-report.txt 2>/dev/null || tail -40 target/fuzz.log; \
+	[ $$rc = 0 ] || echo "make fuzz: failed; the whole output is in target/fuzz.log" >&2; exit $$rc
+
+# Crash consistency: jrunc SIGKILLed at every named step of create, start, exec and delete, and the
+# helper, the init and an exec'd process killed at theirs; then delete must leave nothing (a table
+# of step against leftovers). The conformance run above includes one pass over the steps.
+faults: jrunc
+	@scripts/prereqs.sh test
+	$(MVN) verify -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc -Dit.test=FaultsIT -Djrunc.faults=full
+
+# containerd through ctr, podman through conmon and Docker (dockerd), with jrunc and with runc.
+# Installs containerd, podman, docker.io and runc from Debian when missing, and fails (never
+# skips) when that is impossible.
 test-engines: jrunc
 	@scripts/prereqs.sh test
 	@rc=0; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/containerd.sh 2>target/engine-tests-containerd.log || rc=1; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/podman.sh 2>target/engine-tests-podman.log || rc=1; \
+	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/docker.sh 2>target/engine-tests-docker.log || rc=1; \
 	./jrunc engine stop >/dev/null; \
 	[ $$rc = 0 ] || echo "engine tests failed; the commands and outputs are in target/engine-tests-*.log" >&2; \
 	exit $$rc

@@ -14,7 +14,7 @@
  * the front execs a JVM that runs the verb itself (direct mode): the same behaviour, slower.
  *
  * Build-time settings (front-config.h, written by scripts/write-launcher.sh from the Makefile):
- * JRUNC_HOME, JRUNC_JAVA, JRUNC_BUILD_ID, JRUNC_COMMIT, JRUNC_ENGINE_DIR, JRUNC_JVM_FLAGS,
+ * JRUNC_HOME, JRUNC_JAVA, JRUNC_BUILD_ID, JRUNC_COMMIT, JRUNC_ENGINE_DIR, JRUNC_LOG_DIR, JRUNC_JVM_FLAGS,
  * JRUNC_ENGINE_JVM_FLAGS, JRUNC_DEFAULT_ENGINE.
  */
 #define _GNU_SOURCE
@@ -163,6 +163,24 @@ static enum mode parse_mode(const char *s, const char *where) {
 /* ------------------------------------------------------------ direct mode */
 
 /* The verb in a JVM of its own: exec java (this process becomes it, pid and fds unchanged). */
+/*
+ * The crash-report flags of a jrunc JVM: JRUNC_LOG_DIR (which the JVM flags name for hs_err and
+ * replay files) is made if missing; where it cannot be written (another user, a read-only /var),
+ * the reports go to stderr, never to the working directory (often the bundle) or /tmp. The
+ * JVM learns the directory (-Djrunc.logDir), where the container's init JVM reports too.
+ */
+static int add_crash_flags(char **out, int n) {
+    static char logdir[PATH_MAX + 32];
+    (void)mkdir(JRUNC_LOG_DIR, 0700); /* it may exist; the access check decides */
+    if (access(JRUNC_LOG_DIR, W_OK) < 0) {
+        out[n++] = "-XX:+ErrorFileToStderr";
+        out[n++] = "-XX:-DumpReplayDataOnError";
+    }
+    snprintf(logdir, sizeof logdir, "-Djrunc.logDir=%s", JRUNC_LOG_DIR);
+    out[n++] = logdir;
+    return n;
+}
+
 static void direct_mode(void) {
     restore_signals();
     char *args[256 + g_argc];
@@ -170,6 +188,7 @@ static void direct_mode(void) {
     static char aot[PATH_MAX + 32], home[PATH_MAX + 32], cp[PATH_MAX + 16];
     args[n++] = JRUNC_JAVA;
     n = add_flags(args, n, JRUNC_JVM_FLAGS);
+    n = add_crash_flags(args, n);
     snprintf(aot, sizeof aot, "%s/jrunc.aot", JRUNC_HOME);
     if (file_nonempty(aot)) {
         snprintf(aot, sizeof aot, "-XX:AOTCache=%s/jrunc.aot", JRUNC_HOME);
@@ -418,6 +437,7 @@ static void exec_engine(int ready) {
     static char aot[PATH_MAX + 32], home[PATH_MAX + 32], cp[PATH_MAX + 16], dir[PATH_MAX + 32], idle[64];
     args[n++] = JRUNC_JAVA;
     n = add_flags(args, n, JRUNC_ENGINE_JVM_FLAGS);
+    n = add_crash_flags(args, n);
     snprintf(aot, sizeof aot, "%s/jrunc.aot", JRUNC_HOME);
     if (file_nonempty(aot)) {
         snprintf(aot, sizeof aot, "-XX:AOTCache=%s/jrunc.aot", JRUNC_HOME);

@@ -44,7 +44,9 @@ wait_for() { # wait_for SECONDS COMMAND...
     until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.2; done
 }
 cleanup() {
-    for d in "$ROOT"/*/; do [ -d "$d" ] && j delete --force "$(basename "$d")" >/dev/null 2>&1; done
+    for r in "$ROOT" "$W/root2"; do
+        for d in "$r"/*/; do [ -d "$d" ] && "$JRUNC" --root "$r" delete --force "$(basename "$d")" >/dev/null 2>&1; done
+    done
     rm -rf "$W"
 }
 trap cleanup EXIT
@@ -178,6 +180,69 @@ out=$(j create --bundle "$W/$N" $N 2>&1); rc=$?
 check "create with network.classID on cgroup v2 fails" 1 "$rc"
 contains "the message names the field" "network.classID" "$out"
 gone $N "$CG/$N"
+
+# --- 6. safety: a path reaching the root is refused; only linux.resources.devices and the standard
+# nodes are allowed (the eBPF program); a frozen cgroup is refused at once; exec --cgroup stays in
+# the container's cgroup; two --root directories share a cgroup, and the last delete removes it.
+# Everything lives under a parent of the test's own, with a sibling process that must survive.
+P=jrunc-cg2-safe-$$
+mkdir "$CG/$P" "$CG/$P/sibling"
+sleep 1000 & SIB=$!
+echo $SIB > "$CG/$P/sibling/cgroup.procs"
+at() { jq --arg p "$2" '.linux.cgroupsPath = $p' "$W/$1/config.json" > "$W/$1/c.json" && mv "$W/$1/c.json" "$W/$1/config.json"; }
+R=cg2-r
+bundle $R '["true"]' '{}'
+at $R ".."
+out=$(j create --bundle "$W/$R" $R 2>&1); rc=$?
+check "create with cgroupsPath \"..\" fails" 1 "$rc"
+contains "the message names linux.cgroupsPath" '$.linux.cgroupsPath: ".." resolves to' "$out"
+gone $R "$CG/$R"
+K=cg2-k
+bundle $K '["sh","-c","echo x > /dev/kmsg && echo wrote"]' '{"devices":[{"allow":false,"access":"rwm"}]}'
+jq '.linux.devices = [{"path":"/dev/kmsg","type":"c","major":1,"minor":11,"fileMode":438,"uid":0,"gid":0}]' \
+    "$W/$K/config.json" > "$W/$K/c.json" && mv "$W/$K/c.json" "$W/$K/config.json"
+out=$(j run --bundle "$W/$K" $K 2>&1)
+contains "a node of linux.devices without an allow rule cannot be written" "Operation not permitted" "$out"
+gone $K "$CG/$K"
+mkdir "$CG/$P/cold" && echo 1 > "$CG/$P/cold/cgroup.freeze"
+Z=cg2-z
+bundle $Z '["true"]' '{}'
+at $Z "/$P/cold"
+out=$(timeout 60 "$JRUNC" --root "$ROOT" create --bundle "$W/$Z" $Z 2>&1); rc=$?
+check "create in a frozen cgroup fails at once" 1 "$rc"
+contains "the message names the frozen cgroup" "cgroup $CG/$P/cold is frozen" "$out"
+gone $Z "$CG/$P/cold/$Z"
+X=cg2-x
+bundle $X '["sleep","1000"]' '{}'
+at $X "/$P/ctr"
+j run -d --bundle "$W/$X" $X >/dev/null 2>&1 || fail "run -d $X"
+mkdir "$CG/$P/ctr/sub"
+check "exec --cgroup sub runs in the sub-cgroup" "0::/$P/ctr/sub" "$(j exec --cgroup sub $X cat /proc/self/cgroup)"
+out=$(j exec --cgroup ../sibling $X true 2>&1); rc=$?
+check "exec --cgroup ../sibling fails" 255 "$rc"
+contains "the message says it is outside" "outside the container's cgroup" "$out"
+out=$(j exec --cgroup memory:sub $X true 2>&1); rc=$?
+check "exec --cgroup controller:path is refused on cgroup v2" 255 "$rc"
+j delete --force $X
+check "the container's cgroup went with its sub-cgroup" "no" "$([ -e "$CG/$P/ctr" ] && echo yes || echo no)"
+S1=cg2-s1 S2=cg2-s2
+ROOT2=$W/root2
+for s in $S1 $S2; do bundle $s '["sh","-c","sleep 1000 & sleep 1000 & wait"]' '{}'; at $s "/$P/shared"; done
+j run -d --bundle "$W/$S1" $S1 >/dev/null 2>&1 || fail "run -d $S1"
+# (the detached container keeps its stdout open: no command substitution on it)
+"$JRUNC" --root "$ROOT2" run -d --bundle "$W/$S2" $S2 >/dev/null 2>"$W/$S2.err" || fail "run -d $S2 in a second root"
+out=$(cat "$W/$S2.err")
+contains "the second container is warned that the cgroup holds processes" "already holds processes" "$out"
+p2=$(jq .pid "$ROOT2/$S2/state.json")
+j delete --force $S1
+check "deleting the first leaves the second running" yes "$([ -d /proc/$p2 ] && echo yes || echo no)"
+check "and the shared cgroup in place" yes "$([ -d "$CG/$P/shared" ] && echo yes || echo no)"
+"$JRUNC" --root "$ROOT2" delete --force $S2
+check "the last delete removes the shared cgroup" no "$([ -e "$CG/$P/shared" ] && echo yes || echo no)"
+check "the sibling process survived" yes "$([ -d /proc/$SIB ] && echo yes || echo no)"
+kill $SIB; wait $SIB 2>/dev/null
+echo 0 > "$CG/$P/cold/cgroup.freeze"
+rmdir "$CG/$P/sibling" "$CG/$P/cold" "$CG/$P" || fail "the test's cgroups could not be removed"
 
 echo "cgroup2: $PASS passed, $FAIL failed"
 [ $FAIL -eq 0 ]

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Checks jrunc's build and test prerequisites and installs the missing Debian packages.
 #   scripts/prereqs.sh build    gcc, make, maven, a JDK >= 22
-#   scripts/prereqs.sh test     the above, plus busybox-static (test rootfs)
+#   scripts/prereqs.sh test     the above, plus busybox-static (test rootfs) and zsh (completion test)
 #   scripts/prereqs.sh bench    the above, plus runc (the comparison)
+#   scripts/prereqs.sh man      the above, plus asciidoctor (man pages)
+#   scripts/prereqs.sh systemd  the test set plus qemu, systemd, dbus, runc, containerd and jq (make test-systemd)
 set -eu
 what=${1:-build}
 missing=""
@@ -10,10 +12,17 @@ need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
 need gcc gcc
 need mvn maven
 case "$what" in
-    test|bench|demo) [ -x /bin/busybox ] || missing="$missing busybox-static" ;;
+    test|bench|demo|systemd) [ -x /bin/busybox ] || missing="$missing busybox-static" ;;
+esac
+case "$what" in
+    test) need zsh zsh ;;   # CliIT completes with the generated zsh function
 esac
 case "$what" in
     bench) need runc runc ;;
+    man) need asciidoctor asciidoctor ;;
+    systemd) need runc runc; need qemu-system-x86_64 qemu-system-x86; need jq jq; need xz xz-utils
+             need containerd containerd; need dbus-daemon dbus
+             [ -x /lib/systemd/systemd ] || missing="$missing systemd" ;;
 esac
 if [ -n "$missing" ]; then
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
@@ -26,6 +35,6 @@ if [ -n "$missing" ]; then
 fi
 "$(dirname "$0")/find-jdk.sh" >/dev/null
 case "$what" in
-    test|bench|demo)
+    test|bench|demo|systemd)
         [ -x /bin/busybox ] || { echo "busybox-static did not install /bin/busybox" >&2; exit 1; } ;;
 esac

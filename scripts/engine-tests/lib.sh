@@ -90,9 +90,10 @@ record() {
 
 # run OUTFILE CMD...: runs CMD (stdout+stderr to OUTFILE, CR and NUL removed), sets $rc.
 # A pty echoes the NUL that ctr -t writes at some moment as "^@": that goes too.
+# ENGINE_TEST_TIMEOUT (seconds, default 60) bounds each command: more on a crowded machine.
 run() {
     local out=$1; shift
-    timeout 60 "$@" >"$out.raw" 2>&1 </dev/null
+    timeout "${ENGINE_TEST_TIMEOUT:-60}" "$@" >"$out.raw" 2>&1 </dev/null
     rc=$?
     tr -d '\r\000' <"$out.raw" | sed 's/\^@//g' >"$out"
     rm -f "$out.raw"

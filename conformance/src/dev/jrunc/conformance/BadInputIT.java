@@ -28,7 +28,55 @@ class BadInputIT extends ContainerTest {
                 Arguments.of("process.args is empty", (Consumer<Bundle>) b -> b.process().putArray("args"),
                         List.of("process.args")),
                 Arguments.of("executable not in the container", (Consumer<Bundle>) b -> b.args("nosuch"),
-                        List.of("exec: \"nosuch\": executable file not found in $PATH")));
+                        List.of("exec: \"nosuch\": executable file not found in $PATH")),
+                // (uid_t) -1: setresuid(2) would leave the process root
+                bad("uid 4294967295", b -> Bundle.obj(b.process(), "user").put("uid", 4294967295L),
+                        "$.process.user.uid", "0..2147483647"),
+                bad("gid 2147483648", b -> Bundle.obj(b.process(), "user").put("gid", 2147483648L),
+                        "$.process.user.gid", "0..2147483647"),
+                bad("additional gid -1", b -> Bundle.obj(b.process(), "user").putArray("additionalGids").add(4294967295L),
+                        "$.process.user.additionalGids[0]"),
+                bad("uid mapping wraps", b -> b.namespace("user", null).idMappings(0, 4294967000L, 1000),
+                        "$.linux.uidMappings[0]", "hostID + size"),
+                bad("NUL in an argument", b -> b.args("echo", "a\u0000b"), "$.process.args[1]", "NUL"),
+                bad("NUL in an env entry", b -> b.env("A=b\u0000c"), "$.process.env[2]", "NUL"),
+                bad("NUL in root.path", b -> b.root().put("path", "root\u0000fs"), "$.root.path", "NUL"),
+                bad("NUL in cwd", b -> b.process().put("cwd", "/tmp\u0000x"), "$.process.cwd", "NUL"),
+                bad("NUL in a mount destination", b -> b.mount("/mnt\u0000x", "tmpfs", "tmpfs"),
+                        "].destination", "NUL"),
+                bad("NUL in a mount source", b -> b.mount("/mnt", "bind", "/tmp\u0000x", "rbind"),
+                        "].source", "NUL"),
+                bad("NUL in a hook path", b -> Bundle.arr(Bundle.obj(b.config, "hooks"), "prestart").addObject()
+                        .put("path", "/bin/true\u0000x"), "$.hooks.prestart[0].path", "NUL"),
+                bad("NUL in a device path", b -> Bundle.arr(b.linux(), "devices").addObject().put("path", "/dev/a\u0000b")
+                        .put("type", "c").put("major", 1).put("minor", 3), "$.linux.devices[0].path", "NUL"),
+                bad("env entry without =", b -> b.env("NOEQ"), "$.process.env[2]", "NAME=value"),
+                bad("env entry without a name", b -> b.env("=x"), "$.process.env[2]", "empty variable name"),
+                bad("10 MB argument", b -> b.args("echo", "x".repeat(10_000_000)),
+                        "$.process.args[1]", "131071", "MAX_ARG_STRLEN"),
+                bad("10 MB env entry", b -> b.env("BIG=" + "x".repeat(10_000_000)),
+                        "$.process.env[2]", "131071", "MAX_ARG_STRLEN"),
+                bad("10 MB hostname", b -> b.hostname("h".repeat(10_000_000)), "$.hostname", "64", "HOST_NAME_MAX"),
+                bad("10 MB domainname", b -> b.config.put("domainname", "d".repeat(10_000_000)),
+                        "$.domainname", "HOST_NAME_MAX"),
+                bad("3 MB of environment", b -> {
+                    for (int i = 0; i < 30; i++) b.env("V" + i + "=" + "x".repeat(100_000));
+                }, "$.process.env", "RLIMIT_STACK"),
+                bad("empty device access", b -> Bundle.arr(Bundle.obj(b.linux(), "resources"), "devices").addObject()
+                        .put("allow", false).put("access", ""), "$.linux.resources.devices[1].access"),
+                bad("closID ..", b -> Bundle.obj(b.linux(), "intelRdt").put("closID", ".."), "$.linux.intelRdt.closID"),
+                bad("closID with a /", b -> Bundle.obj(b.linux(), "intelRdt").put("closID", "../../tasks"),
+                        "$.linux.intelRdt.closID"),
+                bad("ociVersion not SemVer", b -> b.config.put("ociVersion", "1.0"), "$.ociVersion", "SemVer 2.0.0"),
+                bad("unknown capability", b -> Bundle.arr(Bundle.obj(b.process(), "capabilities"), "bounding")
+                        .add("CAP_FLY"), "$.process.capabilities.bounding[3]", "unknown capability \"CAP_FLY\""),
+                bad("unknown seccomp architecture", b -> Bundle.obj(b.linux(), "seccomp")
+                        .put("defaultAction", "SCMP_ACT_ALLOW").putArray("architectures").add("SCMP_ARCH_X86_64")
+                        .add("SCMP_ARCH_Z80"), "$.linux.seccomp.architectures[1]", "unknown architecture"));
+    }
+
+    private static Arguments bad(String what, Consumer<Bundle> breakIt, String... mentions) {
+        return Arguments.of(what, breakIt, List.of(mentions));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -41,6 +89,7 @@ class BadInputIT extends ContainerTest {
         String id = newId("bad");
         Jrunc.Result r = jrunc.run("create", "--bundle", b.dir.toString(), id).assertExit(1);
         for (String m : mentions) assertContains(r.err(), m);
+        assertNotContains(r.err(), "\tat ");
         assertEquals("", r.out());
         assertEquals(1, r.err().lines().filter(l -> l.startsWith("jrunc: ") && !l.contains("warning")).count(),
                 "one error line: " + r.err());

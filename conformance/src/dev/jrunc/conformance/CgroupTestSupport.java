@@ -64,6 +64,8 @@ final class CgroupTestSupport implements AutoCloseable {
         if (b == null || b.isBlank()) throw new IllegalStateException("system property jrunc.binary is not set");
         binary = Path.of(b).toAbsolutePath();
         work = Files.createTempDirectory("jrunc-cgroups-");
+        // a container in a user namespace runs as an unprivileged host uid: it must reach its rootfs
+        Files.setAttribute(work, "unix:mode", 0755);
         root = work.resolve("root");
         Path base = work.resolve("base");
         Path script = Path.of(System.getProperty("user.dir"), "scripts/make-bundle.sh");
@@ -122,6 +124,13 @@ final class CgroupTestSupport implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root", root.toString()));
         cmd.addAll(List.of(args));
         return exec(cmd, Duration.ofSeconds(60), stdin);
+    }
+
+    /** {@code jrunc --root stateRoot args...} with extra environment variables and a time limit. */
+    Result jruncAt(Path stateRoot, Map<String, String> env, Duration timeout, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root", stateRoot.toString()));
+        cmd.addAll(List.of(args));
+        return exec(cmd, timeout, null, env);
     }
 
     /** Runs the container in the foreground (run, then delete): exit status and output. */
@@ -254,10 +263,15 @@ final class CgroupTestSupport implements AutoCloseable {
     }
 
     private Result exec(List<String> cmd, Duration timeout, byte[] stdin) {
+        return exec(cmd, timeout, stdin, Map.of());
+    }
+
+    private Result exec(List<String> cmd, Duration timeout, byte[] stdin, Map<String, String> env) {
         try {
             Path out = Files.createTempFile(workOrTmp(), "out-", ".txt");
             Path err = Files.createTempFile(workOrTmp(), "err-", ".txt");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().putAll(env);
             if (stdin == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             Process p = pb.start();
             if (stdin != null) {

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The command line around the verbs: --version, --log/--log-format, `spec`. */
+/** The command line around the verbs: --help, --version, --log/--log-format, `spec`, completion. */
 class CliIT extends ContainerTest {
 
     @Test
@@ -68,5 +68,67 @@ class CliIT extends ContainerTest {
         Jrunc.Result again = jrunc.exec(List.of(Jrunc.binary().toString(), "spec"), Jrunc.DEFAULT_TIMEOUT, null, dir).assertExit(1);
         assertContains(again.err(), "config.json");
         assertNothingLeftBehind(id);
+    }
+
+    /** Every verb the top-level help lists answers --help and -h through the launcher, status 0. */
+    @Test
+    void everyVerbHasHelpThroughTheLauncher() {
+        Jrunc.Result top = jrunc.run("--help").assertOk();
+        List<String> verbs = new java.util.ArrayList<>();
+        boolean inCommands = false;
+        for (String line : top.out().lines().toList()) {
+            if (line.equals("Commands:")) inCommands = true;
+            else if (inCommands && line.matches("  [a-z]+.*")) verbs.add(line.trim().split("[ ,]")[0]);
+        }
+        assertTrue(verbs.containsAll(List.of("create", "start", "state", "kill", "delete", "run", "exec", "ps")), verbs.toString());
+        for (String verb : verbs) {
+            for (String flag : List.of("--help", "-h")) {
+                Jrunc.Result r = jrunc.run(verb, flag).assertOk();
+                assertTrue(r.out().startsWith("Usage: jrunc " + verb), r.toString());
+                assertEquals("", r.err(), r.toString());
+            }
+        }
+        Jrunc.Result v = jrunc.run("-v").assertOk();
+        assertTrue(v.out().startsWith("jrunc version "), v.toString());
+        Jrunc.Result unknown = jrunc.run("frobnicate", "x").assertExit(1);
+        assertEquals("", unknown.out());
+        assertTrue(unknown.err().startsWith("jrunc: unknown command \"frobnicate\""), unknown.toString());
+    }
+
+    /**
+     * zsh, given the generated _jrunc on its fpath, completes jrunc's verbs and options: an
+     * interactive zsh on a pseudo-terminal (zpty) is sent a TAB and its line read back.
+     */
+    @Test
+    void zshCompletesVerbsAndOptions() throws Exception {
+        Path fpath = Files.createDirectories(tmp.resolve("zsh-functions"));
+        Files.writeString(fpath.resolve("_jrunc"), dev.jrunc.tools.Completion.zsh());
+        assertEquals("jrunc create ", zshComplete(fpath, "jrunc cre"));
+        assertEquals("jrunc create --pid-file ", zshComplete(fpath, "jrunc create --pid-"));
+        assertEquals("jrunc exec --tty ", zshComplete(fpath, "jrunc exec --tt"));
+    }
+
+    /**
+     * The command line zsh holds after completing {@code line} once: the TAB and then a key bound
+     * to a widget that writes the line to a file are typed together, so zle handles them in order.
+     */
+    private String zshComplete(Path fpath, String line) throws Exception {
+        Path script = tmp.resolve("complete.zsh");
+        Files.writeString(script, """
+                zmodload zsh/zpty
+                zpty z zsh -f -i
+                zpty -w z "PS1=''; fpath=($1 \\$fpath); autoload -U compinit; compinit -u -D; unsetopt beep"
+                zpty -w z "dump() { print -r -- \\"<\\$BUFFER>\\" >$3 }; zle -N dump; bindkey '^I' complete-word; bindkey '^Xd' dump"
+                zpty -w -n z "$2"$'\\t\\C-xd'
+                for i in {1..300}; do [[ -s $3 ]] && break; sleep 0.1; done
+                zpty -d z
+                """);
+        Path result = tmp.resolve("line-" + line.replace(' ', '_'));
+        Jrunc.Result r = jrunc.exec(List.of("zsh", "-f", script.toString(), fpath.toString(), line, result.toString()),
+                Jrunc.DEFAULT_TIMEOUT, null, null);
+        assertEquals(0, r.exit(), r.toString());
+        String got = Files.exists(result) ? Files.readString(result).strip() : "";
+        assertTrue(got.startsWith("<") && got.endsWith(">"), "zsh's line for \"" + line + "\": " + got + "\n" + r);
+        return got.substring(1, got.length() - 1);
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -107,6 +108,39 @@ class EngineIT extends ContainerTest {
     }
 
     @Test
+    void anOrdinaryUserRunsItsVerbsInDirectModeAndIsRefusedTheEngineClearly() throws Exception {
+        List<String> asNobody = List.of("runuser", "-u", "nobody", "--");
+        assumeTrue(new ProcessBuilder(List.of("runuser", "-u", "nobody", "--", "test", "-x", FRONT.toString()))
+                .start().waitFor() == 0, "nobody can run " + FRONT + " (its directories are not all searchable)");
+        long served = Long.parseLong(status().get("verbs"));
+        Path root = Files.createTempDirectory("jrunc-nobody");
+        try {
+            Files.setAttribute(root, "unix:uid", 65534);
+            List<String> list = new ArrayList<>(asNobody);
+            list.addAll(List.of(FRONT.toString(), "--root", root.toString(), "list"));
+            long t0 = System.nanoTime();
+            Jrunc.Result r = front(list).assertOk();
+            assertTrue(System.nanoTime() - t0 < 60_000_000_000L, "no wait for an engine it cannot use");
+            assertTrue(r.out().startsWith("ID "), "list's table, run in a JVM of its own: " + r);
+            assertEquals("", r.err());
+            List<String> version = new ArrayList<>(asNobody);
+            version.addAll(List.of(FRONT.toString(), "--version"));
+            assertContains(front(version).assertOk().out(), "jrunc version");
+            assertEquals(served, Long.parseLong(status().get("verbs")), "neither verb reached root's engine");
+
+            List<String> insist = new ArrayList<>(asNobody);
+            insist.addAll(List.of(FRONT.toString(), "--engine", "on", "--root", root.toString(), "list"));
+            Jrunc.Result refused = front(insist);
+            assertEquals(1, refused.exit(), refused.toString());
+            assertContains(refused.err(), "the jrunc engine cannot be used");
+            assertContains(refused.err(), "this is uid 65534");
+            assertEquals("", refused.out());
+        } finally {
+            Files.walk(root).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
     void killedDuringCreateTheFrontNamesTheVerbAndDeleteForceLeavesNothing() throws Exception {
         Bundle b = bundle("b");
         Path marker = tmp.resolve("hook-running");
@@ -123,9 +157,11 @@ class EngineIT extends ContainerTest {
             long deadline = System.nanoTime() + 60_000_000_000L;
             while (!Files.exists(marker) && System.nanoTime() < deadline && create.isAlive()) sleep(10);
             assertTrue(Files.exists(marker), "create got as far as its createRuntime hook: " + Jrunc.read(out));
-            JsonNode pending = Bundle.JSON.readTree(jrunc.root().resolve(id).resolve("creating.json").toFile());
-            long init = pending.path("initPid").asLong();
-            assertTrue(init > 0, "the init is recorded before the hooks run: " + pending);
+            JsonNode pending = Bundle.JSON.readTree(jrunc.root().resolve(id).resolve("state.json").toFile());
+            long init = pending.path("pid").asLong();
+            assertTrue(init > 0 && pending.has("creating"), "the init is journaled before the hooks run: " + pending);
+            assertEquals(create.pid(), pending.path("creating").path("pid").asLong(),
+                    "the creator of a create run by the engine is the caller's front");
             new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
             assertTrue(create.waitFor(30, TimeUnit.SECONDS), "the front notices the engine is gone");
             assertEquals(1, create.exitValue());
@@ -133,6 +169,7 @@ class EngineIT extends ContainerTest {
             assertContains(said, "the jrunc engine stopped while running `create` for container \"" + id + "\"");
             assertContains(said, "`jrunc delete --force " + id + "`");
             assertTrue(waitGone(pid), "the engine is dead");
+            assertContains(jrunc.run("state", id).assertOk().out(), "\"status\": \"stopped\"");
             jrunc.run("delete", "--force", id).assertOk();
             assertTrue(waitGone(init), "the half-made container's init is gone");
             assertNothingLeftBehind(id);

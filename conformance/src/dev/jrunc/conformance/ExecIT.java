@@ -178,6 +178,60 @@ class ExecIT {
     }
 
     @Test
+    void execAsAUserIntoACwdOnlyRootCanReach() {
+        String id = "exec-cwd";
+        ObjectNode c = t.config("sleep", "1000");
+        ExecTestSupport.addMount(c, "/data", "tmpfs", "tmpfs", "mode=700", "size=64k");
+        t.runDetached(id, c);
+        // root changes into it before becoming uid 1000, as runc does
+        ExecTestSupport.Result r = t.jrunc("exec", "--user", "1000:1000", "--cwd", "/data", id, "sh", "-c",
+                "pwd -P; id -u; ls . >/dev/null 2>&1 && echo list=yes || echo list=no").expect(0);
+        assertEquals(List.of("/data", "1000", "list=no"), lines(r.out()));
+    }
+
+    @Test
+    void theExecHelpersCommandLineShowsNoHostPidOrPath() throws Exception {
+        // Paused, the container holds the helper in its cgroup before it execs: its command line
+        // (the container can read it in /proc) stays there to be read.
+        String hostNs = readLink("/proc/" + initPid + "/ns/pid");
+        t.jrunc("pause", ID).expect(0);
+        Process exec = new ProcessBuilder(ExecTestSupport.JRUNC.toString(), "--root", t.root.toString(), "exec",
+                "--ignore-paused", ID, "true").redirectErrorStream(true).redirectOutput(tmp.resolve("paused-exec.out").toFile())
+                .start();
+        try {
+            int[] helper = {0};
+            ExecTestSupport.waitUntil("the exec helper in the container's pid namespace", 20_000, () -> {
+                try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+                    for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                        int pid = Integer.parseInt(p.getFileName().toString());
+                        try {
+                            // an earlier test's exited exec may linger as the init's zombie
+                            if (pid != initPid && ExecTestSupport.alive(pid)
+                                    && Files.readSymbolicLink(p.resolve("ns/pid")).toString().equals(hostNs)) {
+                                helper[0] = pid;
+                                return true;
+                            }
+                        } catch (java.io.IOException gone) {
+                            // not ours to read, or gone
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return false;
+            });
+            String cmdline = read(Path.of("/proc/" + helper[0] + "/cmdline")).replace('\0', ' ');
+            assertTrue(cmdline.startsWith("jrunc-nsexec "), cmdline);
+            assertFalse(cmdline.contains("/"), "a path on the helper's command line: " + cmdline);
+            assertFalse(List.of(cmdline.split(" ")).contains(Integer.toString(initPid)), cmdline);
+        } finally {
+            t.jrunc("resume", ID).expect(0);
+            assertTrue(exec.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        assertEquals(0, exec.exitValue(), read(tmp.resolve("paused-exec.out")));
+    }
+
+    @Test
     void stdinIsPassedThrough() {
         ExecTestSupport.Result r = t.jruncIn("hi\nsecond line\n", "exec", ID, "cat").expect(0);
         assertEquals("hi\nsecond line\n", r.out());

@@ -161,6 +161,85 @@ class HooksIT {
     }
 
     @Test
+    void hooksGetStdioAndNoOtherFdAndCreateContainerRunsInTheRootfs() throws Exception {
+        ObjectNode c = config("sh", "-c", "exec sleep 1000");
+        for (String kind : List.of("prestart", "createRuntime", "createContainer", "poststart", "poststop")) {
+            // ls's own fds: stdio and the directory it lists (3), nothing of jrunc's
+            hook(c, kind, "/bin/sh", List.of("sh", "-c", "exec ls /proc/self/fd > " + hooks.resolve("fds-" + kind)),
+                    null, 10);
+        }
+        hook(c, "startContainer", "/bin/sh", List.of("sh", "-c", "exec ls /proc/self/fd > /hooks/fds-startContainer"),
+                null, 10);
+        hook(c, "createContainer", "/bin/sh", List.of("sh", "-c", "pwd -P > " + hooks.resolve("cwd-createContainer")),
+                null, 10);
+        ExecTestSupport.write(tmp.resolve("cwd/.keep"), "");
+        ExecTestSupport.Result created = ExecTestSupport.runCommand(List.of(ExecTestSupport.JRUNC.toString(), "--root",
+                t.root.toString(), "create", "--preserve-fds", "0", "--bundle", t.bundle("fds", c).toString(), "fds"),
+                Map.of(), null, tmp.resolve("cwd"), 60).expect(0);
+        t.jrunc("start", "fds").expect(0);
+        t.jrunc("delete", "--force", "fds").expect(0);
+        for (String kind : List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")) {
+            assertEquals(List.of("0", "1", "2", "3"), read(hooks.resolve("fds-" + kind)).lines().toList(), kind + " " + created);
+        }
+        // as runc: the container's root filesystem (as seen before pivot_root), not jrunc's cwd
+        assertEquals(ExecTestSupport.rootfs().toRealPath().toString(), read(hooks.resolve("cwd-createContainer")).strip());
+    }
+
+    @Test
+    void aFailingHookSaysHowItFailedOnStderrAndInTheLogEvenWithATerminal() throws Exception {
+        Path log = tmp.resolve("jrunc.log");
+        // startContainer: reported by `start`, not lost on the container's terminal
+        ObjectNode c = config("sh");
+        ExecTestSupport.process(c).put("terminal", true);
+        hook(c, "startContainer", "/bin/sh", List.of("sh", "-c", "echo some-output; exit 3"), null, 10);
+        Path sock = tmp.resolve("console.sock");
+        try (SeccompAgent console = SeccompAgent.listen(sock)) {
+            Thread.ofPlatform().start(() -> {
+                try {
+                    console.accept();
+                } catch (IOException e) {
+                    // the test fails on create instead
+                }
+            });
+            t.jrunc("create", "--console-socket", sock.toString(), "--bundle", t.bundle("tty-hook", c).toString(),
+                    "tty-hook").expect(0);
+            ExecTestSupport.Result start = t.jrunc("--log", log.toString(), "--log-format", "json", "start", "tty-hook");
+            assertEquals(1, start.exit(), start.toString());
+            String want = "startContainer hook #0 (/bin/sh): exited with status 3: some-output";
+            assertTrue(start.err().contains(want), start.toString());
+            assertTrue(errors(log).stream().anyMatch(m -> m.contains(want)), read(log));
+        }
+
+        // killed by a signal: named, never a raw wait status
+        ObjectNode k = config("sleep", "1000");
+        hook(k, "createRuntime", "/bin/sh", List.of("sh", "-c", "kill -TERM $$"), null, 10);
+        ExecTestSupport.Result create = t.jrunc("--log", log.toString(), "--log-format", "json", "create",
+                "--bundle", t.bundle("signal-hook", k).toString(), "signal-hook");
+        assertEquals(1, create.exit(), create.toString());
+        String want = "createRuntime hook #0 (/bin/sh): killed by signal 15 (SIGTERM)";
+        assertTrue(create.err().contains(want), create.toString());
+        assertTrue(errors(log).stream().anyMatch(m -> m.contains(want)), read(log));
+
+        ObjectNode s = config("sleep", "1000");
+        hook(s, "startContainer", "/bin/sh", List.of("sh", "-c", "kill -KILL $$"), null, 10);
+        t.jrunc("create", "--bundle", t.bundle("signal-start", s).toString(), "signal-start").expect(0);
+        ExecTestSupport.Result start = t.jrunc("start", "signal-start");
+        assertEquals(1, start.exit(), start.toString());
+        assertTrue(start.err().contains("startContainer hook #0 (/bin/sh): killed by signal 9 (SIGKILL)"), start.toString());
+    }
+
+    /** The msg of every level=error line of a JSON log. */
+    private static List<String> errors(Path log) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            if (line.isBlank()) continue;
+            JsonNode j = JSON.readTree(line);
+            if (j.get("level").asText().equals("error")) out.add(j.get("msg").asText());
+        }
+        return out;
+    }
+
+    @Test
     void hookArgvZeroIsArgsZero() {
         ObjectNode c = config("sleep", "1000");
         hook(c, "createRuntime", "/bin/sh", List.of("hook-argv0", hooks.resolve("hook.sh").toString(), "createRuntime",

@@ -62,6 +62,119 @@ class LifecycleIT extends ContainerTest {
     }
 
     @Test
+    void createWithoutAProcessWaitsAndStartRefusesIt() throws Exception {
+        // config.md: process is optional at create (and required at start).
+        Bundle b = bundle("b");
+        b.config.remove("process");
+        String id = newId("noproc");
+        create(b, id).assertOk();
+        JsonNode st = state(id);
+        assertEquals("created", st.get("status").asText());
+        long pid = st.get("pid").asLong();
+        assertTrue(alive(pid));
+        // The waiting init shows no host path on its command line (the container can read it).
+        assertFalse(Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains("/"));
+
+        Jrunc.Result start = jrunc.run("start", id).assertExit(1);
+        assertContains(start.err(), "no process to start");
+        assertEquals("created", state(id).get("status").asText(), "a refused start changes nothing");
+        assertTrue(alive(pid));
+
+        jrunc.run("kill", id, "0").assertOk();
+        assertContains(jrunc.run("exec", id, "sh", "-c", "echo in-$((6*7))").assertOk().out(), "in-42");
+
+        jrunc.run("kill", id, "KILL").assertOk();
+        assertTrue(waitGone(pid));
+        assertEquals("stopped", state(id).get("status").asText());
+        jrunc.run("delete", id).assertOk();
+        assertNothingLeftBehind(id);
+    }
+
+    @Test
+    void signalZeroTestsThatTheInitIsAlive() {
+        Bundle b = bundle("b").args("sleep", "30");
+        String id = newId("zero");
+        Path pidFile = tmp.resolve("zero.pid");
+        run(b, id, "-d", "--pid-file", pidFile.toString()).assertOk();
+        long pid = Long.parseLong(Jrunc.read(pidFile).trim());
+        jrunc.run("kill", id, "0").assertOk();
+        jrunc.run("kill", "--all", id, "0").assertOk();
+        sleep(200);
+        assertTrue(alive(pid) && !isZombie(pid), "signal 0 is only a test");
+        assertEquals("running", state(id).get("status").asText());
+
+        jrunc.run("kill", id, "KILL").assertOk();
+        assertTrue(waitGone(pid));
+        Jrunc.Result stopped = jrunc.run("kill", id, "0").assertExit(1);
+        assertContains(stopped.err(), "not running");
+        // as runc: with --all a stopped container is no error
+        jrunc.run("kill", "-a", id, "0").assertOk();
+    }
+
+    @Test
+    void aJvmCrashReportGoesToJruncsLogDirectoryOnly() throws Exception {
+        Path logDir = Path.of("/var/log/jrunc");
+        long t0 = System.currentTimeMillis();
+        Path cwd = Files.createDirectories(tmp.resolve("cwd"));
+
+        // The init JVM: a prestart hook waits until it is up, then crashes it.
+        Bundle b = bundle("b").args("true");
+        String hook = "pid=$(sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p'); "
+                + "for i in $(seq 400); do grep -qs 'Signal Dispatch' /proc/$pid/task/*/comm && break; sleep 0.05; done; "
+                + "sleep 0.3; kill -SEGV $pid";
+        Bundle.obj(b.config, "hooks").putArray("prestart").addObject().put("path", "/bin/sh")
+                .putArray("args").add("sh").add("-c").add(hook);
+        String id = newId("crash");
+        b.save();
+        Jrunc.Result r = jrunc.exec(List.of(Jrunc.binary().toString(), "--root", jrunc.root().toString(), "create",
+                "--bundle", b.dir.toString(), id), Jrunc.DEFAULT_TIMEOUT, null, cwd);
+        assertEquals(1, r.exit(), r.toString());
+        Path initReport = logDir.resolve("init-" + id).resolve("hs_err_pid1.log");
+        try {
+            assertTrue(Files.exists(initReport), "no " + initReport + ": " + r);
+            assertContains(Files.readString(initReport), "SIGSEGV");
+        } finally {
+            Files.deleteIfExists(initReport);
+            Files.deleteIfExists(initReport.getParent());
+        }
+
+        // A verb's JVM: `events` runs until it is stopped.
+        Bundle running = bundle("running").args("sleep", "60");
+        String id2 = newId("crash2");
+        run(running, id2, "-d").assertOk();
+        Process events = new ProcessBuilder(Jrunc.binary().toString(), "--root", jrunc.root().toString(), "events", id2)
+                .directory(cwd.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("events.out").toFile())
+                .start();
+        Path verbReport = logDir.resolve("hs_err_pid" + events.pid() + ".log");
+        try {
+            ExecTestSupport.waitUntil("the events JVM to be up", 20_000, () -> {
+                try (var tasks = Files.list(Path.of("/proc/" + events.pid() + "/task"))) {
+                    return tasks.anyMatch(t -> Jrunc.read(t.resolve("comm")).startsWith("Signal Dispatch"));
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+            sleep(300);
+            new ProcessBuilder("kill", "-SEGV", Long.toString(events.pid())).start().waitFor();
+            events.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(Files.exists(verbReport), "no " + verbReport + ": " + Jrunc.read(tmp.resolve("events.out")));
+        } finally {
+            events.destroyForcibly();
+            Files.deleteIfExists(verbReport);
+        }
+
+        // Nowhere else: not the working directory, the bundles, the rootfs, nor /tmp.
+        for (Path dir : List.of(cwd, b.dir, b.rootfs, running.dir, running.rootfs, Path.of("/tmp"))) {
+            try (var files = Files.list(dir)) {
+                List<Path> reports = files.filter(f -> f.getFileName().toString().matches("(hs_err|replay)_pid.*\\.log"))
+                        .filter(f -> f.toFile().lastModified() >= t0 - 1000).toList();
+                assertEquals(List.of(), reports, "crash reports in " + dir);
+            }
+        }
+        assertNothingLeftBehind(id);
+    }
+
+    @Test
     void killAcceptsNamesNumbersAndSigPrefix() {
         Bundle b = bundle("b").args("sleep", "30");
         for (String sig : List.of("KILL", "9", "SIGKILL")) {

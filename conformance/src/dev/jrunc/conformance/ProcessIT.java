@@ -57,6 +57,54 @@ class ProcessIT extends ContainerTest {
     }
 
     @Test
+    void rlimitsBindTheProgramOnly() {
+        // Set in the init JVM, RLIMIT_AS of 1 GiB killed it (ENOMEM); they are set just before execve.
+        Bundle b = bundle("b");
+        com.fasterxml.jackson.databind.node.ArrayNode rl = b.process().putArray("rlimits");
+        rl.addObject().put("type", "RLIMIT_AS").put("soft", 1L << 30).put("hard", 1L << 30);
+        rl.addObject().put("type", "RLIMIT_NOFILE").put("soft", 100).put("hard", 200);
+        rl.addObject().put("type", "RLIMIT_NPROC").put("soft", 50).put("hard", 60);
+        b.process().putObject("user").put("uid", 1000).put("gid", 1000);
+        b.sh("grep -E '^Max (address space|open files|processes) ' /proc/self/limits"
+                + " | sed -E 's/^Max ([a-z ]+[a-z]) +([0-9a-z]+) +([0-9a-z]+).*/\\1=\\2\\/\\3/'");
+        String id = newId("rlimits");
+        Map<String, String> f = facts(run(b, id).assertOk().out());
+        assertFact(f, "address space", (1L << 30) + "/" + (1L << 30));
+        assertFact(f, "open files", "100/200");
+        assertFact(f, "processes", "50/60");
+        assertNothingLeftBehind(id);
+    }
+
+    @Test
+    void aConfigWithoutMountsRuns() {
+        // No /proc in the container: the last stage learns the last capability from the runtime.
+        Bundle b = bundle("b");
+        b.mounts().removeAll();
+        b.sh("echo procfs=$(ls /proc | wc -l); echo hello");
+        String id = newId("nomounts");
+        Map<String, String> f = facts(run(b, id).assertOk().out());
+        assertFact(f, "procfs", "0");
+        assertNothingLeftBehind(id);
+    }
+
+    @Test
+    void aCwdOnlyRootCanReachWorksForAnotherUser() throws Exception {
+        // The chdir comes before the uid change, as in runc; the program keeps that cwd.
+        Bundle b = bundle("b");
+        java.nio.file.Path secret = java.nio.file.Files.createDirectories(b.rootfs.resolve("secret"));
+        java.nio.file.Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        b.process().put("cwd", "/secret");
+        b.process().putObject("user").put("uid", 1000).put("gid", 1000);
+        b.sh("echo cwd=$(pwd -P); echo uid=$(id -u); ls . >/dev/null 2>&1 && echo list=yes || echo list=no");
+        String id = newId("cwd");
+        Map<String, String> f = facts(run(b, id).assertOk().out());
+        assertFact(f, "cwd", "/secret");
+        assertFact(f, "uid", "1000");
+        assertFact(f, "list", "no");
+        assertNothingLeftBehind(id);
+    }
+
+    @Test
     void ambientCapabilitiesSurviveANonRootUser() {
         Bundle b = bundle("b");
         b.process().putObject("user").put("uid", 1000).put("gid", 1000);

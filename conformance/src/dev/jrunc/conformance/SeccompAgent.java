@@ -93,6 +93,47 @@ final class SeccompAgent implements AutoCloseable {
         }
     }
 
+    private static final int NOTIF_FLAG_CONTINUE = 1; // SECCOMP_USER_NOTIF_FLAG_CONTINUE
+
+    /**
+     * Answers every notification until the listener's process is gone (or 60 s pass): the
+     * syscalls in errors fail with that errno, every other one runs as if unfiltered. Returns the
+     * syscall numbers in the order they came.
+     */
+    static java.util.List<Integer> answerAll(int listener, java.util.Map<Integer, Integer> errors) {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle ioctl = linker.downcallHandle(linker.defaultLookup().find("ioctl").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
+                Linker.Option.firstVariadicArg(2));
+        java.util.List<Integer> seen = new java.util.ArrayList<>();
+        Syscalls sys = Syscalls.linux();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment notif = a.allocate(80, 8);
+            MemorySegment resp = a.allocate(24, 8);
+            while (System.nanoTime() < deadline) {
+                if (!sys.pollIn(listener, 100)) continue;
+                notif.fill((byte) 0);
+                int r = (int) ioctl.invokeExact(listener, NOTIF_RECV, notif);
+                if (r != 0) break; // the process is gone
+                int nr = notif.get(ValueLayout.JAVA_INT, 16);
+                seen.add(nr);
+                Integer errno = errors.get(nr);
+                resp.set(ValueLayout.JAVA_LONG, 0, notif.get(ValueLayout.JAVA_LONG, 0));
+                resp.set(ValueLayout.JAVA_LONG, 8, 0L);
+                resp.set(ValueLayout.JAVA_INT, 16, errno == null ? 0 : -errno);
+                resp.set(ValueLayout.JAVA_INT, 20, errno == null ? NOTIF_FLAG_CONTINUE : 0);
+                r = (int) ioctl.invokeExact(listener, NOTIF_SEND, resp);
+                if (r != 0) break;
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+        return seen;
+    }
+
     @Override
     public void close() throws IOException {
         if (conn != null) conn.close();

@@ -594,6 +594,133 @@ class SecurityIT {
         assertTrue(r.out().contains("sethostname: Operation not permitted"), r.out());
     }
 
+    /** x86_64 numbers: getcwd, close_range, and the stat and access families. */
+    private static final List<String> STAT_AND_ACCESS = List.of("stat", "lstat", "newfstatat", "statx", "access",
+            "faccessat", "faccessat2");
+
+    @Test
+    void nothingJruncDoesAfterTheFilterCanBeDeniedByIt() throws Exception {
+        for (boolean nnp : List.of(true, false)) {
+            // getcwd (the cwd check), close_range, stat and access (finding the program): the
+            // program sees them fail (EPERM = 1); the kernel would say EFAULT or EINVAL.
+            Bundle b = t.bundle("/probe", "79", "436", "4", "21", "262", "269");
+            ExecTestSupport.compileStatic("syscall-probe.c", b.rootfs(), "probe");
+            b.process().put("noNewPrivileges", nnp);
+            ObjectNode s = seccomp(b, "SCMP_ACT_ALLOW");
+            rule(s, "SCMP_ACT_ERRNO", "getcwd", "close_range").put("errnoRet", 1);
+            rule(s, "SCMP_ACT_ERRNO", STAT_AND_ACCESS.toArray(String[]::new)).put("errnoRet", 1);
+            Result r = t.run(b);
+            assertOk(r);
+            assertEquals(List.of("79=1", "436=1", "4=1", "21=1", "262=1", "269=1"), r.out().lines().toList(),
+                    "noNewPrivileges " + nnp);
+
+            // write: the program cannot write, but starts (the exec fifo is written before the filter)
+            Bundle w = t.bundle("sh", "-c", "echo x > /dev/null && exit 3 || exit 4");
+            w.process().put("noNewPrivileges", nnp);
+            rule(seccomp(w, "SCMP_ACT_ALLOW"), "SCMP_ACT_ERRNO", "write", "writev", "pwrite64").put("errnoRet", 1);
+            Result wr = t.run(w);
+            assertEquals(4, wr.exit(), "noNewPrivileges " + nnp + ": " + wr.all());
+        }
+    }
+
+    @Test
+    void execIntoAContainerWhoseFilterDeniesGetcwdAndStat() throws Exception {
+        Bundle b = t.bundle("sleep", "1000");
+        ExecTestSupport.compileStatic("syscall-probe.c", b.rootfs(), "probe");
+        b.process().put("noNewPrivileges", false);
+        ObjectNode s = seccomp(b, "SCMP_ACT_ALLOW");
+        rule(s, "SCMP_ACT_ERRNO", "getcwd", "close_range").put("errnoRet", 1);
+        rule(s, "SCMP_ACT_ERRNO", STAT_AND_ACCESS.toArray(String[]::new)).put("errnoRet", 1);
+        String id = t.create(b);
+        try {
+            assertOk(t.jrunc("start", id));
+            Result r = t.jrunc("exec", "--cwd", "/tmp", id, "/probe", "79", "4");
+            assertOk(r);
+            assertEquals(List.of("79=1", "4=1"), r.out().lines().toList());
+        } finally {
+            t.jrunc("delete", "-f", id);
+        }
+    }
+
+    @Test
+    void notifyOnWhatJruncUsedToCallReachesTheAgentOnlyFromTheProgram() throws Exception {
+        for (boolean nnp : List.of(true, false)) {
+            Path sockPath = tmp.resolve("agent-" + nnp + ".sock");
+            try (SeccompAgent agent = SeccompAgent.listen(sockPath)) {
+                Bundle b = t.bundle("/probe", "79", "436", "4", "21");
+                ExecTestSupport.compileStatic("syscall-probe.c", b.rootfs(), "probe");
+                b.process().put("noNewPrivileges", nnp);
+                ObjectNode s = seccomp(b, "SCMP_ACT_ALLOW");
+                s.put("listenerPath", sockPath.toString());
+                List<String> notified = new java.util.ArrayList<>(List.of("getcwd", "close_range", "write", "writev"));
+                notified.addAll(STAT_AND_ACCESS);
+                rule(s, "SCMP_ACT_NOTIFY", notified.toArray(String[]::new));
+                // The agent fails the probe's four calls with EXDEV (18) and lets everything else run.
+                java.util.concurrent.CompletableFuture<List<Integer>> seen = new java.util.concurrent.CompletableFuture<>();
+                Thread.ofPlatform().start(() -> {
+                    try {
+                        SeccompAgent.Received got = agent.accept();
+                        seen.complete(SeccompAgent.answerAll(got.fd(), java.util.Map.of(79, 18, 436, 18, 4, 18, 21, 18)));
+                    } catch (Throwable e) {
+                        seen.completeExceptionally(e);
+                    }
+                });
+                Result r = t.run(b);
+                assertOk(r);
+                assertEquals(List.of("79=18", "436=18", "4=18", "21=18"), r.out().lines().toList(), "nnp " + nnp);
+                List<Integer> calls = seen.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                // The first notification is the program's getcwd: jrunc made none of these calls
+                // once the filter was on.
+                assertEquals(79, calls.getFirst(), "notified: " + calls);
+            }
+        }
+    }
+
+    @Test
+    void notifyWorksForExecToo() throws Exception {
+        Path sockPath = tmp.resolve("exec-agent.sock");
+        try (SeccompAgent agent = SeccompAgent.listen(sockPath)) {
+            Bundle b = t.bundle("sleep", "1000");
+            ObjectNode s = seccomp(b, "SCMP_ACT_ALLOW");
+            s.put("listenerPath", sockPath.toString()).put("listenerMetadata", "exec-meta");
+            rule(s, "SCMP_ACT_NOTIFY", "mkdir", "mkdirat");
+            // One connection per process: the init's (no notification comes), then the exec's.
+            java.util.concurrent.CompletableFuture<SeccompAgent.Received> init = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<SeccompAgent.Received> exec = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofPlatform().start(() -> {
+                try {
+                    init.complete(agent.accept());
+                    SeccompAgent.Received got = agent.accept();
+                    exec.complete(got);
+                    SeccompAgent.answerOne(got.fd(), -18);
+                } catch (Throwable e) {
+                    init.completeExceptionally(e);
+                    exec.completeExceptionally(e);
+                }
+            });
+            String id = t.create(b);
+            try {
+                assertOk(t.jrunc("start", id));
+                init.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                Result r = t.jrunc("exec", id, "sh", "-c", "mkdir /tmp/e 2>&1; echo pid=$$");
+                assertOk(r);
+                assertTrue(r.out().contains("Invalid cross-device link"), r.out());
+                SeccompAgent.Received got = exec.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                JsonNode state = JSON.readTree(got.payload());
+                assertEquals("seccompFd", state.get("fds").get(0).asText());
+                assertEquals("exec-meta", state.get("metadata").asText());
+                assertEquals(id, state.get("state").get("id").asText());
+                assertEquals("running", state.get("state").get("status").asText());
+                assertEquals(t.pid(id), state.get("state").get("pid").asInt());
+                // the exec'd process's own (host) pid, not the init's
+                assertNotEquals(t.pid(id), state.get("pid").asInt());
+                assertFalse(Files.exists(b.rootfs().resolve("tmp/e")));
+            } finally {
+                t.jrunc("delete", "-f", id);
+            }
+        }
+    }
+
     @Test
     void notifyHandsTheListenerToTheAgentWithTheProcessState() throws Exception {
         Path sockPath = tmp.resolve("agent.sock");
@@ -603,23 +730,34 @@ class SecurityIT {
             ObjectNode s = seccomp(b, "SCMP_ACT_ALLOW");
             s.put("listenerPath", sockPath.toString()).put("listenerMetadata", "meta-42");
             rule(s, "SCMP_ACT_NOTIFY", "mkdir", "mkdirat");
+            // The runtime connects at create; the listener comes once the filter is on, just
+            // before the program runs (`start`). The agent answers one notification: EXDEV (18).
+            java.util.concurrent.CompletableFuture<SeccompAgent.Received> received = new java.util.concurrent.CompletableFuture<>();
+            Thread agentThread = Thread.ofPlatform().start(() -> {
+                try {
+                    SeccompAgent.Received got = agent.accept();
+                    received.complete(got);
+                    SeccompAgent.answerOne(got.fd(), -18);
+                } catch (Throwable e) {
+                    received.completeExceptionally(e);
+                }
+            });
             String id = t.create(b);
             try {
-                SeccompAgent.Received got = agent.accept();
+                int pid = t.pid(id);
+                Result start = t.jrunc("start", id);
+                assertOk(start);
+                SeccompAgent.Received got = received.get(30, java.util.concurrent.TimeUnit.SECONDS);
                 JsonNode state = JSON.readTree(got.payload());
                 assertEquals("seccompFd", state.get("fds").get(0).asText());
-                assertEquals(t.pid(id), state.get("pid").asInt());
+                assertEquals(pid, state.get("pid").asInt());
                 assertEquals("meta-42", state.get("metadata").asText());
                 assertEquals(id, state.get("state").get("id").asText());
                 assertEquals("creating", state.get("state").get("status").asText());
                 assertNotNull(state.get("ociVersion"));
                 String link = Files.readSymbolicLink(Path.of("/proc/self/fd/" + got.fd())).toString();
                 assertTrue(link.contains("seccomp"), link);
-                // The agent answers one notification: mkdir fails with EXDEV (18).
-                Thread answer = Thread.ofPlatform().start(() -> SeccompAgent.answerOne(got.fd(), -18));
-                Result start = t.jrunc("start", id);
-                assertOk(start);
-                answer.join(30_000);
+                agentThread.join(30_000);
                 assertTrue(SeccompAgent.lastSyscall == 83 || SeccompAgent.lastSyscall == 258,
                         "the agent saw mkdir/mkdirat: " + SeccompAgent.lastSyscall);
                 Path marker = b.rootfs().resolve("tmp/n");

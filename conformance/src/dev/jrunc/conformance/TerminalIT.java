@@ -108,6 +108,25 @@ class TerminalIT {
     }
 
     @Test
+    void theTerminalBelongsToTheUserAndKeepsTheTtyGroup() throws Exception {
+        // jrunc spec mounts devpts with gid=5: the pty's group stays tty, only its owner changes.
+        ObjectNode c = terminalConfig();
+        ExecTestSupport.setArgs(c, "sh", "-c", "echo tty-owner=$(stat -c %u:%g $(tty)); sleep 1000");
+        ExecTestSupport.process(c).putObject("user").put("uid", 1000).put("gid", 1000);
+        Path bundle = t.bundle("owner", c);
+        tmuxServer = "jrunc-test-" + ProcessHandle.current().pid();
+        String command = "'" + JRUNC + "' --root '" + t.root + "' run --bundle '" + bundle + "' owner; sleep 60";
+        tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command);
+        awaitPane("tty-owner=1000:5");
+
+        // exec -t as another user, its pty handed to a console socket
+        Receiver exec = receiver("owner-exec.sock");
+        start(List.of(JRUNC.toString(), "--root", t.root.toString(), "exec", "-t", "--user", "1001:1001",
+                "--console-socket", exec.socket.toString(), "owner", "sh", "-c", "echo exec-owner=$(stat -c %u:%g $(tty))"));
+        exec.await("exec-owner=1001:5");
+    }
+
+    @Test
     void createWithTerminalNeedsAConsoleSocket() {
         Path bundle = t.bundle("no-socket", terminalConfig());
         ExecTestSupport.Result r = t.jrunc("create", "--bundle", bundle.toString(), "no-socket");

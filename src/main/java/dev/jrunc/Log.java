@@ -41,6 +41,11 @@ public final class Log {
         current().warn(msg);
     }
 
+    /** A warning for the user's eyes even when --log is given: to stderr and to the log. */
+    public static void warnOnStderrToo(String msg) {
+        current().warnOnStderrToo(msg);
+    }
+
     public static void info(String msg) {
         current().info(msg);
     }

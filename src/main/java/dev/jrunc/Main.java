@@ -7,6 +7,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 
 /**
@@ -34,7 +35,7 @@ public final class Main {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(inv.out(), StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(inv.err(), StandardCharsets.UTF_8), true);
         try {
-            return Log.with(log, () -> execute(args, inv, log, out, err));
+            return Log.with(log, () -> dev.jrunc.container.Faults.with(inv, () -> execute(args, inv, log, out, err)));
         } catch (Exception e) {
             // execute handles the verb's own errors: this is jrunc failing to run it at all
             log.error(e.toString());
@@ -57,10 +58,12 @@ public final class Main {
             return new CommandLine.RunLast().execute(parsed);
         });
         cli.setParameterExceptionHandler((e, a) -> {
-            String msg = e.getMessage();
+            String verb = unknownVerb(e);
+            String msg = verb == null ? e.getMessage() : unknownVerbMessage(verb, e);
             log.error(msg);
             err.println("jrunc: " + msg);
-            e.getCommandLine().usage(err);
+            // The usage of every verb would bury the one line that matters.
+            if (verb == null) e.getCommandLine().usage(err);
             return 1;
         });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
@@ -114,6 +117,19 @@ public final class Main {
             else if (a.equals("--rootless") && i + 1 < args.length && args[i + 1].matches("true|false|auto")) i++;
         }
         return new LogOptions(log, format, debug);
+    }
+
+    /** The word where a verb was expected, when it names none; null for any other error. */
+    static String unknownVerb(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || e.getCommandLine().getParent() != null) return null;
+        List<String> unmatched = u.getUnmatched();
+        return unmatched.isEmpty() || unmatched.getFirst().startsWith("-") ? null : unmatched.getFirst();
+    }
+
+    private static String unknownVerbMessage(String verb, CommandLine.ParameterException e) {
+        List<String> verbs = e.getCommandLine().getSubcommands().values().stream()
+                .map(CommandLine::getCommandName).distinct().toList();
+        return "unknown command \"" + verb + "\"; the commands are: " + String.join(", ", verbs);
     }
 
     /** runc's convention: `exec` reports its own failure as 255, everything else as 1. */

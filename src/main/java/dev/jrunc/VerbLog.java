@@ -50,6 +50,12 @@ public final class VerbLog {
         write("error", msg);
     }
 
+    /** A warning for the user's eyes even when --log is given: to the caller's stderr and to the log. */
+    public void warnOnStderrToo(String msg) {
+        if (file != null) stderr.println("jrunc: warning: " + msg);
+        warn(msg);
+    }
+
     public void warn(String msg) {
         write("warning", msg);
     }

@@ -47,4 +47,17 @@ class VerbLogTest {
         });
         assertEquals("jrunc: warning: from the verb\n", mine.toString(), "another verb's thread never writes here");
     }
+
+    @Test
+    void aWarningForTheUsersEyesReachesTheCallersStderrEvenWithALogFile() throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Path file = tmp.resolve("log.json");
+        VerbLog verb = new VerbLog(file, "json", false, new PrintStream(err, true), 022);
+        Log.with(verb, () -> {
+            Log.warnOnStderrToo("shared cgroup");
+            return null;
+        });
+        assertEquals("jrunc: warning: shared cgroup\n", err.toString(), "the caller's stderr, not this process's");
+        assertTrue(Files.readString(file).contains("\"msg\":\"shared cgroup\""), "and the log");
+    }
 }

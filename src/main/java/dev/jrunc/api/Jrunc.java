@@ -153,9 +153,12 @@ public final class Jrunc {
         }
     }
 
-    /** state: runtime.md's state of the container (status created, running, paused or stopped). */
+    /**
+     * state: runtime.md's state of the container (status creating, created, running, paused or
+     * stopped; a create killed half-way is a stopped container that can only be deleted).
+     */
     public ContainerState state(String id) {
-        return Container.load(sys, store, id).state();
+        return Container.stateOf(sys, store, dev.jrunc.container.ContainerId.validate(id));
     }
 
     /** The container's status alone. */
@@ -163,36 +166,45 @@ public final class Jrunc {
         return Container.load(sys, store, id).status();
     }
 
-    /** Every container under the root; one being created or half removed is left out, as runc does. */
+    /** Every container under the root, those being created (or whose create was killed) too. */
     public List<ContainerState> list() {
         List<ContainerState> states = new ArrayList<>();
         for (String id : store.ids()) {
             try {
-                states.add(Container.load(sys, store, id).state());
+                states.add(Container.stateOf(sys, store, id));
             } catch (JruncException e) {
-                // not a container (yet, or any more)
+                // removed while we listed, or not a container's directory
             }
         }
         return states;
     }
 
-    /** kill: signal the init, or with all every process of the container. */
+    /**
+     * kill: signal the init, or with all every process of the container. Signal 0 tests that the
+     * init is alive, as with kill(1); with all, a stopped container is then no error, as in runc.
+     */
     public void kill(String id, int signal, boolean all) {
         try (StateStore.Lock lock = store.lock(id)) {
-            Container.load(sys, store, id).kill(signal, all);
+            Container c = Container.load(sys, store, id);
+            if (signal == 0) {
+                if (!all || c.status() != Status.STOPPED) c.kill(0, false);
+                return;
+            }
+            c.kill(signal, all);
         }
     }
 
     /**
      * delete: remove a stopped container and all jrunc made for it; force kills a live one first.
-     * With force a missing container is no error, and a create that died half-way is cleaned up.
+     * With force a missing container is no error. A create killed half-way left a stopped
+     * container: delete removes what it recorded (and kills what it started).
      */
     public void delete(String id, boolean force) {
         dev.jrunc.container.ContainerId.validate(id);
         try (StateStore.Lock lock = store.lock(id)) {
-            if (force && store.isCreating(id)) {
-                // A create that died before writing its state: what it recorded goes too.
-                store.removeHalfCreated(id);
+            if (store.isCreating(id)) {
+                // A create killed before it wrote its state: it made nothing but the directory.
+                store.remove(id);
                 return;
             }
             Container.load(sys, store, id).delete(force);
@@ -204,7 +216,7 @@ public final class Jrunc {
     /** exec: a new process in the running container. */
     public ExecResult exec(String id, ProcessSpec process, ExecOptions o) {
         Container container = Container.load(sys, store, id);
-        ContainerExec.Result r = new ContainerExec(sys, home(), inv).exec(container, process,
+        ContainerExec.Result r = new ContainerExec(sys, home(), inv).inSubCgroups(o.subCgroups()).exec(container, process,
                 new ContainerExec.Options(o.consoleSocket(), o.detach(), o.pidFile(), o.preserveFds(), o.ignorePaused()));
         return new ExecResult(r.pid(), r.exitStatus());
     }

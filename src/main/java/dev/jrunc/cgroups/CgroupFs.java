@@ -40,6 +40,15 @@ public class CgroupFs {
         Files.delete(dir);
     }
 
+    /** The directory's inode number: tells a cgroup from one made again at the same path. */
+    public long inode(Path dir) {
+        try {
+            return (Long) Files.getAttribute(dir, "unix:ino");
+        } catch (IOException e) {
+            throw new CgroupException("stat " + dir + ": " + CgroupDir.reason(e), e);
+        }
+    }
+
     /**
      * Makes program (struct bpf_insn[]) the device filter of the cgroup2 directory dir,
      * replacing the filters a previous call attached.

@@ -207,6 +207,41 @@ public final class CgroupLayout {
         return out;
     }
 
+    /**
+     * Refuses a placement that would put the container in the root of a hierarchy, in jrunc's
+     * own cgroup or in an ancestor of it: the container's limits would then bind the host (or
+     * jrunc itself), `kill --all` would reach processes that are not the container's, and its
+     * removal would remove cgroups that are not its own. shown is linux.cgroupsPath as given.
+     */
+    public void checkPlacement(String shown, Map<String, Path> placement) {
+        for (var e : placement.entrySet()) {
+            String key = e.getKey();
+            Path mount = key.equals(UNIFIED) ? unifiedMount : v1Mounts.get(key);
+            if (mount == null) {
+                continue;
+            }
+            Path dir = e.getValue().normalize();
+            String name = key.equals(UNIFIED) ? "cgroup2" : key;
+            String why = null;
+            if (!dir.startsWith(mount) || dir.equals(mount)) {
+                why = "the root of the " + name + " hierarchy (" + mount + ")";
+            } else {
+                String rel = "/" + mount.relativize(dir);
+                String own = ownPath(key);
+                if (own.equals(rel)) {
+                    why = "jrunc's own cgroup in the " + name + " hierarchy (" + dir + ")";
+                } else if (own.startsWith(rel + "/")) {
+                    why = dir + ", an ancestor of jrunc's own cgroup in the " + name + " hierarchy (" + own + ")";
+                }
+            }
+            if (why != null) {
+                throw new CgroupException("$.linux.cgroupsPath: \"" + shown + "\" resolves to " + why
+                        + ": jrunc never places a container there, as its limits, kill --all and removal would"
+                        + " reach processes and cgroups that are not the container's");
+            }
+        }
+    }
+
     private static Path under(Path mount, String cgroupPath, String own) {
         String rel = cgroupPath.startsWith("/") ? cgroupPath : join(own, cgroupPath);
         rel = rel.replaceAll("^/+", "");

@@ -7,38 +7,177 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.LongPredicate;
 import java.util.stream.Stream;
 
-/** Making, walking and removing cgroup directories. */
+/** Making, walking and removing cgroup directories (only those jrunc made: see {@link CgroupRegistry}). */
 final class CgroupTree {
     /** How long rmdir keeps retrying EBUSY while the last processes of a cgroup exit. */
     static final long RMDIR_TIMEOUT_MS = 2000;
 
     private CgroupTree() {}
 
-    /** mkdir -p; returns the directories it made, parents first. */
-    static List<Path> mkdirs(CgroupFs fs, Path dir) {
-        List<Path> missing = new ArrayList<>();
-        for (Path p = dir; p != null && !fs.exists(p); p = p.getParent()) {
-            missing.add(p);
+    /** What {@link #make} did on the way to the container's directories. */
+    record Made(List<Path> made, List<Path> joined) {}
+
+    /** The directories missing on the way to each of dirs, parents first, each once. */
+    static List<Path> missing(CgroupFs fs, Collection<Path> dirs) {
+        Set<Path> out = new LinkedHashSet<>();
+        for (Path dir : new LinkedHashSet<>(dirs)) {
+            List<Path> chain = new ArrayList<>();
+            for (Path p = dir; p != null && !fs.exists(p); p = p.getParent()) {
+                chain.add(p);
+            }
+            Collections.reverse(chain);
+            out.addAll(chain);
         }
-        Collections.reverse(missing);
-        List<Path> made = new ArrayList<>();
-        for (Path p : missing) {
+        return new ArrayList<>(out);
+    }
+
+    /**
+     * mkdir -p of each of dirs, every directory recorded in the registry before it is made; also
+     * lists the existing directories on the way that jrunc made for another container (from the
+     * innermost up to the first one jrunc did not make): this container shares them.
+     */
+    static Made make(CgroupFs fs, CgroupRegistry registry, Collection<Path> dirs) {
+        return registry.locked(() -> {
+            List<Path> made = new ArrayList<>();
+            List<Path> joined = new ArrayList<>();
+            for (Path dir : new LinkedHashSet<>(dirs)) {
+                for (Path p = dir; p != null; p = p.getParent()) {
+                    if (!fs.exists(p)) {
+                        continue;
+                    }
+                    if (made.contains(p) || joined.contains(p) || !registry.madeByJrunc(p)) {
+                        break;
+                    }
+                    joined.add(p);
+                }
+                for (Path p : missing(fs, List.of(dir))) {
+                    registry.claim(p);
+                    try {
+                        fs.mkdir(p);
+                    } catch (java.nio.file.FileAlreadyExistsException e) {
+                        // made just now by someone who is not jrunc (jrunc makes them under this lock): not ours
+                        registry.forget(p);
+                        continue;
+                    } catch (IOException e) {
+                        registry.forget(p);
+                        throw new CgroupException("creating cgroup " + p + ": " + CgroupDir.reason(e), e);
+                    }
+                    made.add(p);
+                    registry.made(p);
+                }
+            }
+            return new Made(made, joined);
+        });
+    }
+
+    /**
+     * Removes what jrunc made of a container's cgroup: each of leaves that is among candidates
+     * and that jrunc made (with the sub-cgroups the container made in it) once no process is
+     * left in it, then every other candidate (the parents) that jrunc made and that is empty.
+     * A leaf that still holds a process that is not the container's (foreign) stays: another
+     * container shares it, and its delete will remove it. A cgroup jrunc did not make is never
+     * touched, nor anything in it.
+     */
+    static void remove(CgroupFs fs, CgroupRegistry registry, Collection<Path> leaves, Collection<Path> candidates,
+            LongPredicate foreign) {
+        Set<Path> wanted = new LinkedHashSet<>(candidates);
+        if (wanted.isEmpty()) {
+            return;
+        }
+        CgroupException first = null;
+        for (Path leaf : new LinkedHashSet<>(leaves)) {
+            if (!wanted.contains(leaf) || !registry.locked(() -> registry.madeByJrunc(leaf))) {
+                continue;
+            }
             try {
-                fs.mkdir(p);
-                made.add(p);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                // another container made the same parent just now; it is not ours to remove
-            } catch (IOException e) {
-                throw new CgroupException("creating cgroup " + p + ": " + CgroupDir.reason(e), e);
+                removeLeaf(fs, registry, leaf, foreign);
+            } catch (CgroupException e) {
+                if (first == null) {
+                    first = e;
+                }
             }
         }
-        return made;
+        List<Path> parents = new ArrayList<>(wanted);
+        parents.removeAll(leaves);
+        parents.sort((a, b) -> b.getNameCount() - a.getNameCount());
+        registry.lockedRun(() -> {
+            for (Path p : parents) {
+                if (!registry.madeByJrunc(p)) {
+                    continue;
+                }
+                try {
+                    fs.rmdir(p);
+                    registry.forget(p);
+                } catch (NoSuchFileException e) {
+                    registry.forget(p);
+                } catch (IOException e) {
+                    // another container's cgroup lives below it, or a process does: its delete removes it
+                }
+            }
+        });
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private static void removeLeaf(CgroupFs fs, CgroupRegistry registry, Path leaf, LongPredicate foreign) {
+        long deadline = System.nanoTime() + RMDIR_TIMEOUT_MS * 1_000_000;
+        long sleep = 5;
+        while (true) {
+            Set<Long> pids = pids(fs, leaf);
+            if (pids.stream().anyMatch(foreign::test)) {
+                return;
+            }
+            String why;
+            if (pids.isEmpty()) {
+                Boolean removed = registry.locked(() -> tryRemoveTree(fs, registry, leaf));
+                if (removed) {
+                    return;
+                }
+                why = "Device or resource busy";
+            } else {
+                why = "processes " + pids + " are still in it";
+            }
+            if (System.nanoTime() > deadline) {
+                throw new CgroupException("removing cgroup " + leaf + ": " + why);
+            }
+            sleep(sleep);
+            sleep = Math.min(sleep * 2, 100);
+        }
+    }
+
+    /** rmdir of leaf's sub-cgroups, deepest first, then of leaf; false if one is busy. */
+    private static boolean tryRemoveTree(CgroupFs fs, CgroupRegistry registry, Path leaf) {
+        List<Path> dirs = new ArrayList<>(subCgroups(leaf));
+        dirs.add(leaf);
+        for (Path d : dirs) {
+            try {
+                fs.rmdir(d);
+            } catch (NoSuchFileException e) {
+                // gone already
+            } catch (IOException e) {
+                if (isBusy(e)) {
+                    return false;
+                }
+                throw new CgroupException("removing cgroup " + d + ": " + CgroupDir.reason(e), e);
+            }
+        }
+        registry.forget(leaf);
+        return true;
+    }
+
+    static boolean isBusy(IOException e) {
+        return e instanceof DirectoryNotEmptyException
+                || (e instanceof FileSystemException f && f.getReason() != null && f.getReason().contains("busy"));
     }
 
     /** Sub-cgroup directories below dir, deepest first. */
@@ -55,74 +194,33 @@ final class CgroupTree {
         }
     }
 
-    /** Removes dir and every sub-cgroup in it, retrying EBUSY for a bounded time. */
-    static void removeTree(CgroupFs fs, Path dir) {
-        if (!fs.exists(dir)) {
-            return;
-        }
-        for (Path sub : subCgroups(dir)) {
-            rmdirRetrying(fs, sub);
-        }
-        rmdirRetrying(fs, dir);
-    }
-
-    static void rmdirRetrying(CgroupFs fs, Path dir) {
-        long deadline = System.nanoTime() + RMDIR_TIMEOUT_MS * 1_000_000;
-        long sleep = 5;
-        while (true) {
-            try {
-                fs.rmdir(dir);
-                return;
-            } catch (NoSuchFileException e) {
-                return;
-            } catch (IOException e) {
-                boolean busy = e instanceof DirectoryNotEmptyException
-                        || (e instanceof FileSystemException f && f.getReason() != null
-                                && f.getReason().contains("busy"));
-                if (!busy || System.nanoTime() > deadline) {
-                    throw new CgroupException("removing cgroup " + dir + ": " + CgroupDir.reason(e), e);
-                }
-                sleep(sleep);
-                sleep = Math.min(sleep * 2, 100);
-            }
-        }
-    }
-
-    /** Removes parents create() made, innermost first; one still used by a sibling stays. */
-    static void removeCreatedParents(CgroupFs fs, List<Path> created) {
-        List<Path> reversed = new ArrayList<>(created);
-        Collections.reverse(reversed);
-        for (Path p : reversed) {
-            try {
-                if (fs.exists(p)) {
-                    fs.rmdir(p);
-                }
-            } catch (IOException e) {
-                // another container's cgroup lives below it now
-            }
-        }
-    }
-
     /** PIDs in dir's cgroup.procs and those of every sub-cgroup. */
     static Set<Long> pids(CgroupFs fs, Path dir) {
         Set<Long> out = new TreeSet<>();
         List<Path> dirs = new ArrayList<>(subCgroups(dir));
         dirs.add(dir);
         for (Path d : dirs) {
-            Path procs = d.resolve("cgroup.procs");
-            try {
-                if (fs.exists(procs)) {
-                    for (String line : fs.read(procs).split("\n")) {
-                        if (!line.isBlank()) {
-                            out.add(Long.parseLong(line.trim()));
-                        }
+            out.addAll(procsOf(fs, d));
+        }
+        return out;
+    }
+
+    /** PIDs in dir's own cgroup.procs; none when dir is gone. */
+    static Set<Long> procsOf(CgroupFs fs, Path dir) {
+        Set<Long> out = new TreeSet<>();
+        Path procs = dir.resolve("cgroup.procs");
+        try {
+            if (fs.exists(procs)) {
+                for (String line : fs.read(procs).split("\n")) {
+                    if (!line.isBlank()) {
+                        out.add(Long.parseLong(line.trim()));
                     }
                 }
-            } catch (NoSuchFileException e) {
-                // the sub-cgroup went away while we walked
-            } catch (IOException e) {
-                throw new CgroupException("reading " + procs + ": " + CgroupDir.reason(e), e);
             }
+        } catch (NoSuchFileException e) {
+            // the cgroup went away while we looked
+        } catch (IOException e) {
+            throw new CgroupException("reading " + procs + ": " + CgroupDir.reason(e), e);
         }
         return out;
     }

@@ -38,23 +38,15 @@ public final class DeviceRules {
     }
 
     /**
-     * The rules a new container's cgroup gets: linux.resources.devices, then an allow of every
-     * node listed in linux.devices (the container must be able to use what it is given), then
-     * {@link #defaultAllowed()}. FIFOs ("p") are not device-cgroup controlled; "u" is a char device.
+     * The rules a new container's cgroup gets: linux.resources.devices, then
+     * {@link #defaultAllowed()}, and nothing else. A node listed in linux.devices is created in
+     * the container but gets no rule of its own (as in runc): a config that makes /dev/kmsg
+     * and denies it in linux.resources.devices must not be able to open it.
      */
     public static List<DeviceRule> forContainer(LinuxSpec linux) {
         List<DeviceRule> rules = new ArrayList<>();
-        if (linux == null) {
-            return withDefaults(rules);
-        }
-        if (linux.resources() != null && linux.resources().devices() != null) {
+        if (linux != null && linux.resources() != null && linux.resources().devices() != null) {
             rules.addAll(linux.resources().devices());
-        }
-        for (LinuxSpec.Device d : linux.devicesOrEmpty()) {
-            String type = "u".equals(d.type()) ? "c" : d.type();
-            if ("c".equals(type) || "b".equals(type)) {
-                rules.add(new DeviceRule(true, type, d.major(), d.minor(), "rwm"));
-            }
         }
         return withDefaults(rules);
     }

@@ -34,6 +34,12 @@ final class Freezer {
         }
     }
 
+    /** The error for a container asked to go into a frozen cgroup (or under a frozen parent). */
+    static CgroupException frozen(java.nio.file.Path dir, boolean itself, String detail) {
+        return new CgroupException("$.linux.cgroupsPath: " + (itself ? "cgroup " : "the new cgroup's parent ") + dir
+                + " is frozen (" + detail + "): a container placed there could never run; thaw it or use another cgroup");
+    }
+
     static boolean isFrozenV1(CgroupDir d) {
         return "FROZEN".equals(d.readIfPresent("freezer.state"));
     }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongPredicate;
 
 /**
  * A container's cgroup on a hybrid host: the v1 hierarchies carry the controllers they have, and
@@ -19,25 +20,51 @@ public final class HybridManager implements CgroupManager {
     private final V1Manager v1;
     private final V2Manager v2;
 
-    HybridManager(CgroupFs fs, CgroupLayout layout, Map<String, Path> paths, List<Path> created) {
+    HybridManager(CgroupFs fs, CgroupLayout layout, Map<String, Path> paths, List<Path> created, List<Path> joined) {
         this.layout = layout;
         Path unified = paths.get(CgroupLayout.UNIFIED);
-        List<Path> v1Created = new ArrayList<>();
-        List<Path> v2Created = new ArrayList<>();
-        for (Path p : created) {
-            (unified != null && p.startsWith(layout.unifiedMount()) ? v2Created : v1Created).add(p);
-        }
         Map<String, Path> v1Paths = new LinkedHashMap<>(paths);
         v1Paths.remove(CgroupLayout.UNIFIED);
-        this.v1 = new V1Manager(fs, v1Paths, v1Created);
-        this.v2 = unified == null ? null : new V2Manager(fs, layout, unified, v2Created, false);
+        this.v1 = new V1Manager(fs, layout, v1Paths, v1Part(created, unified), v1Part(joined, unified));
+        this.v2 = unified == null ? null
+                : new V2Manager(fs, layout, unified, v2Part(created), v2Part(joined), false);
+    }
+
+    private List<Path> v1Part(List<Path> dirs, Path unified) {
+        List<Path> out = new ArrayList<>();
+        for (Path p : dirs) {
+            if (unified == null || !p.startsWith(layout.unifiedMount())) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private List<Path> v2Part(List<Path> dirs) {
+        List<Path> out = new ArrayList<>(dirs);
+        out.removeAll(v1Part(dirs, layout.unifiedMount()));
+        return out;
     }
 
     @Override
-    public void create() {
-        v1.create();
+    public List<Path> missingDirs() {
+        List<Path> all = new ArrayList<>(v1.missingDirs());
         if (v2 != null) {
-            v2.create();
+            all.addAll(v2.missingDirs());
+        }
+        return all;
+    }
+
+    /** Both freezers are checked before anything is made: on a hybrid host either one stops the init. */
+    @Override
+    public void create(CgroupRegistry registry) {
+        v1.checkNotFrozen();
+        if (v2 != null) {
+            v2.checkNotFrozen();
+        }
+        v1.makeDirs(registry);
+        if (v2 != null) {
+            v2.makeDirs(registry);
         }
     }
 
@@ -98,16 +125,35 @@ public final class HybridManager implements CgroupManager {
     }
 
     @Override
-    public void destroy() {
+    public void addProcess(long pid, Map<String, Path> dirs) {
+        Map<String, Path> v1Dirs = new LinkedHashMap<>(dirs);
+        v1Dirs.remove(CgroupLayout.UNIFIED);
+        v1.addProcess(pid, v1Dirs);
+        if (v2 != null) {
+            v2.addProcess(pid, dirs);
+        }
+    }
+
+    @Override
+    public List<Path> occupied() {
+        List<Path> all = new ArrayList<>(v1.occupied());
+        if (v2 != null) {
+            all.addAll(v2.occupied());
+        }
+        return all;
+    }
+
+    @Override
+    public void destroy(CgroupRegistry registry, LongPredicate foreign) {
         CgroupException first = null;
         try {
-            v1.destroy();
+            v1.destroy(registry, foreign);
         } catch (CgroupException e) {
             first = e;
         }
         if (v2 != null) {
             try {
-                v2.destroy();
+                v2.destroy(registry, foreign);
             } catch (CgroupException e) {
                 if (first == null) {
                     first = e;
@@ -149,11 +195,11 @@ public final class HybridManager implements CgroupManager {
     }
 
     @Override
-    public void killAll(int signal, Signaller signaller) {
+    public void killAll(int signal, Signaller signaller, LongPredicate foreign) {
         if (v1.canFreeze() || v2 == null) {
-            v1.killAll(signal, signaller);
+            v1.killAll(signal, signaller, foreign);
         } else {
-            v2.killAll(signal, signaller);
+            v2.killAll(signal, signaller, foreign);
         }
     }
 
@@ -185,6 +231,15 @@ public final class HybridManager implements CgroupManager {
         List<Path> all = new ArrayList<>(v1.createdDirs());
         if (v2 != null) {
             all.addAll(v2.createdDirs());
+        }
+        return all;
+    }
+
+    @Override
+    public List<Path> joinedDirs() {
+        List<Path> all = new ArrayList<>(v1.joinedDirs());
+        if (v2 != null) {
+            all.addAll(v2.joinedDirs());
         }
         return all;
     }

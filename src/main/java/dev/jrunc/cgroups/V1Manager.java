@@ -12,14 +12,18 @@ import java.util.Set;
 /** A container's cgroup on cgroup v1: one directory per hierarchy. */
 public final class V1Manager implements CgroupManager {
     private final CgroupFs fs;
+    private final CgroupLayout layout;
     private final Map<String, Path> paths;
     private final List<Path> created;
+    private final List<Path> joined;
 
-    V1Manager(CgroupFs fs, Map<String, Path> paths, List<Path> created) {
+    V1Manager(CgroupFs fs, CgroupLayout layout, Map<String, Path> paths, List<Path> created, List<Path> joined) {
         this.fs = fs;
+        this.layout = layout;
         this.paths = new LinkedHashMap<>(paths);
         this.paths.remove(CgroupLayout.UNIFIED);
         this.created = new ArrayList<>(created);
+        this.joined = new ArrayList<>(joined);
     }
 
     /** The directory of a controller, or null when it is not mounted. */
@@ -41,14 +45,51 @@ public final class V1Manager implements CgroupManager {
     }
 
     @Override
-    public void create() {
-        for (var e : paths.entrySet()) {
-            List<Path> made = CgroupTree.mkdirs(fs, e.getValue());
-            created.addAll(made);
-            if (e.getKey().equals("cpuset")) {
-                for (Path p : made) {
-                    Cpuset.inheritFromParent(new CgroupDir(fs, p), new CgroupDir(fs, p.getParent()));
-                }
+    public List<Path> missingDirs() {
+        return CgroupTree.missing(fs, distinctDirs());
+    }
+
+    @Override
+    public void create(CgroupRegistry registry) {
+        checkNotFrozen();
+        makeDirs(registry);
+    }
+
+    /** A frozen cgroup (or the frozen parent of a new one) would hold the container's init forever. */
+    void checkNotFrozen() {
+        Path p = paths.get("freezer");
+        if (p == null) {
+            return;
+        }
+        Path mount = layout.v1Mounts().get("freezer");
+        for (Path d = p; d != null && !d.equals(mount) && (mount == null || d.startsWith(mount)); d = d.getParent()) {
+            if (!fs.exists(d)) {
+                continue;
+            }
+            String state = new CgroupDir(fs, d).readIfPresent("freezer.state");
+            if (state != null && !state.equals("THAWED")) {
+                throw Freezer.frozen(d, d.equals(p), "freezer.state " + state);
+            }
+            return;
+        }
+    }
+
+    void makeDirs(CgroupRegistry registry) {
+        CgroupTree.Made m = CgroupTree.make(fs, registry, distinctDirs());
+        created.addAll(m.made());
+        joined.addAll(m.joined());
+        Path cpuset = paths.get("cpuset");
+        Path mount = layout.v1Mounts().get("cpuset");
+        if (cpuset != null && mount != null && cpuset.startsWith(mount)) {
+            // The kernel refuses a process in a v1 cpuset cgroup whose cpus or mems are empty, and a
+            // new cgroup starts empty: fill every empty level from the top down, including parents
+            // jrunc did not make (a pod cgroup an engine made), never changing a value that is set.
+            List<Path> levels = new ArrayList<>();
+            for (Path d = cpuset; !d.equals(mount); d = d.getParent()) {
+                levels.add(0, d);
+            }
+            for (Path d : levels) {
+                Cpuset.inheritFromParent(new CgroupDir(fs, d), new CgroupDir(fs, d.getParent()));
             }
         }
     }
@@ -95,28 +136,32 @@ public final class V1Manager implements CgroupManager {
 
     @Override
     public void addProcess(long pid) {
-        for (Path p : distinctDirs()) {
+        addProcess(pid, paths);
+    }
+
+    @Override
+    public void addProcess(long pid, Map<String, Path> dirs) {
+        for (Path p : new LinkedHashSet<>(dirs.values())) {
             new CgroupDir(fs, p).write("cgroup.procs (adding pid " + pid + ")", "cgroup.procs", Long.toString(pid));
         }
     }
 
     @Override
-    public void destroy() {
-        CgroupException first = null;
+    public List<Path> occupied() {
+        List<Path> out = new ArrayList<>();
         for (Path p : distinctDirs()) {
-            try {
-                CgroupTree.removeTree(fs, p);
-            } catch (CgroupException e) {
-                if (first == null) {
-                    first = e;
-                }
+            if (!CgroupTree.procsOf(fs, p).isEmpty()) {
+                out.add(p);
             }
         }
-        CgroupTree.removeCreatedParents(fs, created);
-        if (first != null) {
-            throw first;
-        }
-        created.clear();
+        return out;
+    }
+
+    @Override
+    public void destroy(CgroupRegistry registry, java.util.function.LongPredicate foreign) {
+        List<Path> candidates = new ArrayList<>(created);
+        candidates.addAll(joined);
+        CgroupTree.remove(fs, registry, distinctDirs(), candidates, foreign);
     }
 
     @Override
@@ -150,8 +195,11 @@ public final class V1Manager implements CgroupManager {
     }
 
     @Override
-    public void killAll(int signal, Signaller signaller) {
-        boolean freeze = canFreeze();
+    public void killAll(int signal, Signaller signaller, java.util.function.LongPredicate foreign) {
+        Set<Long> all = pids();
+        // Freezing stops a fork race, but a cgroup shared with another container's processes is
+        // not this container's to freeze.
+        boolean freeze = canFreeze() && all.stream().noneMatch(foreign::test);
         if (freeze) {
             try {
                 freeze();
@@ -161,8 +209,10 @@ public final class V1Manager implements CgroupManager {
             }
         }
         try {
-            for (long pid : pids()) {
-                signaller.signal(pid, signal);
+            for (long pid : freeze ? pids() : all) {
+                if (!foreign.test(pid)) {
+                    signaller.signal(pid, signal);
+                }
             }
         } finally {
             if (freeze) {
@@ -190,5 +240,10 @@ public final class V1Manager implements CgroupManager {
     @Override
     public List<Path> createdDirs() {
         return List.copyOf(created);
+    }
+
+    @Override
+    public List<Path> joinedDirs() {
+        return List.copyOf(joined);
     }
 }

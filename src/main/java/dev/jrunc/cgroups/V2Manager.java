@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongPredicate;
 
 /** A container's cgroup on cgroup v2: one directory in the unified hierarchy. */
 public final class V2Manager implements CgroupManager {
@@ -14,10 +15,12 @@ public final class V2Manager implements CgroupManager {
     private final CgroupLayout layout;
     private final Path path;
     private final List<Path> created;
+    private final List<Path> joined;
     /** Pure v2 enables every controller on the way down; hybrid only those it uses. */
     private final boolean enableAllControllers;
 
-    V2Manager(CgroupFs fs, CgroupLayout layout, Path path, List<Path> created, boolean enableAllControllers) {
+    V2Manager(CgroupFs fs, CgroupLayout layout, Path path, List<Path> created, List<Path> joined,
+            boolean enableAllControllers) {
         if (path == null) {
             throw new CgroupException("no cgroup2 directory for the container (layout " + layout + ")");
         }
@@ -25,6 +28,7 @@ public final class V2Manager implements CgroupManager {
         this.layout = layout;
         this.path = path;
         this.created = new ArrayList<>(created);
+        this.joined = new ArrayList<>(joined);
         this.enableAllControllers = enableAllControllers;
     }
 
@@ -33,8 +37,35 @@ public final class V2Manager implements CgroupManager {
     }
 
     @Override
-    public void create() {
-        created.addAll(CgroupTree.mkdirs(fs, path));
+    public List<Path> missingDirs() {
+        return CgroupTree.missing(fs, List.of(path));
+    }
+
+    @Override
+    public void create(CgroupRegistry registry) {
+        checkNotFrozen();
+        makeDirs(registry);
+    }
+
+    /** A frozen cgroup (or the frozen parent of a new one) would hold the container's init forever. */
+    void checkNotFrozen() {
+        Path root = layout.unifiedMount();
+        for (Path d = path; d != null && !d.equals(root) && (root == null || d.startsWith(root)); d = d.getParent()) {
+            if (!fs.exists(d)) {
+                continue;
+            }
+            CgroupDir dir = new CgroupDir(fs, d);
+            if (Freezer.isFrozenV2(dir) || "1".equals(dir.readIfPresent("cgroup.freeze"))) {
+                throw Freezer.frozen(d, d.equals(path), "cgroup.freeze 1");
+            }
+            return;
+        }
+    }
+
+    void makeDirs(CgroupRegistry registry) {
+        CgroupTree.Made m = CgroupTree.make(fs, registry, List.of(path));
+        created.addAll(m.made());
+        joined.addAll(m.joined());
         if (enableAllControllers) {
             enable(null);
         }
@@ -159,10 +190,21 @@ public final class V2Manager implements CgroupManager {
     }
 
     @Override
-    public void destroy() {
-        CgroupTree.removeTree(fs, path);
-        CgroupTree.removeCreatedParents(fs, created);
-        created.clear();
+    public void addProcess(long pid, Map<String, Path> dirs) {
+        Path p = dirs.getOrDefault(CgroupLayout.UNIFIED, path);
+        new CgroupDir(fs, p).write("cgroup.procs (adding pid " + pid + ")", "cgroup.procs", Long.toString(pid));
+    }
+
+    @Override
+    public List<Path> occupied() {
+        return CgroupTree.procsOf(fs, path).isEmpty() ? List.of() : List.of(path);
+    }
+
+    @Override
+    public void destroy(CgroupRegistry registry, LongPredicate foreign) {
+        List<Path> candidates = new ArrayList<>(created);
+        candidates.addAll(joined);
+        CgroupTree.remove(fs, registry, List.of(path), candidates, foreign);
     }
 
     @Override
@@ -186,13 +228,17 @@ public final class V2Manager implements CgroupManager {
     }
 
     @Override
-    public void killAll(int signal, Signaller signaller) {
+    public void killAll(int signal, Signaller signaller, LongPredicate foreign) {
+        Set<Long> all = pids();
+        // cgroup.kill and the freezer act on every process of the cgroup: only for a cgroup that
+        // holds nothing but this container's
+        boolean exclusive = all.stream().noneMatch(foreign::test);
         // cgroup.kill (5.14+) kills atomically, including processes forked during the kill
-        if (signal == 9 && dir().has("cgroup.kill")) {
+        if (exclusive && signal == 9 && dir().has("cgroup.kill")) {
             dir().write("cgroup.kill", "cgroup.kill", "1");
             return;
         }
-        boolean freeze = dir().has("cgroup.freeze");
+        boolean freeze = exclusive && dir().has("cgroup.freeze");
         if (freeze) {
             try {
                 freeze();
@@ -202,8 +248,10 @@ public final class V2Manager implements CgroupManager {
             }
         }
         try {
-            for (long pid : pids()) {
-                signaller.signal(pid, signal);
+            for (long pid : freeze ? pids() : all) {
+                if (!foreign.test(pid)) {
+                    signaller.signal(pid, signal);
+                }
             }
         } finally {
             if (freeze) {
@@ -230,5 +278,10 @@ public final class V2Manager implements CgroupManager {
     @Override
     public List<Path> createdDirs() {
         return List.copyOf(created);
+    }
+
+    @Override
+    public List<Path> joinedDirs() {
+        return List.copyOf(joined);
     }
 }

@@ -3,6 +3,7 @@ package dev.jrunc.cli;
 import dev.jrunc.JruncException;
 import dev.jrunc.api.ExecOptions;
 import dev.jrunc.api.Jrunc;
+import dev.jrunc.cgroups.SubCgroups;
 import dev.jrunc.spec.ConfigLoader;
 import dev.jrunc.spec.ProcessSpec;
 import java.nio.file.Path;
@@ -67,7 +68,8 @@ public final class ExecCommand implements Callable<Integer> {
 
     @Option(names = "--process-label", hidden = true) String processLabel;
     @Option(names = "--apparmor", hidden = true) String apparmor;
-    @Option(names = "--cgroup", hidden = true) List<String> cgroup;
+    @Option(names = "--cgroup", description = "run the process in an existing sub-cgroup: [controller[,controller]:]path")
+    List<String> cgroup = new ArrayList<>();
 
     @Override
     public Integer call() {
@@ -77,7 +79,8 @@ public final class ExecCommand implements Callable<Integer> {
         if (processFile != null && !command.isEmpty()) {
             throw new JruncException("exec: give either --process or a command, not both");
         }
-        var result = jrunc.exec(id, process, new ExecOptions(consoleSocket, detach, pidFile, preserveFds, ignorePaused));
+        var result = jrunc.exec(id, process,
+                new ExecOptions(consoleSocket, detach, pidFile, preserveFds, ignorePaused, SubCgroups.parse(cgroup)));
         return result.exitStatus().orElse(0);
     }
 
@@ -85,6 +88,11 @@ public final class ExecCommand implements Callable<Integer> {
     private ProcessSpec fromFlags(Jrunc jrunc) {
         if (command.isEmpty()) throw new JruncException("exec: a command is required (or --process FILE)");
         ProcessSpec base = jrunc.process(id);
+        if (base == null) {
+            // a container created without a process: runc's defaults for what the flags leave out
+            base = new ProcessSpec(false, null, null, List.of(), null, List.of(), "/", null, null, false, null, null,
+                    null, null, null, null);
+        }
         Map<String, String> vars = new LinkedHashMap<>();
         for (String e : base.envOrEmpty()) vars.put(e.substring(0, Math.max(0, e.indexOf('='))), e);
         for (String e : env) vars.put(e.substring(0, Math.max(0, e.indexOf('='))), e.contains("=") ? e : e + "=");

@@ -6,14 +6,21 @@ import dev.jrunc.linux.Syscalls;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The top-level command: runc's global options, then one verb (see {@link Verbs}). */
 @Command(
         name = "jrunc",
-        mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "An OCI container runtime: turns a bundle (config.json + rootfs) into an isolated process.")
 public final class JruncCommand {
+    // Inherited: every verb takes -h/--help too, as with runc.
+    @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT, description = "print the help and exit")
+    boolean help;
+
+    @Option(names = {"-v", "--version"}, versionHelp = true, description = "print the version and exit")
+    boolean version;
+
     @Option(names = "--root", description = "directory for container state (default: /run/jrunc)")
     Path root = Path.of("/run/jrunc");
 
@@ -26,7 +33,7 @@ public final class JruncCommand {
     @Option(names = "--debug", description = "log debug information")
     boolean debug;
 
-    @Option(names = "--systemd-cgroup", description = "cgroupsPath is slice:prefix:name (mapped onto cgroupfs)")
+    @Option(names = "--systemd-cgroup", description = "the container's cgroup is a transient systemd unit (cgroupsPath is slice:prefix:name)")
     boolean systemdCgroup;
 
     @Option(names = "--rootless", arity = "0..1", description = "accepted for runc compatibility: true, false or auto")

@@ -23,12 +23,21 @@ public final class KillCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int sig;
-        try {
-            sig = Signals.parse(signal);
-        } catch (IllegalArgumentException e) {
-            throw new JruncException("kill: " + e.getMessage());
+        if (isZero(signal)) {
+            sig = 0; // tests that the init is alive, as with kill(1)
+        } else {
+            try {
+                sig = Signals.parse(signal);
+            } catch (IllegalArgumentException e) {
+                throw new JruncException("kill: " + e.getMessage());
+            }
         }
         global.jrunc().kill(id, sig, all);
         return 0;
+    }
+
+    private static boolean isZero(String signal) {
+        String s = signal.trim();
+        return !s.isEmpty() && s.chars().allMatch(ch -> ch == '0');
     }
 }

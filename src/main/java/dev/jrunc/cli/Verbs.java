@@ -1,6 +1,7 @@
 package dev.jrunc.cli;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -55,8 +56,11 @@ public final class Verbs {
         } else {
             VERBS.forEach((name, make) -> cli.addSubcommand(name, make.get()));
         }
-        // `exec ID CMD -x`: everything after the command is the command's, as with runc.
-        if (cli.getSubcommands().containsKey("exec")) cli.getSubcommands().get("exec").setStopAtPositional(true);
+        // `exec ID CMD -x`, `ps ID -x`: everything after the id is the command's or ps(1)'s, as with
+        // runc (even -h: it is ps's or the program's, not a request for jrunc's help).
+        for (String name : List.of("exec", "ps")) {
+            if (cli.getSubcommands().containsKey(name)) cli.getSubcommands().get(name).setStopAtPositional(true);
+        }
         return cli;
     }
 

@@ -18,6 +18,7 @@ import dev.jrunc.spec.SpecJson;
 import dev.jrunc.cgroups.CgroupFs;
 import dev.jrunc.cgroups.CgroupLayout;
 import dev.jrunc.cgroups.CgroupManager;
+import dev.jrunc.cgroups.CgroupRegistry;
 import dev.jrunc.cgroups.CgroupMode;
 import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.seccomp.SeccompCompiler;
@@ -34,7 +35,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -79,24 +79,37 @@ public final class ContainerCreator {
                 inv.resolveSocket(given.consoleSocket()), given.noPivot(), given.noNewKeyring(), given.preserveFds(),
                 given.systemdCgroup());
         Path bundle = o.bundle().normalize();
-        Spec spec = ConfigLoader.load(bundle, Log::warn);
-        checkCreatable(spec);
-        checkConsole(spec.process().isTerminal(), o.consoleSocket(), keepConsole);
+        ConfigLoader.Loaded loaded = ConfigLoader.loadBundle(bundle, Log::warn);
+        Spec spec = loaded.spec();
+        checkConsole(spec.process() != null && spec.process().isTerminal(), o.consoleSocket(), keepConsole);
         ProcessSecurity.check(spec, isNew(spec.linux(), "user"), ProcessSecurity.host(), Log::warn);
         Sysctls.check(spec.linux());
-        Path rootfs = ConfigLoader.resolveRootfs(bundle, spec);
+        Path rootfs = loaded.rootfs();
+        checkCreatable(spec, rootfs);
+        dev.jrunc.rootfs.IdmappedMounts.check(spec, isNew(spec.linux(), "user"));
         byte[] seccomp = compileSeccomp(spec);
+        // Refused here, before anything is made, if it would put the container where it must not go.
+        // A relative cgroupsPath hangs off the caller's cgroup, and the check against jrunc's own
+        // cgroup and its ancestors is against the caller's: in the engine, the process that stands
+        // for jrunc is the front, in the caller's cgroup (the engine's own is refused as well).
+        String cgroupsPath = spec.linux() == null ? null : spec.linux().cgroupsPath();
+        CgroupManager cgroup = CgroupManager.forContainer(callerLayout(), cgroupsPath, o.id(), o.systemdCgroup());
+        if (inv.pid() != ProcessHandle.current().pid()) {
+            CgroupLayout.detect().checkPlacement(cgroupsPath == null || cgroupsPath.isEmpty() ? o.id() : cgroupsPath,
+                    cgroup.paths());
+        }
 
         Undo undo = new Undo();
         Path dir = store.createDir(o.id());
         undo.push("remove state directory", () -> store.remove(o.id()));
         try (StateStore.Lock lock = store.lock(o.id())) {
-            String notify = inv.resolveSocket(inv.getenv("NOTIFY_SOCKET"));
+            // Without a process (config.md: optional at create) nothing will ever be notified or activated.
+            String notify = spec.process() == null ? null : inv.resolveSocket(inv.getenv("NOTIFY_SOCKET"));
             if (notify != null && !notify.isEmpty()) spec = NotifySocket.prepare(spec, dir);
-            int listenFds = NotifySocket.listenFds(inv.env(), inv.pid());
+            int listenFds = spec.process() == null ? 0 : NotifySocket.listenFds(inv.env(), inv.pid());
             if (listenFds > 0) spec = NotifySocket.withListenFds(spec, listenFds);
             ContainerRecord record = createLocked(o, spec, bundle, rootfs, seccomp, dir, undo, listenFds,
-                    notify == null || notify.isEmpty() ? null : notify);
+                    notify == null || notify.isEmpty() ? null : notify, cgroup);
             undo.clear();
             return record;
         } catch (RuntimeException e) {
@@ -129,11 +142,21 @@ public final class ContainerCreator {
         return consoleMaster;
     }
 
-    private static void checkCreatable(Spec spec) {
-        if (spec.linux() == null || !spec.linux().hasNamespace("mount")) {
+    /**
+     * Without a mount namespace the container shares the runtime's (runtime-spec): its root is a
+     * chroot and its mounts are made under the rootfs on the host, recorded and removed on delete.
+     */
+    private static void checkCreatable(Spec spec, Path rootfs) {
+        if (hasMountNamespace(spec)) return;
+        dev.jrunc.rootfs.RootfsSetup.checkWithoutMountNamespace(rootfs);
+        if (isNew(spec.linux(), "user")) {
             throw new ConfigException("config.json", "$.linux.namespaces",
-                    "a mount namespace is required: jrunc never changes the host's mounts");
+                    "a new user namespace needs a mount namespace too: its root may not mount anything in the host's");
         }
+    }
+
+    private static boolean hasMountNamespace(Spec spec) {
+        return spec.linux() != null && spec.linux().hasNamespace("mount");
     }
 
     /**
@@ -157,44 +180,77 @@ public final class ContainerCreator {
     }
 
     private ContainerRecord createLocked(Options o, Spec spec, Path bundle, Path rootfs, byte[] seccomp, Path dir,
-            Undo undo, int listenFds, String notifySocket) {
+            Undo undo, int listenFds, String notifySocket, CgroupManager cgroup) {
         // Socket-activation fds come first, then --preserve-fds: all of them from fd 3 on.
         int passedFds = listenFds + o.preserveFds();
         LinuxSpec linux = spec.linux();
-        // A relative cgroupsPath hangs off the caller's cgroup, not off the runtime's own (an
-        // engine's cgroup is its own, not the shim's or the caller's).
-        CgroupManager cgroup = CgroupManager.forContainer(callerLayout(), linux.cgroupsPath(), o.id(), o.systemdCgroup());
-        // On disk before it is made, so that `delete --force` can undo a create that dies half-way.
-        PendingCreate.record(dir, cgroup, 0);
-        undo.push("remove the container's cgroup", cgroup::destroy);
-        cgroup.create();
-        PendingCreate.record(dir, cgroup, 0);
+        // What is about to be made is on disk before it is made: a create killed anywhere leaves a
+        // container that state, list and delete see. Its creator is the caller's process (in the
+        // engine, the front that stands for this jrunc): once that is gone, so is the create.
+        CreateJournal journal = new CreateJournal(store, o.id(), bundle, rootfs, o.systemdCgroup(), cgroup,
+                notifySocket, spec, inv.pid());
+        Faults.point("create.state-written");
+        String[] initPidNs = {null};
+        CgroupRegistry registry = CgroupRegistry.host();
+        undo.push("remove the container's cgroup", () -> cgroup.destroy(registry, Container.foreignTo(initPidNs[0])));
+        cgroup.create(registry);
+        journal.cgroupMade(cgroup);
+        Faults.point("create.cgroup-created");
+        List<Path> occupied = cgroup.occupied();
+        if (!occupied.isEmpty()) {
+            Log.warnOnStderrToo("cgroup " + occupied.getFirst() + " already holds processes: the container shares it with them"
+                    + " (kill --all and delete leave the processes of other PID namespaces alone)");
+        }
         cgroup.apply(CgroupManager.initialResources(linux));
+        Faults.point("create.limits-applied");
         Path fifo = dir.resolve(StateStore.EXEC_FIFO);
         // 0622 whatever the umask: the container's process opens it for writing as its own user.
         // chmod after mkfifo rather than umask(0) around it: the umask is the whole process's.
         sys.mkfifo(fifo.toString(), 0622);
         sys.chmod(fifo.toString(), 0622);
 
+        int[] initPid = {0};
+        List<String> made = new ArrayList<>();
+        java.util.Set<Integer> hostMountsBefore = hasMountNamespace(spec) ? null
+                : dev.jrunc.rootfs.HostMounts.recordBefore(dir, rootfs.toString());
+        undo.push("remove what the container's init made in the rootfs",
+                () -> releaseRootfs(rootfs, initPid[0], hostMountsBefore, made));
         int[] pair = sys.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
         int childEnd = pair[1];
         int childFdNumber = 3 + passedFds;
         SyncSocket sync = new SyncSocket(sys, pair[0]);
-        List<String> argv = helperArgs(linux, childFdNumber);
+        Path crashDir = initCrashDir(o.id());
+        int crashFd = crashDir == null ? -1 : sys.open(crashDir.toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        int crashFdNumber = crashFd < 0 ? -1 : childFdNumber + 1;
+        List<String> argv = helperArgs(linux, childFdNumber, crashFdNumber);
         int helperPid;
         try {
             helperPid = inv.caller().spawn(Caller.Program.atPath(home.helper().toString()), argv, List.of(),
-                    Map.of(childEnd, childFdNumber));
+                    crashFd < 0 ? Map.of(childEnd, childFdNumber) : Map.of(childEnd, childFdNumber, crashFd, crashFdNumber));
         } finally {
             sys.close(childEnd);
+            if (crashFd >= 0) sys.close(crashFd);
         }
-        int[] initPid = {0};
+        if (crashDir != null) undo.push("remove the init's crash directory if empty", () -> removeIfEmpty(crashDir));
+        journal.helperSpawned(helperPid);
+        Faults.point("create.helper-spawned", Faults.target("helper", helperPid));
         undo.push("stop the container's init", () -> {
             if (initPid[0] > 0) {
                 try {
                     sys.kill(initPid[0], Signals.SIGKILL);
                 } catch (RuntimeException ignored) {
                     // already gone
+                }
+                // Gone before create returns (and before its cgroup is removed, which a live
+                // member would keep busy): a failed create leaves no process behind.
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (ProcStat.startTimeIfAlive(initPid[0]).isPresent() && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(2);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
                 }
             }
         });
@@ -213,7 +269,9 @@ public final class ContainerCreator {
                     }
                     case "PID" -> {
                         initPid[0] = Integer.parseInt(m.text().trim());
-                        PendingCreate.record(dir, cgroup, initPid[0]);
+                        initPidNs[0] = Container.pidNamespaceOf(initPid[0]);
+                        journal.initKnown(initPid[0], ProcStat.startTimeIfAlive(initPid[0]).orElse(0), initPidNs[0]);
+                        Faults.point("create.init-pid-known", Faults.target("init", initPid[0]));
                         inv.caller().reap(helperPid);
                         helperReaped = true;
                         ContainerState hookState = stateForHooks(o, bundle, initPid[0], spec);
@@ -222,12 +280,15 @@ public final class ContainerCreator {
                         InitPlan plan = new InitPlan(spec, rootfs.toString(), bundle.toString(), o.noPivot(),
                                 fifo.toString(), home.helper().toString(), passedFds,
                                 isNew(linux, "user"), isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
-                                stateForHooks(o, bundle, initPid[0], spec));
+                                stateForHooks(o, bundle, initPid[0], spec), hasMountNamespace(spec));
                         sendInitFds(sync, fifo);
                         if (isNew(linux, "user")) sendBindSources(sync, spec, bundle, initPid[0]);
+                        sendIdmappedMounts(sync, spec, bundle, initPid[0]);
                         sync.send("PLAN", SpecJson.mapper().writeValueAsBytes(plan));
                     }
                     case "WARN" -> Log.warn(m.text());
+                    case "MADE" -> made.addAll(java.util.Arrays.asList(
+                            SpecJson.mapper().readValue(m.payload(), String[].class)));
                     case "CONSOLE" -> {
                         int master = sync.takeFd();
                         if (master < 0) throw new JruncException("the container's init sent no terminal");
@@ -242,16 +303,19 @@ public final class ContainerCreator {
                         // Only the small last stage ever runs in the cgroup: the init JVM's
                         // memory and threads are never charged to the container's limits.
                         cgroup.addProcess(initPid[0]);
+                        Faults.point("create.init-in-cgroup", Faults.target("init", initPid[0]));
+                        if (needsListener(seccomp)) {
+                            sendAgent(sys, sync, spec, initPid[0], stateForHooks(o, bundle, initPid[0], spec));
+                        }
                         sync.sendRaw("GO", seccomp);
                     }
-                    case "SECCOMP" -> {
-                        // SCMP_ACT_NOTIFY: the filter's listener goes to linux.seccomp.listenerPath.
-                        SeccompListener.deliver(sys, sync.takeFd(), spec, initPid[0],
-                                stateForHooks(o, bundle, initPid[0], spec));
-                        sync.send("SECCOMP_OK");
-                    }
                     case "CREATED" -> {
-                        return finish(o, spec, bundle, rootfs, initPid[0], cgroup, notifySocket);
+                        if (hostMountsBefore != null) {
+                            dev.jrunc.rootfs.HostMounts.recordMade(dir, rootfs.toString(), hostMountsBefore);
+                        }
+                        if (crashDir != null) removeIfEmpty(crashDir);
+                        Faults.point("create.before-created", Faults.target("init", initPid[0]));
+                        return finish(o, initPid[0], journal);
                     }
                     case "ERROR" -> throw new JruncException(m.text());
                     default -> throw new JruncException("unexpected message " + m.word() + " from the container's init");
@@ -262,6 +326,8 @@ public final class ContainerCreator {
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new JruncException("cannot encode the init plan: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new JruncException("bad message from the container's init: " + e.getMessage(), e);
         } finally {
             if (initPid[0] == 0) {
                 try {
@@ -274,14 +340,14 @@ public final class ContainerCreator {
     }
 
     /**
-     * The exec fifo and a sealed copy of the native helper, opened here rather than by path in
-     * the init: in a new user namespace the init is the namespace's root, which may not be able
-     * to reach --root or jrunc's own directory on the host.
+     * The exec fifo's directory and a sealed copy of the native helper, opened here rather than
+     * by path in the init: in a new user namespace the init is the namespace's root, which may
+     * not be able to reach --root or jrunc's own directory on the host.
      */
     private void sendInitFds(SyncSocket sync, Path fifo) {
-        int fifoFd = sys.open(fifo.toString(), O_PATH | O_CLOEXEC, 0);
+        int fifoFd = sys.open(fifo.getParent().toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         try {
-            sys.sendFd(sync.fd(), fifoFd, "FIFOFD".getBytes(StandardCharsets.US_ASCII));
+            sys.sendFd(sync.fd(), fifoFd, "FIFODIR".getBytes(StandardCharsets.US_ASCII));
         } finally {
             sys.close(fifoFd);
         }
@@ -290,6 +356,49 @@ public final class ContainerCreator {
             sys.sendFd(sync.fd(), helper, "HELPERFD".getBytes(StandardCharsets.US_ASCII));
         } finally {
             sys.close(helper);
+        }
+    }
+
+    /**
+     * Idmapped mounts are made here, where the host's filesystems may be idmapped, as detached
+     * trees the init attaches ("TREEFD index" before PLAN).
+     */
+    private void sendIdmappedMounts(SyncSocket sync, Spec spec, Path bundle, int initPid) {
+        if (dev.jrunc.rootfs.IdmappedMounts.indexes(spec).isEmpty()) return;
+        String userns = isNew(spec.linux(), "user") ? "/proc/" + initPid + "/ns/user" : null;
+        Map<Integer, Integer> trees = dev.jrunc.rootfs.IdmappedMounts.open(sys, spec, bundle, userns, home.helper().toString());
+        try {
+            for (var e : trees.entrySet()) {
+                sys.sendFd(sync.fd(), e.getValue(), ("TREEFD " + e.getKey()).getBytes(StandardCharsets.US_ASCII));
+            }
+        } finally {
+            trees.values().forEach(sys::close);
+        }
+    }
+
+    /**
+     * A failed create: once the init is gone, unmount what it mounted on the host (no mount
+     * namespace of its own) and remove what it made in the rootfs (mount points, nodes).
+     */
+    private void releaseRootfs(Path rootfs, int initPid, java.util.Set<Integer> hostMountsBefore, List<String> made) {
+        if (initPid > 0) {
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (ProcStat.startTimeIfAlive(initPid).isPresent() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        if (hostMountsBefore != null) {
+            for (String left : dev.jrunc.rootfs.HostMounts.releaseSince(sys, rootfs.toString(), hostMountsBefore)) {
+                Log.warn("cleanup: cannot unmount " + left);
+            }
+        }
+        for (String left : dev.jrunc.rootfs.RootPaths.removeCreated(sys, rootfs.toString(), made)) {
+            Log.warn("cleanup: cannot remove " + left + " from the rootfs");
         }
     }
 
@@ -322,19 +431,11 @@ public final class ContainerCreator {
         }
     }
 
-    private ContainerRecord finish(Options o, Spec spec, Path bundle, Path rootfs, int pid, CgroupManager cgroup,
-            String notifySocket) {
-        long start = ProcStat.startTimeIfAlive(pid)
-                .orElseThrow(() -> new JruncException("container init " + pid + " died during create"));
-        ContainerRecord record = ContainerRecord.of(o.id(), pid, start, bundle.toString(),
-                rootfs.toString(), Instant.now().toString(), o.systemdCgroup(), stringPaths(cgroup.paths()),
-                cgroup.createdDirs().stream().map(Path::toString).toList(), notifySocket, spec);
-        store.write(record);
-        try {
-            Files.deleteIfExists(store.dir(o.id()).resolve(PendingCreate.FILE)); // state.json says it all now
-        } catch (IOException e) {
-            Log.debug("cannot remove " + PendingCreate.FILE + ": " + e.getMessage());
+    private ContainerRecord finish(Options o, int pid, CreateJournal journal) {
+        if (!ProcStat.isSameProcess(pid, journal.record().initStartTime())) {
+            throw new JruncException("container init " + pid + " died during create");
         }
+        ContainerRecord record = journal.created();
         if (o.pidFile() != null) writePidFile(sys, o.pidFile(), pid, inv.umask());
         return record;
     }
@@ -351,7 +452,57 @@ public final class ContainerCreator {
             "pid", CLONE_NEWPID, "network", CLONE_NEWNET, "mount", CLONE_NEWNS, "ipc", CLONE_NEWIPC,
             "uts", CLONE_NEWUTS, "time", CLONE_NEWTIME);
 
-    private List<String> helperArgs(LinuxSpec linux, int syncFd) {
+    /**
+     * SCMP_ACT_NOTIFY: a socket connected to linux.seccomp.listenerPath, with the container
+     * process state the agent gets. The last stage sends the listener over it once the filter is
+     * on, just before execve (it cannot make a system call the profile may catch after that).
+     */
+    static void sendAgent(Syscalls sys, SyncSocket sync, Spec spec, int pid, ContainerState state) {
+        byte[] payload = SeccompListener.payload(spec, pid, state);
+        int agent = SeccompListener.connect(sys, spec);
+        try {
+            byte[] w = "AGENT ".getBytes(StandardCharsets.US_ASCII);
+            byte[] msg = java.util.Arrays.copyOf(w, w.length + payload.length);
+            System.arraycopy(payload, 0, msg, w.length, payload.length);
+            sys.sendFd(sync.fd(), agent, msg);
+        } finally {
+            sys.close(agent);
+        }
+    }
+
+    /** Whether a GO payload's filter asks for a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER). */
+    static boolean needsListener(byte[] seccomp) {
+        return seccomp.length >= 4 && (seccomp[0] & SeccompCompiler.FLAG_NEW_LISTENER) != 0;
+    }
+
+    /**
+     * A directory for the init JVM's crash report, in jrunc's log directory: writable by any
+     * uid (the init may be a user namespace's root), reachable only through the fd it is given
+     * (the log directory is root's alone). Null without a log directory.
+     */
+    private static Path initCrashDir(String id) {
+        Path log = RuntimeHome.logDir();
+        if (log == null) return null;
+        Path dir = log.resolve("init-" + id);
+        try {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            return dir;
+        } catch (IOException e) {
+            Log.debug("no crash directory for the init: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static void removeIfEmpty(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // a crash report is there: it stays for whoever looks into the failure
+        }
+    }
+
+    private List<String> helperArgs(LinuxSpec linux, int syncFd, int crashDirFd) {
         List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "enter", "--sync-fd", Integer.toString(syncFd)));
         long flags = 0;
         for (LinuxSpec.Namespace ns : linux.namespacesOrEmpty()) {
@@ -374,7 +525,7 @@ public final class ContainerCreator {
             argv.addAll(List.of("--timens", String.join(";", offsets)));
         }
         argv.add("--");
-        argv.addAll(home.initCommand(syncFd));
+        argv.addAll(home.initCommand(syncFd, crashDirFd));
         return argv;
     }
 
@@ -427,12 +578,6 @@ public final class ContainerCreator {
             throw new JruncException("cannot read /proc/self/mountinfo: " + e.getMessage(), e);
         }
         return CgroupLayout.parse(mountinfo, inv.cgroup(), CgroupFs.REAL);
-    }
-
-    private static Map<String, String> stringPaths(Map<String, Path> paths) {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
-        paths.forEach((k, v) -> out.put(k, v.toString()));
-        return out;
     }
 
     /**

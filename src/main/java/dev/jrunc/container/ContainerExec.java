@@ -2,6 +2,7 @@ package dev.jrunc.container;
 
 import dev.jrunc.JruncException;
 import dev.jrunc.Log;
+import dev.jrunc.init.ContainerInit;
 import dev.jrunc.init.SyncSocket;
 import dev.jrunc.invocation.Caller;
 import dev.jrunc.invocation.Invocation;
@@ -11,7 +12,6 @@ import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
 import dev.jrunc.process.Capabilities;
-import dev.jrunc.process.Rlimits;
 import dev.jrunc.process.SealedExecutable;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.ProcessSpec;
@@ -48,6 +48,17 @@ public final class ContainerExec {
         this.inv = inv;
     }
 
+    private Map<String, String> subCgroups = Map.of();
+
+    /**
+     * `exec --cgroup`: run the process in existing sub-cgroups of the container's cgroup,
+     * controller ("" for every hierarchy) to path, as {@link dev.jrunc.cgroups.SubCgroups#parse} reads them.
+     */
+    public ContainerExec inSubCgroups(Map<String, String> requested) {
+        this.subCgroups = Map.copyOf(requested);
+        return this;
+    }
+
     /** The process's pid, and its exit status (the shell's way) unless it was detached. */
     public record Result(int pid, java.util.OptionalInt exitStatus) {}
 
@@ -78,21 +89,49 @@ public final class ContainerExec {
         if (process.argsOrEmpty().isEmpty()) throw new JruncException("exec: process.args must not be empty");
         ContainerCreator.checkConsole(process.isTerminal(), o.consoleSocket(), !o.detach());
         ContainerRecord record = container.record();
+        // checked before anything starts: a sub-cgroup outside the container's, or missing, is refused
+        dev.jrunc.cgroups.CgroupManager cgroup = record.cgroup();
+        Map<String, Path> cgroupDirs = cgroup.subCgroups(subCgroups);
         if (!o.detach()) caller.foreground();
 
-        int[] pair = sys.socketpair(Linux.AF_UNIX, Linux.SOCK_SEQPACKET | Linux.SOCK_CLOEXEC);
         int childFd = 3 + o.preserveFds();
+        // the program's execve (the helper's own arguments are a few short options)
+        dev.jrunc.spec.SemanticChecks.checkExecSpace("exec", "$", process.argsOrEmpty(), process.effectiveEnv(),
+                process.argsOrEmpty().getFirst(), process.argsOrEmpty(), process.effectiveEnv(),
+                dev.jrunc.process.ProcessSecurity.stackSoftFor(process));
+        int[] pair = sys.socketpair(Linux.AF_UNIX, Linux.SOCK_SEQPACKET | Linux.SOCK_CLOEXEC);
         // The helper enters the container itself: it runs from a sealed in-memory copy, so nothing
         // in the container can reach the host's binary through /proc/PID/exe (CVE-2019-5736).
         int sealed = SealedExecutable.copyOf(sys, home.helper().toString());
+        // Its command line is the container's to read (/proc/PID/cmdline): no host pid or path
+        // goes there. The namespaces are passed as fds, the options in an anonymous file.
+        Map<Integer, Integer> fds = new java.util.HashMap<>();
+        fds.put(pair[1], childFd);
+        List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "enter", "--sync-fd", Integer.toString(childFd)));
         int helperPid;
         try {
-            helperPid = caller.spawn(Caller.Program.ofFd(sealed), helperArgs(record, process, childFd, o.preserveFds()),
-                    process.envOrEmpty(), Map.of(pair[1], childFd));
+            int next = childFd + 1;
+            for (var ns : openNamespaces(container, record).entrySet()) {
+                fds.put(ns.getValue(), next);
+                argv.addAll(List.of("--join-fd", ns.getKey() + ":" + next));
+                next++;
+            }
+            // Without a mount namespace of its own the container's root is a chroot: so is the new process's.
+            LinuxSpec linux = record.spec().linux();
+            if (linux == null || !linux.hasNamespace("mount")) {
+                fds.put(sys.open("/proc/" + record.pid() + "/root", Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC, 0), next);
+                argv.addAll(List.of("--root-fd", Integer.toString(next)));
+                next++;
+            }
+            int opts = ContainerInit.optionsFile(sys, lastStageOptions(record, process, o.preserveFds()));
+            fds.put(opts, next);
+            argv.addAll(List.of("--exec", "--", "--opts-fd", Integer.toString(next)));
+            helperPid = caller.spawn(Caller.Program.ofFd(sealed), argv, process.effectiveEnv(), fds);
         } finally {
-            sys.close(pair[1]);
+            for (int fd : fds.keySet()) sys.close(fd);
             sys.close(sealed);
         }
+        Faults.point("exec.spawned");
         int pid = 0;
         int master = -1;
         try (SyncSocket sync = new SyncSocket(sys, pair[0])) {
@@ -108,9 +147,14 @@ public final class ContainerExec {
                     case "READY" -> {
                         // Only now is the process known to be alive and waiting: had it failed
                         // earlier, its ERROR would be the next message, not READY.
-                        applyLimits(pid, process);
-                        record.cgroup().addProcess(pid);
-                        sync.sendRaw("GO", ContainerCreator.seccompMessage(record.spec()));
+                        applyOomScoreAdj(pid, process);
+                        cgroup.addProcess(pid, cgroupDirs);
+                        Faults.point("exec.in-cgroup", Faults.target("process", pid));
+                        byte[] seccomp = ContainerCreator.seccompMessage(record.spec());
+                        if (ContainerCreator.needsListener(seccomp)) {
+                            ContainerCreator.sendAgent(sys, sync, record.spec(), pid, container.state());
+                        }
+                        sync.sendRaw("GO", seccomp);
                     }
                     case "CONSOLE" -> {
                         int fd = sync.takeFd();
@@ -154,22 +198,45 @@ public final class ContainerExec {
         return master;
     }
 
-    private List<String> helperArgs(ContainerRecord record, ProcessSpec p, int syncFd, int preserveFds) {
-        List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "enter", "--sync-fd", Integer.toString(syncFd)));
+    /**
+     * The container's namespaces, opened here in the order the helper joins them (user first),
+     * then checked to belong to the container's init still (not a process that took its pid).
+     */
+    private Map<String, Integer> openNamespaces(Container container, ContainerRecord record) {
+        Map<String, Integer> out = new java.util.LinkedHashMap<>();
         LinuxSpec linux = record.spec().linux();
-        for (String type : JOIN_ORDER) {
-            if (linux != null && linux.hasNamespace(type)) {
-                argv.addAll(List.of("--join", NS_FILES.get(type) + ":/proc/" + record.pid() + "/ns/" + NS_FILES.get(type)));
+        try {
+            for (String type : JOIN_ORDER) {
+                if (linux != null && linux.hasNamespace(type)) {
+                    String file = NS_FILES.get(type);
+                    out.put(file, sys.open("/proc/" + record.pid() + "/ns/" + file, Linux.O_RDONLY | Linux.O_CLOEXEC, 0));
+                }
             }
+            if (container.status() == Status.STOPPED) {
+                throw new JruncException("cannot exec in a stopped container \"" + container.id() + "\"");
+            }
+            return out;
+        } catch (RuntimeException e) {
+            for (int fd : out.values()) sys.close(fd);
+            throw e;
         }
-        argv.addAll(List.of("--exec", "--"));
+    }
+
+    private List<String> lastStageOptions(ContainerRecord record, ProcessSpec p, int preserveFds) {
+        List<String> argv = new ArrayList<>();
+        LinuxSpec linux = record.spec().linux();
         ProcessSpec.User user = p.user();
         List<String> groups = new ArrayList<>();
         if (user != null && user.additionalGids() != null) user.additionalGids().forEach(g -> groups.add(Long.toString(g)));
         argv.addAll(List.of("--uid", Long.toString(user == null ? 0 : user.uid()), "--gid",
                 Long.toString(user == null ? 0 : user.gid()), "--groups", String.join(",", groups)));
+        int lastCap = Capabilities.lastCap();
+        argv.addAll(List.of("--last-cap", Integer.toString(lastCap)));
+        argv.addAll(ContainerInit.rlimitArgs(p));
         if (p.capabilities() != null) {
-            argv.addAll(List.of("--caps", Capabilities.masks(p.capabilities(), Capabilities.lastCap(),
+            // Joining the container's user namespace gives the helper every capability in it.
+            long grantable = linux != null && linux.hasNamespace("user") ? -1L : Capabilities.ownBounding();
+            argv.addAll(List.of("--caps", Capabilities.masks(p.capabilities(), lastCap, grantable,
                     "$.process.capabilities", Log::warn).helperArgument()));
         }
         if (p.isNoNewPrivileges()) argv.add("--nnp");
@@ -187,11 +254,8 @@ public final class ContainerExec {
         return argv;
     }
 
-    /** rlimits and the OOM score, set from outside on the new process before it runs anything. */
-    private void applyLimits(int pid, ProcessSpec p) {
-        if (p.rlimits() != null) {
-            for (ProcessSpec.Rlimit r : p.rlimits()) sys.prlimit(pid, Rlimits.number(r.type()), r.soft(), r.hard());
-        }
+    /** The OOM score, set from outside on the new process before it runs anything. */
+    private void applyOomScoreAdj(int pid, ProcessSpec p) {
         if (p.oomScoreAdj() != null) {
             try {
                 Files.writeString(Path.of("/proc", Integer.toString(pid), "oom_score_adj"), p.oomScoreAdj().toString());

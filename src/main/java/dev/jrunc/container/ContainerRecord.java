@@ -25,6 +25,14 @@ import java.util.Map;
  * @param config the container's config.json as created (and updated), kept as a JSON tree: most
  *     verbs never look at it, and binding the whole spec model costs more than the rest of a
  *     verb; {@link #spec()} binds it for those that do.
+ * @param cgroupCreated the cgroup directories create made for the container (listed before they
+ *     are made); {@code cgroupJoined} the existing ones on its paths that jrunc made for another
+ *     container. Only these are ever removed, and only while jrunc's registry holds them.
+ * @param pidNamespace the init's PID namespace ("pid:[INODE]"): a process in the container's
+ *     cgroup but in another PID namespace belongs to another container sharing the cgroup, and
+ *     kill --all and delete leave it alone. null until the init is known.
+ * @param creating while create runs (and after it was killed): who runs it and the namespace
+ *     helper it spawned; null once the container is created.
  */
 public record ContainerRecord(
         String ociVersion,
@@ -39,7 +47,21 @@ public record ContainerRecord(
         Map<String, String> cgroupPaths,
         List<String> cgroupCreated,
         String notifySocket,
-        JsonNode config) {
+        JsonNode config,
+        List<String> cgroupJoined,
+        String pidNamespace,
+        Creating creating) {
+
+    /** A create in progress: the jrunc process running it and the helper it spawned (0 until then). */
+    public record Creating(int creatorPid, long creatorStartTime, int helperPid, long helperStartTime) {}
+
+    /** A record as the first version of this file wrote it: created, without the fields added since. */
+    public ContainerRecord(String ociVersion, String id, int pid, long initStartTime, String bundle, String rootfs,
+            String created, String owner, boolean systemdCgroup, Map<String, String> cgroupPaths,
+            List<String> cgroupCreated, String notifySocket, JsonNode config) {
+        this(ociVersion, id, pid, initStartTime, bundle, rootfs, created, owner, systemdCgroup, cgroupPaths,
+                cgroupCreated, notifySocket, config, List.of(), null, null);
+    }
 
     /** The record for a container just created from {@code spec}. */
     public static ContainerRecord of(String id, int pid, long initStartTime, String bundle, String rootfs,
@@ -47,6 +69,44 @@ public record ContainerRecord(
             String notifySocket, Spec spec) {
         return new ContainerRecord(spec.ociVersion(), id, pid, initStartTime, bundle, rootfs, created, "",
                 systemdCgroup, cgroupPaths, cgroupCreated, notifySocket, SpecJson.mapper().valueToTree(spec));
+    }
+
+    /**
+     * The first record of a create, written before anything is made: the cgroup directories it
+     * is about to make, and who is making them.
+     */
+    public static ContainerRecord beginning(String id, String bundle, String rootfs, String created,
+            boolean systemdCgroup, Map<String, String> cgroupPaths, List<String> cgroupPlanned, String notifySocket,
+            Spec spec, Creating creating) {
+        return new ContainerRecord(spec.ociVersion(), id, 0, 0, bundle, rootfs, created, "", systemdCgroup,
+                cgroupPaths, cgroupPlanned, notifySocket, SpecJson.mapper().valueToTree(spec), List.of(), null,
+                creating);
+    }
+
+    /** This record with the cgroup directories create made and joined. */
+    public ContainerRecord withCgroups(List<String> made, List<String> joined) {
+        return new ContainerRecord(ociVersion, id, pid, initStartTime, bundle, rootfs, created, owner, systemdCgroup,
+                cgroupPaths, made, notifySocket, config, joined, pidNamespace, creating);
+    }
+
+    /** This record with the namespace helper create spawned. */
+    public ContainerRecord withHelper(int helperPid, long helperStartTime) {
+        Creating c = creating == null ? null
+                : new Creating(creating.creatorPid(), creating.creatorStartTime(), helperPid, helperStartTime);
+        return new ContainerRecord(ociVersion, id, pid, initStartTime, bundle, rootfs, created, owner, systemdCgroup,
+                cgroupPaths, cgroupCreated, notifySocket, config, cgroupJoined, pidNamespace, c);
+    }
+
+    /** This record with the container's init. */
+    public ContainerRecord withInit(int initPid, long startTime, String pidNs) {
+        return new ContainerRecord(ociVersion, id, initPid, startTime, bundle, rootfs, created, owner, systemdCgroup,
+                cgroupPaths, cgroupCreated, notifySocket, config, cgroupJoined, pidNs, creating);
+    }
+
+    /** This record once create has finished, at time {@code now}. */
+    public ContainerRecord asCreated(String now) {
+        return new ContainerRecord(ociVersion, id, pid, initStartTime, bundle, rootfs, now, owner, systemdCgroup,
+                cgroupPaths, cgroupCreated, notifySocket, config, cgroupJoined, pidNamespace, null);
     }
 
     /**
@@ -69,6 +129,15 @@ public record ContainerRecord(
         if (cgroupPaths != null) cgroupPaths.forEach(paths::put);
         ArrayNode made = o.putArray("cgroupCreated");
         if (cgroupCreated != null) cgroupCreated.forEach(made::add);
+        if (cgroupJoined != null && !cgroupJoined.isEmpty()) {
+            ArrayNode joined = o.putArray("cgroupJoined");
+            cgroupJoined.forEach(joined::add);
+        }
+        if (pidNamespace != null) o.put("pidNamespace", pidNamespace);
+        if (creating != null) {
+            o.putObject("creating").put("pid", creating.creatorPid()).put("startTime", creating.creatorStartTime())
+                    .put("helperPid", creating.helperPid()).put("helperStartTime", creating.helperStartTime());
+        }
         if (notifySocket != null) o.put("notifySocket", notifySocket);
         if (config != null) o.set("config", config);
         return o;
@@ -81,11 +150,17 @@ public record ContainerRecord(
         o.path("cgroupPaths").properties().forEach(e -> paths.put(e.getKey(), e.getValue().asText()));
         List<String> made = new java.util.ArrayList<>();
         o.path("cgroupCreated").forEach(n -> made.add(n.asText()));
+        List<String> joined = new java.util.ArrayList<>();
+        o.path("cgroupJoined").forEach(n -> joined.add(n.asText()));
+        JsonNode c = o.get("creating");
+        Creating creating = c == null || !c.isObject() ? null : new Creating(c.path("pid").asInt(),
+                c.path("startTime").asLong(), c.path("helperPid").asInt(), c.path("helperStartTime").asLong());
         JsonNode config = o.get("config");
         return new ContainerRecord(text(o, "ociVersion"), required(o, "id").asText(),
                 required(o, "pid").asInt(), required(o, "initStartTime").asLong(), text(o, "bundle"),
                 text(o, "rootfs"), text(o, "created"), text(o, "owner"), o.path("systemdCgroup").asBoolean(),
-                paths, made, text(o, "notifySocket"), config == null || config.isNull() ? null : config);
+                paths, made, text(o, "notifySocket"), config == null || config.isNull() ? null : config, joined,
+                text(o, "pidNamespace"), creating);
     }
 
     private static JsonNode required(JsonNode o, String field) {
@@ -115,7 +190,11 @@ public record ContainerRecord(
         Map<String, Path> paths = new LinkedHashMap<>();
         if (cgroupPaths != null) cgroupPaths.forEach((k, v) -> paths.put(k, Path.of(v)));
         List<Path> created = cgroupCreated == null ? List.of() : cgroupCreated.stream().map(Path::of).toList();
-        return CgroupManager.open(CgroupLayout.detect(), paths, created);
+        List<Path> joined = cgroupJoined == null ? List.of() : cgroupJoined.stream().map(Path::of).toList();
+        CgroupLayout layout = CgroupLayout.detect();
+        CgroupManager cgroupfs = CgroupManager.open(layout, paths, created, joined);
+        return systemdCgroup && !paths.isEmpty() ? dev.jrunc.cgroups.SystemdManager.forRecordedContainer(cgroupfs, layout.mode())
+                : cgroupfs;
     }
 
     /**
@@ -139,7 +218,7 @@ public record ContainerRecord(
             throw new IllegalStateException("merging updated resources into the saved config: " + e.getMessage(), e);
         }
         return new ContainerRecord(ociVersion, id, pid, initStartTime, bundle, rootfs, created, owner, systemdCgroup,
-                cgroupPaths, cgroupCreated, notifySocket, tree);
+                cgroupPaths, cgroupCreated, notifySocket, tree, cgroupJoined, pidNamespace, creating);
     }
 
     private static void merge(ObjectNode into, ObjectNode from) {

@@ -56,15 +56,11 @@ public record Features(
                 "1.0.0",
                 "1.2.1",
                 List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"),
-                List.of("async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "lazytime",
-                        "mand", "noatime", "nodev", "nodiratime", "noexec", "nolazytime", "nomand", "norelatime",
-                        "nostrictatime", "nosuid", "nosymfollow", "private", "rbind", "relatime", "remount",
-                        "ro", "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "slave",
-                        "strictatime", "suid", "symfollow", "sync", "unbindable"),
+                dev.jrunc.rootfs.MountOptions.known(),
                 new Linux(
                         List.of("cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"),
                         Capabilities.names(),
-                        new Cgroup(true, true, false, false, true),
+                        new Cgroup(true, true, true, false, true),
                         new Seccomp(true,
                                 List.of("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
                                         "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"),
@@ -75,7 +71,7 @@ public record Features(
                         new Enabled(false),
                         new Enabled(false),
                         new Enabled(false),
-                        new MountExtensions(new Enabled(false))),
+                        new MountExtensions(new Enabled(true))),
                 Map.of("org.opencontainers.runc.checkpoint.enabled", "false"),
                 List.of());
     }

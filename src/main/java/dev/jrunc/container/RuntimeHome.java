@@ -52,6 +52,17 @@ public final class RuntimeHome {
     }
 
     /**
+     * jrunc's log directory (the Makefile's LOG_DIR, passed by the front), where the JVMs' crash
+     * reports go; null when the front could not make it.
+     */
+    public static Path logDir() {
+        String d = System.getProperty("jrunc.logDir");
+        if (d == null || d.isEmpty()) return null;
+        Path p = Path.of(d);
+        return Files.isDirectory(p) && Files.isWritable(p) ? p : null;
+    }
+
+    /**
      * The flags of a JVM that lives for a fraction of a second (the init JVM, direct mode): the
      * build writes them from the Makefile, the one place they are defined, and the AOT cache was
      * trained with them.
@@ -65,15 +76,28 @@ public final class RuntimeHome {
         }
     }
 
-    /** The command line of the init JVM: small, quick to start, and never JIT-heavy. */
-    public List<String> initCommand(int syncFd) {
+    /**
+     * The command line of the init JVM: small, quick to start, and never JIT-heavy. Its crash
+     * reports go to crashDir, an fd of a directory the runtime made for this container's init
+     * (through /proc/self/fd, which still leads there once the init's root has moved into the
+     * container); -1 sends them to stderr rather than to the working directory or /tmp.
+     */
+    public List<String> initCommand(int syncFd, int crashDir) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java().toString());
         cmd.addAll(jvmFlags());
+        if (crashDir >= 0) {
+            cmd.add("-XX:ErrorFile=/proc/self/fd/" + crashDir + "/hs_err_pid%p.log");
+            cmd.add("-XX:ReplayDataFile=/proc/self/fd/" + crashDir + "/replay_pid%p.log");
+        } else {
+            cmd.addAll(List.of("-XX:+ErrorFileToStderr", "-XX:-DumpReplayDataOnError"));
+        }
         Path aot = home.resolve("jrunc.aot");
-        if (aot.toFile().length() > 0) cmd.add("-XX:AOTCache=" + aot);
+        // the cache holds only for the flags it was trained with
+        if (!jvmFlags().isEmpty() && aot.toFile().length() > 0) cmd.add("-XX:AOTCache=" + aot);
         cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Djrunc.home=" + home,
-                "-cp", home.resolve("jrunc.jar").toString(), "dev.jrunc.init.InitMain", Integer.toString(syncFd)));
+                "-cp", home.resolve("jrunc.jar").toString(), "dev.jrunc.init.InitMain", Integer.toString(syncFd),
+                Integer.toString(crashDir)));
         return cmd;
     }
 }

@@ -95,15 +95,6 @@ public final class StateStore {
         }
     }
 
-    /**
-     * Removes what a create that died half-way left (its init, its cgroup: what it recorded before
-     * making them), then the directory.
-     */
-    public void removeHalfCreated(String id) {
-        PendingCreate.undo(sys, dir(id));
-        remove(id);
-    }
-
     public void remove(String id) {
         Path dir = dir(id);
         try (Stream<Path> walk = Files.walk(dir)) {
@@ -146,6 +137,28 @@ public final class StateStore {
         }
         sys.flock(fd, Linux.LOCK_EX);
         return new Lock(sys, fd);
+    }
+
+    /**
+     * Whether another process holds the container's lock now (a create in progress, or another
+     * verb on it). Probed without waiting, and released at once.
+     */
+    public boolean isLocked(String id) {
+        int fd;
+        try {
+            fd = sys.open(dir(id).toString(), Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_CLOEXEC, 0);
+        } catch (SyscallException e) {
+            return false;
+        }
+        try {
+            sys.flock(fd, Linux.LOCK_EX | Linux.LOCK_NB);
+            return false;
+        } catch (SyscallException e) {
+            if (e.errno() == Errno.EAGAIN) return true;
+            throw e;
+        } finally {
+            sys.close(fd);
+        }
     }
 
     public static final class Lock implements AutoCloseable {

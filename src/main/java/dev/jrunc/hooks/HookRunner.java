@@ -72,6 +72,11 @@ public final class HookRunner {
 
     /** As {@link #run(ContainerRecord, Kind, ContainerState)}, for a config at hand. */
     public static void run(Spec spec, Kind kind, ContainerState state) {
+        run(spec, kind, state, null);
+    }
+
+    /** As {@link #run(Spec, Kind, ContainerState)}, in the working directory cwd (null: jrunc's). */
+    public static void run(Spec spec, Kind kind, ContainerState state, String cwd) {
         List<Spec.Hook> list = hooks(spec, kind);
         if (list.isEmpty()) return;
         byte[] stdin;
@@ -82,7 +87,7 @@ public final class HookRunner {
         }
         for (int i = 0; i < list.size(); i++) {
             try {
-                runOne(Syscalls.linux(), list.get(i), stdin);
+                runOne(Syscalls.linux(), list.get(i), stdin, cwd);
             } catch (JruncException e) {
                 String msg = kind.field + " hook #" + i + " (" + list.get(i).path() + "): " + e.getMessage();
                 if (kind.fatal) throw new JruncException(msg, e);
@@ -93,9 +98,10 @@ public final class HookRunner {
 
     /**
      * posix_spawn with argv exactly as config.md gives it (execv semantics: args[0] is argv[0],
-     * which java.lang.ProcessBuilder cannot do), the state on stdin, output collected for the log.
+     * which java.lang.ProcessBuilder cannot do), the state on stdin, output collected for the log
+     * and the error, and no fd of jrunc's but stdio.
      */
-    static void runOne(Syscalls sys, Spec.Hook hook, byte[] stdin) {
+    static void runOne(Syscalls sys, Spec.Hook hook, byte[] stdin, String cwd) {
         List<String> argv = hook.args() == null || hook.args().isEmpty() ? List.of(hook.path()) : hook.args();
         List<String> env = hook.env() == null ? List.of() : hook.env();
         int[] in = sys.socketpair(Linux.AF_UNIX, SOCK_STREAM | Linux.SOCK_CLOEXEC);
@@ -103,7 +109,7 @@ public final class HookRunner {
         int[] err = sys.socketpair(Linux.AF_UNIX, SOCK_STREAM | Linux.SOCK_CLOEXEC);
         int pid;
         try {
-            pid = sys.spawn(hook.path(), argv, env, Map.of(in[1], 0, out[1], 1, err[1], 2));
+            pid = sys.spawn(hook.path(), argv, env, Map.of(in[1], 0, out[1], 1, err[1], 2), cwd);
         } catch (SyscallException e) {
             closeAll(sys, in[0], in[1], out[0], out[1], err[0], err[1]);
             throw new JruncException("cannot run: " + e.getMessage(), e);
@@ -130,9 +136,14 @@ public final class HookRunner {
         String text = output.toString(StandardCharsets.UTF_8).strip();
         if (!text.isEmpty()) Log.debug("hook " + hook.path() + " output: " + text);
         if (status == null) throw new JruncException("timed out after " + hook.timeout() + "s");
-        if (status.shellStatus() != 0) {
-            throw new JruncException("exited with status " + status.shellStatus() + (text.isEmpty() ? "" : ": " + text));
-        }
+        String failure = failure(status);
+        if (failure != null) throw new JruncException(failure + (text.isEmpty() ? "" : ": " + text));
+    }
+
+    /** "exited with status N" or "killed by signal N (SIGNAME)"; null for success. */
+    static String failure(Syscalls.WaitStatus status) {
+        if (status.exited()) return status.exitCode() == 0 ? null : "exited with status " + status.exitCode();
+        return "killed by signal " + status.termSignal() + Signals.name(status.termSignal()).map(n -> " (" + n + ")").orElse("");
     }
 
     /** The hook's status, or null if it outlived its timeout (it is then killed). */

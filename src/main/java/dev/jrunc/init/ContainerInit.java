@@ -13,6 +13,7 @@ import dev.jrunc.process.SealedExecutable;
 import dev.jrunc.process.Sysctls;
 import dev.jrunc.rootfs.RootfsSetup;
 import dev.jrunc.spec.ProcessSpec;
+import dev.jrunc.spec.SemanticChecks;
 import dev.jrunc.spec.Spec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,8 +55,37 @@ public final class ContainerInit {
         return this;
     }
 
+    private java.util.Map<Integer, Integer> detachedMounts = java.util.Map.of();
+    private Consumer<List<String>> created = paths -> { };
+
+    /** Idmapped mounts the runtime prepared as detached trees: mount index -> fd. */
+    public ContainerInit detachedMounts(java.util.Map<Integer, Integer> fds) {
+        this.detachedMounts = fds;
+        return this;
+    }
+
+    /**
+     * Told what setting up the rootfs made in it (mount points, nodes), whether it succeeded or
+     * not: the runtime removes them if the create fails.
+     */
+    public ContainerInit onCreated(Consumer<List<String>> report) {
+        this.created = report;
+        return this;
+    }
+
     /** The last stage's options and the program it will exec. */
     public record FinalStage(List<String> argv, String executable) {}
+
+    private int logDir = -1;
+
+    /**
+     * jrunc's log directory, opened by the runtime: the init JVM's working directory once the
+     * root has moved, so that not even a crash report of this JVM ever lands in the container.
+     */
+    public ContainerInit logDir(int fd) {
+        this.logDir = fd;
+        return this;
+    }
 
     /** Everything short of exec'ing the last stage. */
     public FinalStage prepare() {
@@ -65,32 +95,44 @@ public final class ContainerInit {
         sys.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         // Read while the host's /proc is still there.
         int lastCap = Capabilities.lastCap();
+        long bounding = Capabilities.ownBounding();
 
-        applyProcessLimits(process);
+        if (process != null) applyOomScoreAdj(process);
         applySysctl(spec);
 
         RootfsSetup rootfs = new RootfsSetup(sys, spec, plan.rootfs(), Path.of(plan.bundle()),
-                plan.newUserNamespace(), plan.cgroupDirs(), warn).bindSources(bindSources);
-        rootfs.mountAll();
+                plan.newUserNamespace(), plan.cgroupDirs(), warn).bindSources(bindSources)
+                .detachedMounts(detachedMounts).ownMountNamespace(plan.mountNamespace());
+        try {
+            rootfs.mountAll();
+        } finally {
+            created.accept(rootfs.createdPaths());
+        }
         // In the container's namespaces, before pivot_root: paths still resolve on the host.
-        HookRunner.run(spec, HookRunner.Kind.CREATE_CONTAINER, plan.state());
+        // with the rootfs as their working directory, as runc runs them
+        HookRunner.run(spec, HookRunner.Kind.CREATE_CONTAINER, plan.state(), plan.rootfs());
         rootfs.pivotRoot(plan.noPivot());
+        if (logDir >= 0) sys.fchdir(logDir);
         if (spec.hostname() != null) sys.sethostname(spec.hostname());
         if (spec.domainname() != null) sys.setdomainname(spec.domainname());
         rootfs.finish();
 
+        if (process == null) {
+            // config.md: process is optional at create; the container waits for a kill.
+            return new FinalStage(List.of("jrunc-nsexec", "exec", "--no-process", "--cwd", "/"), null);
+        }
         String cwd = process.cwd() == null || process.cwd().isEmpty() ? "/" : process.cwd();
         ensureDirectory(cwd);
-        String executable = ExecutableLookup.find(process.argsOrEmpty().getFirst(), process.envOrEmpty(), cwd);
+        String executable = ExecutableLookup.find(process.argsOrEmpty().getFirst(), process.effectiveEnv(), cwd);
         if (process.user() != null && process.user().umask() != null) {
             sys.umask(process.user().umask());
         } else {
             sys.umask(0022);
         }
-        return new FinalStage(finalStageArgs(process, cwd, lastCap), executable);
+        return new FinalStage(finalStageArgs(process, cwd, lastCap, bounding), executable);
     }
 
-    private List<String> finalStageArgs(ProcessSpec process, String cwd, int lastCap) {
+    private List<String> finalStageArgs(ProcessSpec process, String cwd, int lastCap, long bounding) {
         List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "exec"));
         ProcessSpec.User user = process.user();
         long uid = user == null ? 0 : user.uid();
@@ -100,8 +142,11 @@ public final class ContainerInit {
             for (Long g : user.additionalGids()) groups.add(Long.toString(g));
         }
         argv.addAll(List.of("--uid", Long.toString(uid), "--gid", Long.toString(gid), "--groups", String.join(",", groups)));
+        // The last stage may see no /proc (a config without mounts): it gets the number from here.
+        argv.addAll(List.of("--last-cap", Integer.toString(lastCap)));
+        argv.addAll(rlimitArgs(process));
         if (process.capabilities() != null) {
-            Capabilities.Masks masks = Capabilities.masks(process.capabilities(), lastCap,
+            Capabilities.Masks masks = Capabilities.masks(process.capabilities(), lastCap, bounding,
                     "$.process.capabilities", warn);
             argv.addAll(List.of("--caps", masks.helperArgument()));
         }
@@ -124,6 +169,20 @@ public final class ContainerInit {
         return argv;
     }
 
+    /**
+     * process.rlimits for the last stage, which sets them just before execve: set here, they
+     * would bind the init JVM (RLIMIT_AS of 1G is too little for a JVM) and the last stage.
+     */
+    public static List<String> rlimitArgs(ProcessSpec process) {
+        List<String> out = new ArrayList<>();
+        if (process.rlimits() == null) return out;
+        for (ProcessSpec.Rlimit r : process.rlimits()) {
+            out.addAll(List.of("--rlimit", Rlimits.number(r.type()) + "," + Long.toUnsignedString(r.soft()) + ","
+                    + Long.toUnsignedString(r.hard())));
+        }
+        return out;
+    }
+
     /** The last stage's form of a hook: fields split by US (0x1f), list items by RS (0x1e). */
     static String encodeHook(Spec.Hook h) {
         String args = h.args() == null || h.args().isEmpty() ? h.path() : String.join("\u001e", h.args());
@@ -131,12 +190,15 @@ public final class ContainerInit {
         return h.path() + "\u001f" + (h.timeout() == null ? 0 : h.timeout()) + "\u001f" + args + "\u001f" + env;
     }
 
-    private int passedFifo = -1;
+    private int passedFifoDir = -1;
     private int passedHelper = -1;
 
-    /** The exec fifo and the sealed helper as the runtime opened them (-1: open them here). */
-    public ContainerInit passedFds(int fifo, int helper) {
-        this.passedFifo = fifo;
+    /**
+     * The directory of the exec fifo and the sealed helper as the runtime opened them (-1: open
+     * them here). The last stage opens the fifo through the directory, which needs no /proc.
+     */
+    public ContainerInit passedFds(int fifoDir, int helper) {
+        this.passedFifoDir = fifoDir;
         this.passedHelper = helper;
         return this;
     }
@@ -146,30 +208,48 @@ public final class ContainerInit {
         // A sealed copy, made while the host's files are still reachable: the container can never
         // reach (let alone overwrite) the host's helper binary through /proc/1/exe.
         int helper = passedHelper >= 0 ? passedHelper : SealedExecutable.copyOf(sys, plan.helper());
-        // Not close-on-exec: the last stage inherits it and reopens it for writing.
-        int fifo = passedFifo;
-        if (fifo >= 0) {
-            sys.setCloexec(fifo, false);
+        // Not close-on-exec: the last stage inherits it.
+        int fifoDir = passedFifoDir;
+        if (fifoDir >= 0) {
+            sys.setCloexec(fifoDir, false);
         } else {
-            fifo = sys.open(plan.execFifo(), O_PATH, 0);
+            fifoDir = sys.open(Path.of(plan.execFifo()).getParent().toString(), O_PATH | O_DIRECTORY, 0);
         }
         FinalStage stage = prepare();
-        List<String> argv = new ArrayList<>(stage.argv());
-        argv.addAll(List.of("--sync-fd", Integer.toString(sync.fd()), "--fifo-fd", Integer.toString(fifo)));
+        List<String> options = new ArrayList<>(stage.argv().subList(2, stage.argv().size()));
+        options.addAll(List.of("--fifo-at", fifoDir + ":" + Path.of(plan.execFifo()).getFileName()));
         ProcessSpec process = plan.spec().process();
-        argv.add("--");
-        argv.add(stage.executable());
-        argv.addAll(process.argsOrEmpty());
-        sys.execveat(helper, "", argv, process.envOrEmpty(), AT_EMPTY_PATH);
+        options.add("--");
+        if (process != null) {
+            options.add(stage.executable());
+            options.addAll(process.argsOrEmpty());
+            // the program's execve, not the helper's (whose arguments are a few short options)
+            SemanticChecks.checkExecSpace("config.json", "$.process", process.argsOrEmpty(), process.effectiveEnv(),
+                    stage.executable(), process.argsOrEmpty(), process.effectiveEnv(), ProcessSecurity.stackSoftFor(process));
+        }
+        int opts = optionsFile(sys, options);
+        List<String> argv = List.of("jrunc-nsexec", "exec", "--sync-fd", Integer.toString(sync.fd()),
+                "--opts-fd", Integer.toString(opts));
+        sys.execveat(helper, "", argv, process == null ? List.of() : process.effectiveEnv(), AT_EMPTY_PATH);
         throw new JruncException("execveat of the native helper returned");
     }
 
-    private void applyProcessLimits(ProcessSpec process) {
-        if (process.rlimits() != null) {
-            for (ProcessSpec.Rlimit r : process.rlimits()) {
-                sys.prlimit(0, Rlimits.number(r.type()), r.soft(), r.hard());
-            }
+    /**
+     * The last stage's options in an anonymous file it inherits, one NUL-terminated string each:
+     * its command line, which the container can read in /proc, then shows no host path.
+     */
+    public static int optionsFile(Syscalls sys, List<String> options) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (String o : options) {
+            b.writeBytes(o.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            b.write(0);
         }
+        int fd = sys.memfdCreate("jrunc-options", 0);
+        sys.write(fd, b.toByteArray());
+        return fd;
+    }
+
+    private void applyOomScoreAdj(ProcessSpec process) {
         if (process.oomScoreAdj() != null) {
             procFiles.accept("/proc/self/oom_score_adj", Integer.toString(process.oomScoreAdj()));
         }

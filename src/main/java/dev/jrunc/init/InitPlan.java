@@ -12,6 +12,8 @@ import java.util.Map;
  *     hierarchy, keyed by its name under /sys/fs/cgroup ("" for a unified-only host)
  * @param helper the native helper the init execs into for the last stage
  * @param state the container's state as createContainer and startContainer hooks receive it
+ * @param mountNamespace whether the container has a mount namespace of its own (made or joined);
+ *     without one it shares the runtime's, and its root is only a chroot
  */
 public record InitPlan(
         Spec spec,
@@ -24,4 +26,5 @@ public record InitPlan(
         boolean newUserNamespace,
         boolean newCgroupNamespace,
         Map<String, String> cgroupDirs,
-        ContainerState state) {}
+        ContainerState state,
+        boolean mountNamespace) {}

@@ -11,6 +11,13 @@ import java.util.Arrays;
  */
 public final class SyncSocket implements AutoCloseable {
     public static final int MAX_MESSAGE = 1 << 20;
+    /**
+     * A longer message goes as "MORE" packets of this size and a last one: one packet must fit
+     * the socket's send buffer (net.core.wmem_default, about 200 KiB), and the init plan carries
+     * process.args and process.env, which execve allows up to 6 MiB of.
+     */
+    static final int CHUNK = 64 * 1024;
+    private static final String MORE = "MORE";
 
     private final Syscalls sys;
     private final int fd;
@@ -38,10 +45,19 @@ public final class SyncSocket implements AutoCloseable {
     }
 
     public void send(String word, byte[] payload) {
-        byte[] w = (word + " ").getBytes(StandardCharsets.UTF_8);
-        byte[] msg = Arrays.copyOf(w, w.length + payload.length);
-        System.arraycopy(payload, 0, msg, w.length, payload.length);
-        sys.send(fd, msg);
+        int at = 0;
+        while (payload.length - at > CHUNK) {
+            sys.send(fd, packet(MORE + " ", payload, at, CHUNK));
+            at += CHUNK;
+        }
+        sys.send(fd, packet(word + " ", payload, at, payload.length - at));
+    }
+
+    private static byte[] packet(String head, byte[] payload, int from, int length) {
+        byte[] w = head.getBytes(StandardCharsets.UTF_8);
+        byte[] msg = Arrays.copyOf(w, w.length + length);
+        System.arraycopy(payload, from, msg, w.length, length);
+        return msg;
     }
 
     /** Sends a word followed directly by binary data, no separator (the native helper's GO). */
@@ -58,15 +74,26 @@ public final class SyncSocket implements AutoCloseable {
      */
     public Message receive() {
         dropFd();
-        Syscalls.FdMessage r = sys.recvFd(fd);
-        if (r == null) return null;
-        receivedFd = r.fd();
-        byte[] b = r.payload();
-        int sp = 0;
-        while (sp < b.length && b[sp] != ' ') sp++;
-        String word = new String(b, 0, sp, StandardCharsets.US_ASCII);
-        byte[] payload = sp < b.length ? Arrays.copyOfRange(b, sp + 1, b.length) : new byte[0];
-        return new Message(word, payload);
+        java.io.ByteArrayOutputStream more = null;
+        while (true) {
+            Syscalls.FdMessage r = sys.recvFd(fd);
+            if (r == null) return null;
+            receivedFd = r.fd();
+            byte[] b = r.payload();
+            int sp = 0;
+            while (sp < b.length && b[sp] != ' ') sp++;
+            String word = new String(b, 0, sp, StandardCharsets.US_ASCII);
+            int from = Math.min(sp + 1, b.length);
+            if (word.equals(MORE)) {
+                if (more == null) more = new java.io.ByteArrayOutputStream();
+                more.write(b, from, b.length - from);
+                dropFd();
+                continue;
+            }
+            if (more == null) return new Message(word, Arrays.copyOfRange(b, from, b.length));
+            more.write(b, from, b.length - from);
+            return new Message(word, more.toByteArray());
+        }
     }
 
     /** The descriptor the last message carried (the caller owns it now), or -1. */

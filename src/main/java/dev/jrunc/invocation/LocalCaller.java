@@ -55,9 +55,16 @@ public final class LocalCaller implements Caller {
 
     @Override
     public int spawn(Program program, List<String> argv, List<String> env, Map<Integer, Integer> fds) {
-        String path = program.fd() >= 0 ? "/proc/self/fd/" + program.fd() : program.path();
         Map<Integer, Integer> all = new HashMap<>(stdio);
         all.putAll(fds);
+        String path = program.path();
+        if (program.fd() >= 0) {
+            // The child keeps only the fds it is given (Syscalls#spawn): the program's is one of
+            // them, above the others, until execve (the helper closes what it does not know).
+            int at = all.values().stream().mapToInt(Integer::intValue).max().orElse(2) + 1;
+            all.put(program.fd(), Math.max(3, at));
+            path = "/proc/self/fd/" + Math.max(3, at);
+        }
         return sys.spawn(path, argv, env, all);
     }
 

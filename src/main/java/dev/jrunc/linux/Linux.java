@@ -51,7 +51,28 @@ public final class Linux {
     public static final long MS_RELATIME = 1 << 21;
     public static final long MS_STRICTATIME = 1 << 24;
     public static final long MS_LAZYTIME = 1 << 25;
+    public static final long MS_I_VERSION = 1 << 23;
     public static final int MNT_DETACH = 2;
+    public static final int UMOUNT_NOFOLLOW = 8;
+    public static final int AT_REMOVEDIR = 0x200;
+    public static final int AT_RECURSIVE = 0x8000;
+
+    // open_tree(2), move_mount(2), mount_setattr(2)
+    public static final int OPEN_TREE_CLONE = 1;
+    public static final int OPEN_TREE_CLOEXEC = O_CLOEXEC;
+    public static final int MOVE_MOUNT_F_EMPTY_PATH = 0x04;
+    public static final int MOVE_MOUNT_T_EMPTY_PATH = 0x40;
+    public static final long MOUNT_ATTR_RDONLY = 0x1;
+    public static final long MOUNT_ATTR_NOSUID = 0x2;
+    public static final long MOUNT_ATTR_NODEV = 0x4;
+    public static final long MOUNT_ATTR_NOEXEC = 0x8;
+    public static final long MOUNT_ATTR__ATIME = 0x70;
+    public static final long MOUNT_ATTR_RELATIME = 0x0;
+    public static final long MOUNT_ATTR_NOATIME = 0x10;
+    public static final long MOUNT_ATTR_STRICTATIME = 0x20;
+    public static final long MOUNT_ATTR_NODIRATIME = 0x80;
+    public static final long MOUNT_ATTR_IDMAP = 0x100000;
+    public static final long MOUNT_ATTR_NOSYMFOLLOW = 0x200000;
 
     // clone(2) namespace flags
     public static final long CLONE_NEWTIME = 0x00000080;

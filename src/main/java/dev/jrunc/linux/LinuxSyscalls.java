@@ -24,6 +24,9 @@ final class LinuxSyscalls implements Syscalls {
     private static final long SYS_PIDFD_SEND_SIGNAL = 424;
     private static final long SYS_PIDFD_OPEN = 434;
     private static final long SYS_OPENAT2 = 437;
+    private static final long SYS_OPEN_TREE = 428;
+    private static final long SYS_MOVE_MOUNT = 429;
+    private static final long SYS_MOUNT_SETATTR = 442;
 
     private LinuxSyscalls() {}
 
@@ -73,6 +76,9 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn MKFIFO = Fn.libc("mkfifo", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     private static final Fn FCHOWNAT = Fn.libc("fchownat",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_INT));
+    private static final Fn READLINKAT = Fn.libc("readlinkat",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_POINTER, C_LONG));
+    private static final Fn UNLINKAT = Fn.libc("unlinkat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
     private static final Fn SETHOSTNAME = Fn.libc("sethostname", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG));
     private static final Fn SETDOMAINNAME = Fn.libc("setdomainname", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG));
     private static final Fn UMASK = Fn.libc("umask", FunctionDescriptor.of(C_INT, C_INT));
@@ -101,6 +107,7 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn TCGETATTR = Fn.libc("tcgetattr", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
     private static final Fn TCSETATTR = Fn.libc("tcsetattr", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER));
     private static final Fn SYSCALL2 = Fn.syscall(2);
+    private static final Fn SYSCALL3 = Fn.syscall(3);
     private static final Fn SYSCALL4 = Fn.syscall(4);
     private static final Fn SYSCALL5 = Fn.syscall(5);
     private static final Fn POSIX_SPAWN = new Fn(() -> Native.plain("posix_spawn",
@@ -111,6 +118,10 @@ final class LinuxSyscalls implements Syscalls {
             FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT)));
     private static final Fn FA_DESTROY = new Fn(() -> Native.plain("posix_spawn_file_actions_destroy",
             FunctionDescriptor.of(C_INT, C_POINTER)));
+    private static final Fn FA_ADDCLOSEFROM = new Fn(() -> Native.plain("posix_spawn_file_actions_addclosefrom_np",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_INT)));
+    private static final Fn FA_ADDCHDIR = new Fn(() -> Native.plain("posix_spawn_file_actions_addchdir_np",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER)));
 
     private static final Fn SENDMSG = Fn.libc("sendmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
     private static final Fn RECVMSG = Fn.libc("recvmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
@@ -248,6 +259,54 @@ final class LinuxSyscalls implements Syscalls {
     }
 
     @Override
+    public String readlinkat(int dirfd, String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(4096);
+            long n = call(() -> "readlinkat(" + dirfd + ", " + q(path) + ")",
+                    (a, st) -> (long) READLINKAT.h().invokeExact(st, dirfd, cstr(a, path), buf, 4096L));
+            return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public void unlinkat(int dirfd, String path, int flags) {
+        call(() -> "unlinkat(" + dirfd + ", " + q(path) + ", 0x" + Integer.toHexString(flags) + ")",
+                (a, st) -> (int) UNLINKAT.h().invokeExact(st, dirfd, cstr(a, path), flags));
+    }
+
+    @Override
+    public int openTree(int dirfd, String path, int flags) {
+        return (int) call(() -> "open_tree(" + dirfd + ", " + q(path) + ", 0x" + Integer.toHexString(flags) + ")",
+                (a, st) -> (long) SYSCALL3.h().invokeExact(st, SYS_OPEN_TREE, (long) dirfd,
+                        cstr(a, path).address(), (long) flags));
+    }
+
+    @Override
+    public void moveMount(int fromDirfd, String fromPath, int toDirfd, String toPath, int flags) {
+        call(() -> "move_mount(" + fromDirfd + ", " + q(fromPath) + ", " + toDirfd + ", " + q(toPath) + ", 0x"
+                        + Integer.toHexString(flags) + ")",
+                (a, st) -> (long) SYSCALL5.h().invokeExact(st, SYS_MOVE_MOUNT, (long) fromDirfd,
+                        cstr(a, fromPath).address(), (long) toDirfd, cstr(a, toPath).address(), (long) flags));
+    }
+
+    @Override
+    public void mountSetattr(int dirfd, String path, int flags, long attrSet, long attrClr, long propagation,
+            int usernsFd) {
+        call(() -> "mount_setattr(" + dirfd + ", " + q(path) + ", 0x" + Integer.toHexString(flags) + ", {set=0x"
+                        + Long.toHexString(attrSet) + ", clr=0x" + Long.toHexString(attrClr) + ", propagation=0x"
+                        + Long.toHexString(propagation) + ", userns_fd=" + usernsFd + "})",
+                (a, st) -> {
+                    MemorySegment attr = a.allocate(32, 8);
+                    attr.set(ValueLayout.JAVA_LONG, 0, attrSet);
+                    attr.set(ValueLayout.JAVA_LONG, 8, attrClr);
+                    attr.set(ValueLayout.JAVA_LONG, 16, propagation);
+                    attr.set(ValueLayout.JAVA_LONG, 24, usernsFd < 0 ? 0L : usernsFd);
+                    return (long) SYSCALL5.h().invokeExact(st, SYS_MOUNT_SETATTR, (long) dirfd,
+                            cstr(a, path).address(), (long) flags, attr.address(), 32L);
+                });
+    }
+
+    @Override
     public void sethostname(String name) {
         byte[] b = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         call(() -> "sethostname(" + q(name) + ")",
@@ -293,7 +352,7 @@ final class LinuxSyscalls implements Syscalls {
     }
 
     @Override
-    public int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo) {
+    public int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo, String cwd) {
         try (Arena a = Arena.ofConfined()) {
             // posix_spawn_file_actions_t is 80 bytes in glibc; leave room to spare.
             MemorySegment actions = a.allocate(256, 8);
@@ -308,6 +367,14 @@ final class LinuxSyscalls implements Syscalls {
                     if (rc != 0) {
                         throw new SyscallException("posix_spawn_file_actions_adddup2(" + from + ", " + to + ")", rc);
                     }
+                }
+                // The child gets stdio and the fds it is given, none of the JVM's others.
+                int lowest = Math.max(2, dupTo.values().stream().mapToInt(Integer::intValue).max().orElse(2)) + 1;
+                rc = (int) FA_ADDCLOSEFROM.h().invokeExact(actions, lowest);
+                if (rc != 0) throw new SyscallException("posix_spawn_file_actions_addclosefrom_np(" + lowest + ")", rc);
+                if (cwd != null) {
+                    rc = (int) FA_ADDCHDIR.h().invokeExact(actions, cstr(a, cwd));
+                    if (rc != 0) throw new SyscallException("posix_spawn_file_actions_addchdir_np(" + q(cwd) + ")", rc);
                 }
                 rc = (int) POSIX_SPAWN.h().invokeExact(pid, cstr(a, path), actions, MemorySegment.NULL,
                         Native.cstrArray(a, argv), Native.cstrArray(a, envp));

@@ -38,6 +38,16 @@ public final class Signals {
         throw new IllegalArgumentException("unknown signal \"" + text + "\"");
     }
 
+    /** "SIGKILL" for 9; empty for a number without a name (realtime signals). */
+    public static java.util.Optional<String> name(int signal) {
+        for (var e : BY_NAME.entrySet()) {
+            if (e.getValue() == signal && !e.getKey().equals("IOT") && !e.getKey().equals("POLL")) {
+                return java.util.Optional.of("SIG" + e.getKey());
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     private static int realtime(String text, int base, String offset, int direction) {
         if (offset.isEmpty()) return base;
         try {

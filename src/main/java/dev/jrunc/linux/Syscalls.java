@@ -43,6 +43,26 @@ public interface Syscalls {
 
     void fchownat(int dirfd, String path, long uid, long gid, int flags);
 
+    /** readlinkat(2): the target of a symlink. */
+    String readlinkat(int dirfd, String path);
+
+    /** unlinkat(2); flags AT_REMOVEDIR removes an empty directory. */
+    void unlinkat(int dirfd, String path, int flags);
+
+    // ---- the new mount API
+    /** open_tree(2): with OPEN_TREE_CLONE, a detached copy of the mount at path (its tree with AT_RECURSIVE). */
+    int openTree(int dirfd, String path, int flags);
+
+    /** move_mount(2): attaches (or moves) the mount at from onto to; MOVE_MOUNT_*_EMPTY_PATH take the fds themselves. */
+    void moveMount(int fromDirfd, String fromPath, int toDirfd, String toPath, int flags);
+
+    /**
+     * mount_setattr(2) with struct mount_attr {attrSet, attrClr, propagation, usernsFd}: MOUNT_ATTR_*
+     * bits to set and clear, an MS_* propagation type (0: unchanged), the user namespace of
+     * MOUNT_ATTR_IDMAP. flags: AT_EMPTY_PATH, AT_RECURSIVE.
+     */
+    void mountSetattr(int dirfd, String path, int flags, long attrSet, long attrClr, long propagation, int usernsFd);
+
     // ---- process attributes
     void sethostname(String name);
 
@@ -57,8 +77,16 @@ public interface Syscalls {
     void execveat(int dirfd, String path, List<String> argv, List<String> envp, int flags);
 
     // ---- processes and signals
-    /** posix_spawn(3) with the given fds duplicated onto the given numbers in the child. */
-    int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo);
+    /**
+     * posix_spawn(3) with the given fds duplicated onto the given numbers in the child; every
+     * other fd above them is closed in the child, whether close-on-exec or not.
+     */
+    default int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo) {
+        return spawn(path, argv, envp, dupTo, null);
+    }
+
+    /** As {@link #spawn(String, List, List, Map)}, in the working directory cwd (null: the caller's). */
+    int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo, String cwd);
 
     /** waitpid(2); returns the raw status, or -1 if options has WNOHANG and nothing changed. */
     WaitStatus waitpid(int pid, int options);

@@ -49,42 +49,86 @@ public final class Capabilities {
     }
 
     /**
-     * Unknown names are errors; names this kernel does not have (above cap_last_cap) are dropped
-     * with a warning, as runc does, so one config serves older and newer kernels.
+     * The five masks, with every capability the process could not be given left out with a
+     * warning naming it, as config.md says ("logged as a warning ... SHOULD NOT fail"): one this
+     * kernel does not have (above cap_last_cap), one outside {@code grantable} (the bounding set
+     * of the process that sets them: capset(2) can only keep what it has), and those capset(2)
+     * and prctl(2) refuse in combination (an effective one not permitted, an inheritable one
+     * outside the new bounding set). Only an unknown name is an error.
+     *
+     * @param grantable capabilities the setting process holds (its CapBnd), as a mask
      */
-    public static Masks masks(ProcessSpec.Capabilities caps, int lastCap, String jsonPath, Consumer<String> warn) {
+    public static Masks masks(ProcessSpec.Capabilities caps, int lastCap, long grantable, String jsonPath,
+            Consumer<String> warn) {
         java.util.Set<String> warned = new java.util.HashSet<>();
         Consumer<String> once = w -> {
             if (warned.add(w)) warn.accept(w);
         };
-        return masksWarning(caps, lastCap, jsonPath, once);
+        long bounding = mask(caps.bounding(), lastCap, grantable, jsonPath + ".bounding", once);
+        long effective = mask(caps.effective(), lastCap, grantable, jsonPath + ".effective", once);
+        long permitted = mask(caps.permitted(), lastCap, grantable, jsonPath + ".permitted", once);
+        long inheritable = mask(caps.inheritable(), lastCap, grantable, jsonPath + ".inheritable", once);
+        long ambient = mask(caps.ambient(), lastCap, grantable, jsonPath + ".ambient", once);
+        effective = keep(effective, permitted, jsonPath + ".effective", "it is not in permitted", once);
+        inheritable = keep(inheritable, bounding, jsonPath + ".inheritable", "it is not in bounding", once);
+        // An ambient one that is not both permitted and inheritable is left out by the helper,
+        // silently: `jrunc spec` (like `runc spec`) lists ambient capabilities without inheritable ones.
+        return new Masks(bounding, effective, permitted, inheritable, ambient);
     }
 
-    private static Masks masksWarning(ProcessSpec.Capabilities caps, int lastCap, String jsonPath, Consumer<String> warn) {
-        return new Masks(
-                mask(caps.bounding(), lastCap, jsonPath + ".bounding", warn),
-                mask(caps.effective(), lastCap, jsonPath + ".effective", warn),
-                mask(caps.permitted(), lastCap, jsonPath + ".permitted", warn),
-                mask(caps.inheritable(), lastCap, jsonPath + ".inheritable", warn),
-                mask(caps.ambient(), lastCap, jsonPath + ".ambient", warn));
+    /** As above, for a process whose bounding set holds every capability up to {@code lastCap}. */
+    public static Masks masks(ProcessSpec.Capabilities caps, int lastCap, String jsonPath, Consumer<String> warn) {
+        return masks(caps, lastCap, -1L, jsonPath, warn);
     }
 
-    private static long mask(List<String> names, int lastCap, String path, Consumer<String> warn) {
+    private static long keep(long set, long allowed, String path, String why, Consumer<String> warn) {
+        long dropped = set & ~allowed;
+        for (int n = 0; n < 64; n++) {
+            if ((dropped & (1L << n)) != 0) {
+                warn.accept("capability " + NAMES.get(n) + " in " + path + " cannot be granted: " + why
+                        + "; ignoring it");
+            }
+        }
+        return set & allowed;
+    }
+
+    private static long mask(List<String> names, int lastCap, long grantable, String path, Consumer<String> warn) {
         long m = 0;
         if (names == null) return 0;
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
             int n = number(name);
             if (n < 0) {
-                throw new ConfigException("config.json", path + "[" + i + "]", "unknown capability \"" + name + "\"");
+                throw new ConfigException("config.json", path + "[" + i + "]", "unknown capability "
+                        + (name == null ? "null" : "\"" + name + "\""));
             }
             if (n > lastCap) {
                 warn.accept("capability " + name + " is not supported by this kernel; ignoring it");
                 continue;
             }
+            if ((grantable & (1L << n)) == 0) {
+                warn.accept("capability " + name + " is not in the runtime's bounding set, so it cannot be granted;"
+                        + " ignoring it");
+                continue;
+            }
             m |= 1L << n;
         }
         return m;
+    }
+
+    /**
+     * This process's bounding set (CapBnd of /proc/self/status): what it, and the helper it
+     * execs, can still grant. Every capability when it cannot be read.
+     */
+    public static long ownBounding() {
+        try {
+            for (String line : dev.jrunc.linux.KernelFiles.read(java.nio.file.Path.of("/proc/self/status")).split("\n")) {
+                if (line.startsWith("CapBnd:")) return Long.parseUnsignedLong(line.substring(7).trim(), 16);
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // fall through: assume nothing is missing, capset will say otherwise
+        }
+        return -1L;
     }
 
     public static int lastCap() {

@@ -4,6 +4,7 @@ import dev.jrunc.linux.KernelFiles;
 import dev.jrunc.spec.ConfigException;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.ProcessSpec;
+import dev.jrunc.spec.SemanticChecks;
 import dev.jrunc.spec.Spec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,7 +42,12 @@ public final class ProcessSecurity {
     private ProcessSecurity() {}
 
     /** What this host offers; read from the host in {@link #host()}, faked in tests. */
-    public record Host(boolean appArmor, boolean selinux, long[] hardLimits, boolean capSysResource, long nrOpen) {}
+    /**
+     * @param stackSoft the runtime's soft RLIMIT_STACK (-1: unlimited), which the container's
+     *     process inherits unless the config sets its own: it sizes execve's argument space
+     */
+    public record Host(boolean appArmor, boolean selinux, long[] hardLimits, boolean capSysResource, long nrOpen,
+            long stackSoft) {}
 
     public static Host host() {
         boolean aa = Files.exists(Path.of("/sys/kernel/security/apparmor")) && readTrim("/sys/module/apparmor/parameters/enabled").startsWith("Y");
@@ -59,7 +65,7 @@ public final class ProcessSecurity {
         } catch (NumberFormatException e) {
             nrOpen = 1 << 20;
         }
-        return new Host(aa, se, hard, capRes, nrOpen);
+        return new Host(aa, se, hard, capRes, nrOpen, ownStackSoft());
     }
 
     /**
@@ -72,6 +78,11 @@ public final class ProcessSecurity {
         ProcessSpec p = spec.process();
         if (p != null) {
             checkRlimits(p, newUserNs, host);
+            // The program's own execve: the runtime's helper adds to it, checked exactly by the
+            // init before it execs; this catches the bulk before anything is made.
+            List<String> env = p.effectiveEnv();
+            SemanticChecks.checkExecSpace(DOC, "$.process", p.argsOrEmpty(), env, p.argsOrEmpty().getFirst(),
+                    p.argsOrEmpty(), env, stackSoft(p, host.stackSoft()));
             if (p.apparmorProfile() != null && !p.apparmorProfile().isEmpty() && !host.appArmor()) {
                 // runc writes the profile to attr/apparmor/exec unconditionally and fails when
                 // AppArmor is absent; so does jrunc, but before anything is created.
@@ -232,6 +243,35 @@ public final class ProcessSecurity {
 
     private static String unsigned(long v) {
         return v == -1 ? "unlimited" : Long.toUnsignedString(v);
+    }
+
+    /** The soft RLIMIT_STACK the process will run with: the config's, else {@code inherited}. */
+    public static long stackSoft(ProcessSpec p, long inherited) {
+        if (p.rlimits() != null) {
+            for (ProcessSpec.Rlimit r : p.rlimits()) {
+                if ("RLIMIT_STACK".equals(r.type())) return r.soft();
+            }
+        }
+        return inherited;
+    }
+
+    /** This process's soft RLIMIT_STACK from /proc/self/limits; -1 is unlimited. */
+    /** The soft RLIMIT_STACK process will run under (it sizes execve's argument space): its own, or ours. */
+    public static long stackSoftFor(ProcessSpec process) {
+        if (process.rlimits() != null) {
+            for (ProcessSpec.Rlimit r : process.rlimits()) {
+                if ("RLIMIT_STACK".equals(r.type())) return r.soft();
+            }
+        }
+        return ownStackSoft();
+    }
+
+    public static long ownStackSoft() {
+        String[] lines = readTrim("/proc/self/limits").split("\n");
+        // line 0 is the header; RLIMIT_STACK (3) is line 4
+        if (lines.length < 5 || lines[4].length() < 47) return 8L << 20;
+        String[] cols = lines[4].substring(26).trim().split("\\s+");
+        return cols[0].equals("unlimited") ? -1 : Long.parseUnsignedLong(cols[0]);
     }
 
     /** The hard limits of /proc/self/limits, by resource number; -1 is unlimited. */

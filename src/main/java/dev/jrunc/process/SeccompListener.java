@@ -11,38 +11,34 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Hands a seccomp user-notification fd to the agent at linux.seccomp.listenerPath: one
- * SCM_RIGHTS message whose payload is the container process state of runtime.md
- * (ociVersion, fds ["seccompFd"], pid, metadata, state).
+ * The seccomp agent at linux.seccomp.listenerPath: the runtime connects (the path is the
+ * host's), and the container's last stage sends the user-notification fd over that connection
+ * with one SCM_RIGHTS message whose payload is the container process state of runtime.md
+ * (ociVersion, fds ["seccompFd"], pid, metadata, state), then closes it.
  */
 public final class SeccompListener {
     private SeccompListener() {}
 
-    /** Sends listenerFd (closed afterwards in any case) to the listener. */
-    public static void deliver(Syscalls sys, int listenerFd, Spec spec, int pid, ContainerState state) {
-        if (listenerFd < 0) throw new JruncException("the container's init sent no seccomp listener fd");
+    /** A connected socket (close-on-exec) to the agent; an error naming the path if there is none. */
+    public static int connect(Syscalls sys, Spec spec) {
+        Seccomp seccomp = spec.linux().seccomp();
+        String path = seccomp.listenerPath();
+        if (path == null || path.isEmpty()) {
+            throw new JruncException("linux.seccomp.listenerPath is required for SCMP_ACT_NOTIFY");
+        }
         try {
-            Seccomp seccomp = spec.linux().seccomp();
-            String path = seccomp.listenerPath();
-            if (path == null || path.isEmpty()) {
-                throw new JruncException("linux.seccomp.listenerPath is required for SCMP_ACT_NOTIFY");
-            }
-            byte[] payload = SpecJson.mapper().writeValueAsBytes(processState(spec, pid, state));
-            int sock;
-            try {
-                sock = sys.connectUnix(path);
-            } catch (RuntimeException e) {
-                throw new JruncException("linux.seccomp.listenerPath " + path + ": " + e.getMessage(), e);
-            }
-            try {
-                sys.sendFd(sock, listenerFd, payload);
-            } finally {
-                sys.close(sock);
-            }
+            return sys.connectUnix(path);
+        } catch (RuntimeException e) {
+            throw new JruncException("linux.seccomp.listenerPath " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The container process state, as JSON bytes. */
+    public static byte[] payload(Spec spec, int pid, ContainerState state) {
+        try {
+            return SpecJson.mapper().writeValueAsBytes(processState(spec, pid, state));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new JruncException("cannot encode the container process state: " + e.getMessage(), e);
-        } finally {
-            sys.close(listenerFd);
         }
     }
 

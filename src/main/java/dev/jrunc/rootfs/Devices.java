@@ -83,28 +83,30 @@ public final class Devices {
             }
             return;
         }
-        int parent = root.parentOf(d.path());
-        String name = RootPaths.lastComponent(d.path());
+        RootPaths.Parent parent = root.parent(d.path(), false);
         try {
-            sys.mknodat(parent, name, type | (mode & 07777), dev);
-            sys.fchownat(parent, name, d.uid() == null ? 0 : d.uid(), d.gid() == null ? 0 : d.gid(), AT_SYMLINK_NOFOLLOW);
+            sys.mknodat(parent.fd(), parent.name(), type | (mode & 07777), dev);
+            root.created(parent.path());
+            sys.fchownat(parent.fd(), parent.name(), d.uid() == null ? 0 : d.uid(), d.gid() == null ? 0 : d.gid(),
+                    AT_SYMLINK_NOFOLLOW);
         } catch (SyscallException e) {
             if (e.errno() != Errno.EEXIST) {
                 throw new JruncException("device " + d.path() + ": " + e.getMessage(), e);
             }
         } finally {
-            sys.close(parent);
+            sys.close(parent.fd());
         }
     }
 
     private void link(String target, String path) {
-        int parent = root.parentOf(path);
+        RootPaths.Parent parent = root.parent(path, false);
         try {
-            sys.symlinkat(target, parent, RootPaths.lastComponent(path));
+            sys.symlinkat(target, parent.fd(), parent.name());
+            root.created(parent.path());
         } catch (SyscallException e) {
             if (e.errno() != Errno.EEXIST) throw e;
         } finally {
-            sys.close(parent);
+            sys.close(parent.fd());
         }
     }
 }

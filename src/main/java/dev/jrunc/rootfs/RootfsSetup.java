@@ -12,14 +12,25 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * Builds the container's filesystem view inside its (already private) mount namespace, in
- * runtime-spec order: root propagation, the rootfs as a mount point, config mounts in order,
- * devices, then pivot_root (or chroot with --no-pivot), read-only root, masked and read-only paths.
+ * Builds the container's filesystem view, in runtime-spec order: the namespace's propagation, the
+ * rootfs as a mount point, config mounts in order, devices, then pivot_root (or MS_MOVE and chroot
+ * with --no-pivot), read-only and masked paths, the read-only root, and last the root's
+ * linux.rootfsPropagation.
+ *
+ * <p>In the container's own mount namespace (a copy of the host's) anything goes. Without one the
+ * host's mounts are the container's: then nothing outside the rootfs is touched (no propagation
+ * change, no pivot_root or move: a chroot), and every mount lands under the rootfs, where `delete`
+ * finds and removes it ({@link HostMounts}).
+ *
+ * <p>Everything goes through {@link Syscalls}, paths in the rootfs through {@link RootPaths} and
+ * fds: nothing here depends on which process runs it, only on its mount namespace.
  */
 public final class RootfsSetup {
     private final Syscalls sys;
@@ -42,7 +53,50 @@ public final class RootfsSetup {
     }
 
     private Map<Integer, Integer> bindSources = Map.of();
+    private Map<Integer, Integer> detachedMounts = Map.of();
+    private boolean ownMountNamespace = true;
+    private Supplier<String> mountInfo = RootfsSetup::readMountInfo;
+    private final List<String> created = new ArrayList<>();
     private int mountIndex;
+    /** A read-only /dev is mounted writable, and made read-only once its nodes and submounts are in. */
+    private boolean devReadonlyLater;
+
+    /** Whether the container has its own mount namespace (default) or shares the caller's. */
+    public RootfsSetup ownMountNamespace(boolean own) {
+        this.ownMountNamespace = own;
+        return this;
+    }
+
+    /**
+     * Mounts the runtime prepared as detached trees (open_tree(OPEN_TREE_CLONE), idmapped):
+     * mount index -> fd, attached with move_mount instead of a bind of the source.
+     */
+    public RootfsSetup detachedMounts(Map<Integer, Integer> fds) {
+        this.detachedMounts = fds == null ? Map.of() : fds;
+        return this;
+    }
+
+    /** Where {@link #pivotRoot} reads the mount table (tests give their own). */
+    RootfsSetup mountInfo(Supplier<String> source) {
+        this.mountInfo = source;
+        return this;
+    }
+
+    /**
+     * What setting up made in the rootfs (directories and files for mount points, device nodes,
+     * links), parents first: a failed create removes them ({@link RootPaths#removeCreated}).
+     */
+    public List<String> createdPaths() {
+        return List.copyOf(created);
+    }
+
+    /** A rootfs that is the host's own root would put the container's /proc, /dev and /sys on the host's. */
+    public static void checkWithoutMountNamespace(Path rootfs) {
+        if (rootfs.getParent() == null) {
+            throw new dev.jrunc.spec.ConfigException("config.json", "$.root.path",
+                    "is the host's root directory and there is no mount namespace: the container's mounts would cover the host's");
+        }
+    }
 
     /** Bind mount sources the runtime opened on the host (mount index -> fd), used instead of the path. */
     public RootfsSetup bindSources(Map<Integer, Integer> fds) {
@@ -57,19 +111,75 @@ public final class RootfsSetup {
 
     /** Everything up to (not including) pivot_root. */
     public void mountAll() {
-        sys.mount(null, "/", null, MountOptions.rootPropagation(linux().rootfsPropagation()), null);
-        // pivot_root needs the new root to be a mount point.
-        sys.mount(rootfs, rootfs, "bind", MS_BIND | MS_REC, null);
+        RootPropagation propagation = RootPropagation.of(linux().rootfsPropagation());
+        if (ownMountNamespace) {
+            sys.mount(null, "/", null, propagation.initial(), null);
+            setParentPropagation(propagation.parent());
+            // pivot_root (and MS_MOVE) need the new root to be a mount point.
+            sys.mount(rootfs, rootfs, "bind", MS_BIND | MS_REC, null);
+        } else {
+            String asked = linux().rootfsPropagation();
+            if (asked != null && !asked.isEmpty()) {
+                warn.accept("linux.rootfsPropagation \"" + asked + "\" is not applied: there is no mount namespace, "
+                        + "and the host's mounts are not jrunc's to change");
+            }
+            // Only a mount of our own can be made read-only; the host's one holding the rootfs is not ours.
+            if (spec.root() != null && spec.root().isReadonly()) sys.mount(rootfs, rootfs, "bind", MS_BIND | MS_REC, null);
+        }
         try (RootPaths root = new RootPaths(sys, rootfs)) {
-            List<Spec.Mount> mounts = spec.mountsOrEmpty();
-            for (mountIndex = 0; mountIndex < mounts.size(); mountIndex++) {
-                mount(root, mounts.get(mountIndex));
+            try {
+                List<Spec.Mount> mounts = spec.mountsOrEmpty();
+                for (mountIndex = 0; mountIndex < mounts.size(); mountIndex++) {
+                    mount(root, mounts.get(mountIndex));
+                }
+                boolean devIsBind = spec.mountsOrEmpty().stream()
+                        .anyMatch(m -> "/dev".equals(clean(m.destination())) && MountOptions.parse(m.optionsOrEmpty()).bind());
+                if (!devIsBind) {
+                    new Devices(sys, root, inUserNamespace).create(linux().devicesOrEmpty());
+                }
+                if (devReadonlyLater) makeReadonly(root, "/dev", false);
+            } finally {
+                created.addAll(root.created());
             }
-            boolean devIsBind = spec.mountsOrEmpty().stream()
-                    .anyMatch(m -> "/dev".equals(clean(m.destination())) && MountOptions.parse(m.optionsOrEmpty()).bind());
-            if (!devIsBind) {
-                new Devices(sys, root, inUserNamespace).create(linux().devicesOrEmpty());
+        }
+    }
+
+    /**
+     * The mount holding the rootfs directory gets the given propagation (it is the rootfs itself
+     * when the engine mounted one there). Found by walking up: MS_PRIVATE on a directory that is
+     * no mount root fails with EINVAL. Never called without a mount namespace of our own.
+     */
+    private void setParentPropagation(long flags) {
+        for (Path p = Path.of(rootfs); p != null; p = p.getParent()) {
+            try {
+                sys.mount(null, p.toString(), null, flags, null);
+                return;
+            } catch (SyscallException e) {
+                if (e.errno() != Errno.EINVAL) throw e;
             }
+        }
+    }
+
+    /** mount_setattr(MOUNT_ATTR_RDONLY) of the mount just made on dest, leaving its other flags alone. */
+    private void makeReadonly(RootPaths root, String dest, boolean recursive) {
+        Integer fresh = root.open(dest, 0);
+        if (fresh == null) throw new JruncException("mount on " + dest + " disappeared before it could be made read-only");
+        try {
+            sys.mountSetattr(fresh, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), MOUNT_ATTR_RDONLY, 0, 0, -1);
+        } finally {
+            sys.close(fresh);
+        }
+    }
+
+    /** The `r` options (rro, rnosuid, ...): mount_setattr(AT_RECURSIVE) over the mount on dest and all below. */
+    private void applyRecursiveAttrs(RootPaths root, String dest, MountOptions opts) {
+        if (!opts.hasRecursiveAttrs()) return;
+        Integer fresh = root.open(dest, 0);
+        if (fresh == null) throw new JruncException("mount on " + dest + " disappeared before its recursive options");
+        try {
+            sys.mountSetattr(fresh, "", AT_EMPTY_PATH | AT_RECURSIVE, opts.attrSet(), opts.attrClr(), 0, -1);
+        } finally {
+            sys.close(fresh);
         }
     }
 
@@ -120,11 +230,17 @@ public final class RootfsSetup {
     }
 
     private void mountFilesystem(RootPaths root, Spec.Mount m, String dest, String type, MountOptions opts) {
+        long flags = opts.flags();
+        // What jrunc still has to write there (device nodes, pts/shm/mqueue, the tmpcopyup copy)
+        // needs the mount writable: read-only comes after, as runc does it.
+        boolean devLater = dest.equals("/dev") && (flags & MS_RDONLY) != 0;
+        boolean copyLater = opts.tmpcopyup() && type.equals("tmpfs") && (flags & MS_RDONLY) != 0;
+        if (devLater || copyLater) flags &= ~MS_RDONLY;
         int fd = targetDir(root, dest, type);
         try {
             String target = RootPaths.procPath(fd);
             try {
-                sys.mount(m.source() == null ? type : m.source(), target, type, opts.flags(), opts.dataOrNull());
+                sys.mount(m.source() == null ? type : m.source(), target, type, flags, opts.dataOrNull());
             } catch (SyscallException e) {
                 if (type.equals("sysfs") && e.errno() == Errno.EPERM && inUserNamespace) {
                     // A user namespace without its own network namespace may not mount sysfs:
@@ -137,11 +253,14 @@ public final class RootfsSetup {
                     throw e;
                 }
             }
-            if (type.equals("tmpfs") && m.optionsOrEmpty().contains("tmpcopyup")) copyUp(root, dest, fd);
+            if (type.equals("tmpfs") && opts.tmpcopyup()) copyUp(root, dest, fd);
         } finally {
             sys.close(fd);
         }
+        if (copyLater) makeReadonly(root, dest, false);
+        if (devLater) devReadonlyLater = true;
         if (opts.propagation() != 0) mountAgain(root, dest, opts.propagation());
+        applyRecursiveAttrs(root, dest, opts);
     }
 
     /**
@@ -199,15 +318,24 @@ public final class RootfsSetup {
 
     private void mountBind(RootPaths root, Spec.Mount m, String dest, MountOptions opts) {
         if (m.source() == null) throw new JruncException("bind mount on " + dest + " has no source");
+        Integer tree = detachedMounts.get(mountIndex);
+        if (tree == null && (opts.idmap() || m.uidMappings() != null || m.gidMappings() != null)) {
+            throw new JruncException("mounts[" + mountIndex + "] on " + dest + " asks for an idmapping but no idmapped mount was prepared for it");
+        }
         Integer sourceFd = bindSources.get(mountIndex);
         Path source = sourceFd != null ? Path.of(RootPaths.procPath(sourceFd)) : bundle.resolve(m.source());
-        if (!Files.exists(source)) {
+        if (tree == null && !Files.exists(source)) {
             throw new JruncException("bind mount source " + source + " does not exist");
         }
-        int fd = Files.isDirectory(source) ? root.mkdirs(dest, 0755) : root.mkfile(dest, 0644);
+        boolean directory = tree != null ? isDirectory(tree) : Files.isDirectory(source);
+        int fd = directory ? root.mkdirs(dest, 0755) : root.mkfile(dest, 0644);
         try {
             String target = RootPaths.procPath(fd);
-            sys.mount(source.toString(), target, null, MS_BIND | (opts.recursive() ? MS_REC : 0), null);
+            if (tree != null) {
+                sys.moveMount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+            } else {
+                sys.mount(source.toString(), target, null, MS_BIND | (opts.recursive() ? MS_REC : 0), null);
+            }
             // A second mount, through a fresh fd, to reach the new mount rather than what was under it.
             long extra = opts.flags() & ~MS_REMOUNT;
             if (extra != 0) {
@@ -228,6 +356,18 @@ public final class RootfsSetup {
             }
         } finally {
             sys.close(fd);
+        }
+        applyRecursiveAttrs(root, dest, opts);
+    }
+
+    /** Whether an fd names a directory: "." resolves from a directory only. */
+    private boolean isDirectory(int fd) {
+        try {
+            sys.close(sys.openat2(fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, 0));
+            return true;
+        } catch (SyscallException e) {
+            if (e.errno() == Errno.ENOTDIR) return false;
+            throw e;
         }
     }
 
@@ -281,15 +421,103 @@ public final class RootfsSetup {
         }
     }
 
-    /** Makes the rootfs the root: pivot_root, then detach the old root from under it. */
+    /**
+     * Makes the rootfs the root: pivot_root, then detach the old root from under it; with
+     * --no-pivot, MS_MOVE onto "/" and chroot; without a mount namespace, a chroot alone.
+     */
     public void pivotRoot(boolean noPivot) {
-        if (noPivot) {
-            sys.chdir(rootfs);
-            sys.mount(rootfs, "/", null, MS_MOVE, null);
+        if (!ownMountNamespace) {
+            chrootOnly();
+        } else if (noPivot) {
+            moveRoot();
+        } else {
+            pivot();
+        }
+    }
+
+    private void chrootOnly() {
+        int root = sys.open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC, 0);
+        try {
+            sys.fchdir(root);
             sys.chroot(".");
             sys.chdir("/");
-            return;
+        } finally {
+            sys.close(root);
         }
+    }
+
+    /**
+     * --no-pivot: the old root stays in the namespace, under the new one. The kernel lets a
+     * process in a user namespace mount a new proc or sysfs only where one is fully visible
+     * already, and counts every mount of the namespace, reachable or not: so the host's /proc
+     * and /sys (this namespace's copies) go first, or the container could mount a bare /proc in a
+     * nested user namespace. A copy the kernel has locked (the container's user namespace made
+     * this mount namespace) cannot be unmounted: an empty read-only tmpfs covers it instead, which
+     * a nested namespace then sees locked on top of it, so it no longer counts as visible.
+     */
+    private void moveRoot() {
+        hideHostProcAndSys();
+        // Nothing moved onto the old root may propagate to wherever it has peers.
+        sys.mount(null, "/", null, MS_PRIVATE, null);
+        sys.chdir(rootfs);
+        sys.mount(rootfs, "/", null, MS_MOVE, null);
+        sys.chroot(".");
+        sys.chdir("/");
+    }
+
+    private void hideHostProcAndSys() {
+        List<HostMounts.Mount> table = HostMounts.parse(mountInfo.get());
+        Map<Integer, HostMounts.Mount> byId = new java.util.HashMap<>();
+        for (HostMounts.Mount m : table) byId.put(m.id(), m);
+        List<HostMounts.Mount> visible = new ArrayList<>();
+        for (HostMounts.Mount m : table) {
+            boolean kernelView = m.fsType().equals("proc") || m.fsType().equals("sysfs");
+            if (kernelView && m.root().equals("/") && !HostMounts.isAtOrUnder(m.mountPoint(), rootfs)) visible.add(m);
+        }
+        // Deepest first: detaching a parent takes its children along.
+        visible.sort(java.util.Comparator.comparingInt((HostMounts.Mount m) -> RootPaths.components(m.mountPoint()).size())
+                .reversed());
+        for (HostMounts.Mount m : visible) {
+            String path = m.mountPoint();
+            try {
+                // Neither the unmount nor a cover may reach the mount's or its parent's peers (the host).
+                sys.mount(null, path, null, MS_PRIVATE, null);
+            } catch (SyscallException e) {
+                if (e.errno() == Errno.ENOENT || e.errno() == Errno.EINVAL) continue; // gone with a parent
+                throw e;
+            }
+            HostMounts.Mount parent = byId.get(m.parent());
+            boolean parentPrivate = false;
+            if (parent != null) {
+                try {
+                    sys.mount(null, parent.mountPoint(), null, MS_PRIVATE, null);
+                    parentPrivate = true;
+                } catch (SyscallException e) {
+                    // unreachable parent: cover instead of unmounting
+                }
+            }
+            if (parentPrivate) {
+                try {
+                    sys.umount2(path, MNT_DETACH);
+                    continue;
+                } catch (SyscallException e) {
+                    if (e.errno() != Errno.EINVAL && e.errno() != Errno.EPERM) throw e;
+                }
+            }
+            sys.mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k");
+        }
+    }
+
+    private static String readMountInfo() {
+        try {
+            // thread-self: a thread that joined the mount namespace sees its own table.
+            return Files.readString(Path.of("/proc/thread-self/mountinfo"));
+        } catch (java.io.IOException e) {
+            throw new JruncException("cannot read /proc/thread-self/mountinfo: " + e.getMessage(), e);
+        }
+    }
+
+    private void pivot() {
         int oldRoot = sys.open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC, 0);
         int newRoot = sys.open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC, 0);
         try {
@@ -307,7 +535,7 @@ public final class RootfsSetup {
         }
     }
 
-    /** After pivot_root: root.readonly, then maskedPaths and readonlyPaths. */
+    /** After pivot_root: readonlyPaths, maskedPaths, root.readonly, then linux.rootfsPropagation on the root. */
     public void finish() {
         for (String p : linux().readonlyPathsOrEmpty()) {
             readonly(p);
@@ -318,6 +546,9 @@ public final class RootfsSetup {
         if (spec.root() != null && spec.root().isReadonly()) {
             sys.mount(null, "/", null, MS_BIND | MS_REMOUNT | MS_RDONLY, null);
         }
+        // Last: an unbindable tree would refuse the binds of readonlyPaths.
+        long after = RootPropagation.of(linux().rootfsPropagation()).after();
+        if (ownMountNamespace && after != 0) sys.mount(null, "/", null, after, null);
     }
 
     private void readonly(String path) {

@@ -23,7 +23,10 @@ import java.util.TreeMap;
  *       refuses to run on any other host), plus every listed one; an absent or empty list, or
  *       SCMP_ARCH_NATIVE, means the native one alone. This is what a libseccomp filter does: seccomp_init() adds the native architecture
  *       and runc only adds the listed ones to it. SCMP_ARCH_X86_64, SCMP_ARCH_X86 and SCMP_ARCH_X32
- *       are supported; other libseccomp architecture names are rejected as unsupported.
+ *       are compiled; every other libseccomp architecture (SCMP_ARCH_AARCH64, SCMP_ARCH_S390X...)
+ *       is skipped, since an x86_64 kernel never runs its syscalls (libseccomp's section for it
+ *       would never match), so profiles written for every host load here. Only a name libseccomp
+ *       does not know is an error.
  *   <li><b>A syscall from an architecture the filter does not cover</b> gets libseccomp's
  *       "bad architecture" action, which defaults to SCMP_ACT_KILL (= KILL_THREAD) and which runc
  *       does not change: seccomp_attr_set(3), SCMP_FLTATR_ACT_BADARCH, "Defaults to the
@@ -317,8 +320,10 @@ public final class SeccompCompiler {
             if (a.isPresent()) {
                 out.add(a.get());
             } else if (OTHER_LIBSECCOMP_ARCHES.contains(n)) {
-                throw new SeccompException("linux.seccomp.architectures[" + i + "]: unsupported architecture " + n
-                        + " (jrunc compiles filters for SCMP_ARCH_X86_64, SCMP_ARCH_X86 and SCMP_ARCH_X32)");
+                // Engines ship one profile for every host (Docker's and podman's list aarch64, arm,
+                // s390x...): an architecture this host cannot run needs no rules, as with libseccomp,
+                // which adds to a filter only the architectures the kernel can run.
+                continue;
             } else {
                 throw new SeccompException("linux.seccomp.architectures[" + i + "]: unknown architecture " + n);
             }

@@ -21,6 +21,9 @@ public final class ConfigLoader {
 
     private ConfigLoader() {}
 
+    /** A checked config and the one resolution of its $.root.path. */
+    public record Loaded(Spec spec, Path rootfs) {}
+
     /** Loads and fully checks bundle/config.json; warnings go to jrunc's log. */
     public static Spec load(Path bundleDir) {
         return load(bundleDir, dev.jrunc.Log::warn);
@@ -28,21 +31,32 @@ public final class ConfigLoader {
 
     /** Loads and fully checks bundle/config.json, handing each warning to {@code warnings}. */
     public static Spec load(Path bundleDir, Consumer<String> warnings) {
+        return loadBundle(bundleDir, warnings).spec();
+    }
+
+    /**
+     * Loads and fully checks bundle/config.json, and resolves $.root.path once: everything
+     * after works inside the returned real path and never resolves root.path again.
+     */
+    public static Loaded loadBundle(Path bundleDir, Consumer<String> warnings) {
         Spec spec = read(bundleDir.resolve(CONFIG_FILE));
-        List<String> found = SemanticChecks.check(spec, bundleDir);
+        Path rootfs = resolveRootfs(bundleDir, spec);
+        List<String> found = SemanticChecks.check(spec);
         found.forEach(warnings);
-        return spec;
+        return new Loaded(spec, rootfs);
     }
 
     /**
      * Parses, schema-validates and binds a config file without the semantic checks (which look at
-     * the host: rootfs and namespace paths).
+     * the host: rootfs and namespace paths). No string jrunc reads may hold a NUL byte.
      */
     public static Spec read(Path configFile) {
         String doc = documentName(configFile);
         JsonNode tree = parse(readBytes(configFile, doc), doc);
         SpecSchemas.validate(SpecSchemas.Kind.CONFIG, tree, doc);
-        return SpecJson.bind(tree, Spec.class, doc);
+        Spec spec = SpecJson.bind(tree, Spec.class, doc);
+        SpecStrings.refuseNul(SpecJson.mapper().valueToTree(spec), doc, "$");
+        return spec;
     }
 
     /** The process document of {@code exec --process FILE}: parsed, validated, bound, checked. */
@@ -56,6 +70,7 @@ public final class ConfigLoader {
         JsonNode tree = parse(json, doc);
         SpecSchemas.validate(SpecSchemas.Kind.PROCESS, tree, doc);
         ProcessSpec process = SpecJson.bind(tree, ProcessSpec.class, doc);
+        SpecStrings.refuseNul(SpecJson.mapper().valueToTree(process), doc, "$");
         SemanticChecks.checkProcess(process, "$", doc);
         return process;
     }
@@ -64,23 +79,42 @@ public final class ConfigLoader {
     public static Resources parseResources(byte[] json, String doc) {
         JsonNode tree = parse(json, doc);
         SpecSchemas.validate(SpecSchemas.Kind.RESOURCES, tree, doc);
-        return SpecJson.bind(tree, Resources.class, doc);
+        Resources r = SpecJson.bind(tree, Resources.class, doc);
+        SpecStrings.refuseNul(SpecJson.mapper().valueToTree(r), doc, "$");
+        SemanticChecks.checkResources(r, "$", doc);
+        return r;
     }
 
     /**
-     * The absolute rootfs path: root.path resolved against the bundle directory when relative,
-     * with symlinks resolved when it exists.
+     * The rootfs: root.path, relative to the bundle directory when not absolute, resolved to a
+     * real path as the kernel resolves it (a symlink is followed, and ".." after it is taken in
+     * its target). It must be a directory. Called once per create: the result is what the
+     * container is built in and what its state records.
      */
     public static Path resolveRootfs(Path bundleDir, Spec spec) {
-        if (spec.root() == null || spec.root().path() == null) {
+        if (spec.root() == null) {
+            throw new ConfigException(CONFIG_FILE, "$.root", "is required");
+        }
+        String p = spec.root().path();
+        if (p == null || p.isEmpty()) {
             throw new ConfigException(CONFIG_FILE, "$.root.path", "is required");
         }
-        Path p = bundleDir.toAbsolutePath().resolve(spec.root().path()).normalize();
+        SemanticChecks.checkPathLength(p, "$.root.path", CONFIG_FILE);
+        Path joined = bundleDir.toAbsolutePath().resolve(p);
+        Path real;
         try {
-            return p.toRealPath();
+            real = joined.toRealPath();
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(CONFIG_FILE, "$.root.path", "rootfs " + joined + " does not exist");
         } catch (IOException e) {
-            return p;
+            String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null
+                    ? f.getReason() : e.getMessage();
+            throw new ConfigException(CONFIG_FILE, "$.root.path", "rootfs " + joined + ": " + why);
         }
+        if (!Files.isDirectory(real, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new ConfigException(CONFIG_FILE, "$.root.path", "rootfs " + real + " is not a directory");
+        }
+        return real;
     }
 
     /** Parses JSON text into a tree; broken JSON is reported with its line and column. */

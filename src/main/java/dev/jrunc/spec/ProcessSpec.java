@@ -69,4 +69,9 @@ public record ProcessSpec(
     public List<String> envOrEmpty() {
         return env == null ? List.of() : env;
     }
+
+    /** The environment the process gets: env with a repeated NAME given once, its last value (as runc). */
+    public List<String> effectiveEnv() {
+        return SemanticChecks.effectiveEnv(env);
+    }
 }

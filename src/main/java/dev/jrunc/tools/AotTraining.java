@@ -75,7 +75,7 @@ public final class AotTraining {
 
         // The init's side: the plan it receives and the parsing it does.
         InitPlan plan = new InitPlan(spec, bundle.resolve("rootfs").toString(), bundle.toString(), false,
-                "/nonexistent", "/nonexistent", 0, false, false, Map.of(), null);
+                "/nonexistent", "/nonexistent", 0, false, false, Map.of(), null, true);
         SpecJson.mapper().readValue(SpecJson.mapper().writeValueAsBytes(plan), InitPlan.class);
         for (Spec.Mount m : spec.mountsOrEmpty()) MountOptions.parse(m.optionsOrEmpty());
         new SeccompCompiler().compile(new dev.jrunc.spec.Seccomp("SCMP_ACT_ERRNO", null, List.of("SCMP_ARCH_X86_64"),

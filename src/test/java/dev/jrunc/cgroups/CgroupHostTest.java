@@ -13,6 +13,13 @@ import org.junit.jupiter.api.Test;
 
 /** Runs against this machine's real v1 hierarchies (root only); everything lives under jrunc-test-*. */
 class CgroupHostTest {
+    @org.junit.jupiter.api.io.TempDir
+    Path tmp;
+
+    private CgroupRegistry registry() {
+        return new CgroupRegistry(tmp.resolve("registry"), CgroupFs.REAL);
+    }
+
     static final Signaller KILL_VIA_PROCESS_HANDLE = (pid, sig) -> {
         if (sig != 9) {
             throw new AssertionError("only SIGKILL is used here");
@@ -27,7 +34,7 @@ class CgroupHostTest {
         CgroupManager m = CgroupManager.forContainer(layout, top + "/ctr", "ctr", false);
         Process sleep = null;
         try {
-            m.create();
+            m.create(registry());
             Path mem = m.paths().get("memory");
             Path pids = m.paths().get("pids");
             assertTrue(Files.isDirectory(mem) && Files.isDirectory(pids));
@@ -58,11 +65,11 @@ class CgroupHostTest {
             m.thaw();
             assertFalse(m.isFrozen());
 
-            m.killAll(9, KILL_VIA_PROCESS_HANDLE);
+            m.killAll(9, KILL_VIA_PROCESS_HANDLE, none -> false);
             assertTrue(sleep.waitFor(5, TimeUnit.SECONDS));
             assertEquals(0, m.oomKillCount());
 
-            m.destroy();
+            m.destroy(registry(), none -> false);
             for (Path p : m.paths().values()) {
                 assertFalse(Files.exists(p), p + " should be gone");
                 assertFalse(Files.exists(p.getParent()), p.getParent() + " should be gone");
@@ -76,7 +83,7 @@ class CgroupHostTest {
             } catch (RuntimeException ignored) {
                 // not frozen, or already gone
             }
-            m.destroy();
+            m.destroy(registry(), none -> false);
         }
     }
 
@@ -85,17 +92,17 @@ class CgroupHostTest {
         CgroupLayout layout = HostAssumptions.assumeRootWithV1("pids");
         String top = "/" + HostAssumptions.uniqueName();
         CgroupManager m = CgroupManager.forContainer(layout, top, "ctr", false);
-        m.create();
+        m.create(registry());
         Process p = new ProcessBuilder("sleep", "60").start();
         try {
             m.addProcess(p.pid());
             // rmdir is EBUSY until the kernel has reaped the process out of the cgroup
             p.destroyForcibly();
-            m.destroy();
+            m.destroy(registry(), none -> false);
             assertFalse(Files.exists(m.paths().get("pids")));
         } finally {
             p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            m.destroy();
+            m.destroy(registry(), none -> false);
         }
     }
 }

@@ -10,14 +10,20 @@ import java.util.Map;
 final class FakeHost {
     static final String V1_MAX = "9223372036854771712";
 
+    /** Nothing is foreign: every process in a cgroup is the container's. */
+    static final java.util.function.LongPredicate NONE_FOREIGN = pid -> false;
+
     final Path root;
     final FakeCgroupFs fs = new FakeCgroupFs();
+    /** jrunc's record of the directories it made, beside the fake mounts. */
+    final CgroupRegistry registry;
     private final StringBuilder mountinfo = new StringBuilder();
     private final StringBuilder procCgroup = new StringBuilder();
     private int id = 30;
 
     FakeHost(Path root) {
         this.root = root;
+        this.registry = new CgroupRegistry(root.resolve(".jrunc-cgroups"), fs);
     }
 
     static Map<String, String> files(String... kv) {
@@ -167,7 +173,12 @@ final class FakeHost {
     /** Creates the container cgroup and returns the manager. */
     CgroupManager created(String cgroupsPath) {
         CgroupManager m = manager(cgroupsPath, "ctr");
-        m.create();
+        m.create(registry);
         return m;
+    }
+
+    /** Removes what jrunc made for m, as delete does for a container without other processes around. */
+    void destroy(CgroupManager m) {
+        m.destroy(registry, NONE_FOREIGN);
     }
 }

@@ -93,7 +93,7 @@ class HybridManagerTest {
 
     @Test
     void destroyRemovesBothSides() {
-        m.destroy();
+        host.destroy(m);
         assertFalse(Files.exists(tmp.resolve("unified/ctr")));
         assertFalse(Files.exists(tmp.resolve("memory/process_api/abc/ctr")));
         // the fake host had no process_api cgroup, so create() made it and destroy() removes it

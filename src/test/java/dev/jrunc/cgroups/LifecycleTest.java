@@ -25,7 +25,7 @@ class LifecycleTest {
         assertTrue(m.createdDirs().contains(tmp.resolve("memory/existing/new")));
         assertFalse(m.createdDirs().contains(tmp.resolve("memory/existing")));
         assertTrue(m.createdDirs().contains(tmp.resolve("pids/existing")));
-        m.destroy();
+        host.destroy(m);
         assertTrue(Files.isDirectory(tmp.resolve("memory/existing")));
         assertFalse(Files.exists(tmp.resolve("memory/existing/new")));
         assertFalse(Files.exists(tmp.resolve("pids/existing")));
@@ -33,15 +33,26 @@ class LifecycleTest {
     }
 
     @Test
-    void aParentSharedWithAnotherContainerStays() throws IOException {
+    void aParentJruncMadeGoesWithTheLastContainerUsingIt() throws IOException {
         FakeHost host = FakeHost.v2Host(tmp);
         CgroupManager a = host.created("/pod/a");
         CgroupManager b = host.created("/pod/b");
         assertEquals(List.of(tmp.resolve("pod"), tmp.resolve("pod/a")), a.createdDirs());
-        a.destroy();
+        assertEquals(List.of(tmp.resolve("pod/b")), b.createdDirs());
+        assertEquals(List.of(tmp.resolve("pod")), b.joinedDirs(), "b uses the pod cgroup jrunc made for a");
+        host.destroy(a);
         assertTrue(Files.isDirectory(tmp.resolve("pod/b")));
-        b.destroy();
-        // b did not create pod, so pod stays although it is empty now
+        host.destroy(b);
+        assertFalse(Files.exists(tmp.resolve("pod")), "jrunc made pod: the last container out removes it");
+    }
+
+    @Test
+    void aParentJruncDidNotMakeStaysEmpty() throws IOException {
+        FakeHost host = FakeHost.v2Host(tmp);
+        host.fs.mkdir(tmp.resolve("pod"));
+        CgroupManager a = host.created("/pod/a");
+        assertEquals(List.of(), a.joinedDirs());
+        host.destroy(a);
         assertTrue(Files.isDirectory(tmp.resolve("pod")));
     }
 
@@ -51,7 +62,7 @@ class LifecycleTest {
         CgroupManager m = host.created("/ctr");
         host.fs.mkdir(tmp.resolve("ctr/init.scope"));
         host.fs.mkdir(tmp.resolve("ctr/init.scope/deeper"));
-        m.destroy();
+        host.destroy(m);
         assertFalse(Files.exists(tmp.resolve("ctr")));
     }
 
@@ -59,10 +70,10 @@ class LifecycleTest {
     void reopenedManagerSeesTheSameDirectoriesAndCreatedList() throws IOException {
         FakeHost host = FakeHost.hybridHost(tmp);
         CgroupManager m = host.created("/a/ctr");
-        CgroupManager again = CgroupManager.open(host.layout(), m.paths(), m.createdDirs(), host.fs);
+        CgroupManager again = CgroupManager.open(host.layout(), m.paths(), m.createdDirs(), m.joinedDirs(), host.fs);
         assertEquals(m.paths(), again.paths());
         assertEquals(Set.copyOf(m.createdDirs()), Set.copyOf(again.createdDirs()));
-        again.destroy();
+        host.destroy(again);
         assertFalse(Files.exists(tmp.resolve("unified/a")));
         assertFalse(Files.exists(tmp.resolve("cpu/a")));
     }
@@ -83,7 +94,7 @@ class LifecycleTest {
         CgroupManager m = host.created("/ctr");
         Files.writeString(tmp.resolve("ctr/cgroup.procs"), "10\n");
         long t0 = System.nanoTime();
-        var e = assertThrows(CgroupException.class, m::destroy);
+        var e = assertThrows(CgroupException.class, () -> host.destroy(m));
         assertTrue(e.getMessage().contains(tmp.resolve("ctr").toString()), e.getMessage());
         assertTrue(System.nanoTime() - t0 >= CgroupTree.RMDIR_TIMEOUT_MS * 1_000_000 / 2);
     }
@@ -102,7 +113,7 @@ class LifecycleTest {
             }
         });
         t.start();
-        m.destroy();
+        host.destroy(m);
         t.join();
         assertFalse(Files.exists(tmp.resolve("ctr")));
     }
@@ -113,18 +124,8 @@ class LifecycleTest {
         CgroupManager m = host.created("/ctr");
         Files.writeString(tmp.resolve("pids/ctr/cgroup.procs"), "5\n6\n");
         List<String> seen = new java.util.ArrayList<>();
-        m.killAll(9, (pid, sig) -> seen.add(pid + ":" + sig + ":" + (m.isFrozen() ? "frozen" : "thawed")));
+        m.killAll(9, (pid, sig) -> seen.add(pid + ":" + sig + ":" + (m.isFrozen() ? "frozen" : "thawed")), FakeHost.NONE_FOREIGN);
         assertEquals(List.of("5:9:frozen", "6:9:frozen"), seen);
         assertFalse(m.isFrozen());
-    }
-
-    @Test
-    void systemdDriverLaysOutTheScope() throws IOException {
-        FakeHost host = FakeHost.v2Host(tmp);
-        CgroupManager m = CgroupManager.forContainer(host.layout(), "machine-pods.slice:crio:abc", "id", true, host.fs);
-        m.create();
-        assertTrue(Files.isDirectory(tmp.resolve("machine.slice/machine-pods.slice/crio-abc.scope")));
-        m.destroy();
-        assertFalse(Files.exists(tmp.resolve("machine.slice")));
     }
 }

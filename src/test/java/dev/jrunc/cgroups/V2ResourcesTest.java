@@ -210,11 +210,11 @@ class V2ResourcesTest {
         assertEquals("1", last("cgroup.freeze"));
         m.thaw();
         assertEquals(false, m.isFrozen());
-        m.killAll(9, (pid, sig) -> { throw new AssertionError("cgroup.kill should be used"); });
+        m.killAll(9, (pid, sig) -> { throw new AssertionError("cgroup.kill should be used"); }, FakeHost.NONE_FOREIGN);
         assertEquals("1", last("cgroup.kill"));
         Files.writeString(dir.resolve("cgroup.procs"), "12\n13\n");
         List<Long> signalled = new java.util.ArrayList<>();
-        m.killAll(15, (pid, sig) -> signalled.add(pid * 100 + sig));
+        m.killAll(15, (pid, sig) -> signalled.add(pid * 100 + sig), FakeHost.NONE_FOREIGN);
         assertEquals(List.of(1215L, 1315L), signalled);
         Files.writeString(dir.resolve("cpu.stat"), "usage_usec 5\nuser_usec 3\nsystem_usec 2\nnr_periods 4\nnr_throttled 1\nthrottled_usec 7\n");
         Files.writeString(dir.resolve("memory.current"), "1000");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jrunc.JruncException;
 import dev.jrunc.linux.RecordingSyscalls;
+import dev.jrunc.process.Capabilities;
 import dev.jrunc.spec.DefaultSpec;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.ProcessSpec;
@@ -62,8 +63,12 @@ class ContainerInitTest {
     }
 
     private ContainerInit init(Spec spec, boolean cgroupns) {
+        return init(spec, cgroupns, true);
+    }
+
+    private ContainerInit init(Spec spec, boolean cgroupns, boolean mountNamespace) {
         InitPlan plan = new InitPlan(spec, ROOTFS, tmp.toString(), false, "/run/jrunc/c1/exec.fifo",
-                "/usr/libexec/jrunc-nsexec", 2, false, cgroupns, Map.of("", "/sys/fs/cgroup/c1"), null);
+                "/usr/libexec/jrunc-nsexec", 2, false, cgroupns, Map.of("", "/sys/fs/cgroup/c1"), null, mountNamespace);
         return new ContainerInit(sys, plan, warnings::add, (path, value) -> procWrites.add(path + "=" + value));
     }
 
@@ -83,11 +88,9 @@ class ContainerInitTest {
     void processAttributesAroundTheRootfs() {
         init(fullSpec(), false).prepare();
         assertEquals("prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)", sys.calls().getFirst());
+        // rlimits are the last stage's, just before execve: set in this JVM, they would bind it.
         assertEquals(List.of(
                 "prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)",
-                "prlimit(0, 7, 1024, 4096)",
-                "prlimit(0, 4, RLIM_INFINITY, RLIM_INFINITY)",
-                "prlimit(0, 6, 100, 200)",
                 "pivot_root(\".\", \".\")",
                 "sethostname(\"box\")",
                 "setdomainname(\"example.org\")",
@@ -96,6 +99,28 @@ class ContainerInitTest {
                         .filter(l -> !l.startsWith("umask(0)") && !l.equals("umask(022)")).toList());
         // hostname after pivot_root, the process umask last.
         assertEquals("umask(027)", sys.calls().getLast());
+    }
+
+    @Test
+    void whatTheRootfsSetUpMadeIsReportedEvenWhenItFails() {
+        RecordingSyscalls bare = new RecordingSyscalls().dir(ROOTFS);
+        bare.failNextMount("sysfs", dev.jrunc.linux.Errno.EACCES);
+        InitPlan plan = new InitPlan(fullSpec(), ROOTFS, tmp.toString(), false, "/run/jrunc/c1/exec.fifo",
+                "/usr/libexec/jrunc-nsexec", 0, false, false, Map.of("", "/sys/fs/cgroup/c1"), null, true);
+        List<List<String>> reports = new ArrayList<>();
+        ContainerInit init = new ContainerInit(bare, plan, warnings::add, (path, value) -> { }).onCreated(reports::add);
+        assertThrows(JruncException.class, init::prepare);
+        assertEquals(1, reports.size());
+        assertTrue(reports.getFirst().containsAll(List.of("/proc", "/dev", "/sys")), reports.toString());
+    }
+
+    @Test
+    void withoutAMountNamespaceTheRootIsAChroot() {
+        init(fullSpec(), false, false).prepare();
+        assertEquals(List.of(), sys.calls("pivot_root"));
+        assertTrue(sys.calls().contains("chroot(\".\")"), sys.calls().toString());
+        assertTrue(sys.calls("mount").stream().noneMatch(m -> m.startsWith("mount(null, \"/\", null, MS_REC")),
+                "the host's propagation is left alone: " + sys.calls("mount"));
     }
 
     @Test
@@ -111,6 +136,9 @@ class ContainerInitTest {
         assertEquals(program.toString(), stage.executable());
         assertEquals(List.of("jrunc-nsexec", "exec",
                 "--uid", "1000", "--gid", "1001", "--groups", "10,20",
+                "--last-cap", Integer.toString(Capabilities.lastCap()),
+                "--rlimit", "7,1024,4096", "--rlimit", "4,18446744073709551615,18446744073709551615",
+                "--rlimit", "6,100,200",
                 "--caps", "20000420,20000420,20000420,0,20000420",
                 "--nnp",
                 "--cwd", tmp.toString(), "--preserve-fds", "2"), stage.argv());
@@ -133,10 +161,22 @@ class ContainerInitTest {
         ProcessSpec process = process(null, List.of(program.toString()), null, null, null, null, false);
         ContainerInit.FinalStage stage = init(spec(process, null, null, null, null), false).prepare();
         assertEquals(List.of("jrunc-nsexec", "exec", "--uid", "0", "--gid", "0", "--groups", "",
-                "--cwd", "/", "--preserve-fds", "2"), stage.argv());
+                "--last-cap", Integer.toString(Capabilities.lastCap()), "--cwd", "/", "--preserve-fds", "2"),
+                stage.argv());
         assertEquals("umask(022)", sys.calls().getLast());
         assertEquals(List.of(), sys.calls("prlimit"));
         assertEquals(List.of(), procWrites);
+    }
+
+    @Test
+    void withoutAProcessTheLastStageOnlyWaits() {
+        Spec d = fullSpec();
+        Spec noProcess = new Spec(d.ociVersion(), d.root(), d.mounts(), null, "box", null, null, null, d.linux());
+        ContainerInit.FinalStage stage = init(noProcess, false).prepare();
+        assertEquals(List.of("jrunc-nsexec", "exec", "--no-process", "--cwd", "/"), stage.argv());
+        assertEquals(null, stage.executable());
+        assertEquals(List.of(), procWrites.stream().filter(w -> w.contains("oom_score_adj")).toList());
+        assertEquals(List.of("sethostname(\"box\")"), sys.calls("sethostname"));
     }
 
     @Test
@@ -198,17 +238,24 @@ class ContainerInitTest {
         sys.file("/run/jrunc/c1/exec.fifo");
         ProcessSpec process = process(null, List.of(program.toString(), "-x"), null, null, null, null, false);
         InitPlan plan = new InitPlan(spec(process, null, null, null, null), ROOTFS, tmp.toString(), false,
-                "/run/jrunc/c1/exec.fifo", helper.toString(), 0, false, false, Map.of(), null);
+                "/run/jrunc/c1/exec.fifo", helper.toString(), 0, false, false, Map.of(), null, true);
         ContainerInit init = new ContainerInit(sys, plan, warnings::add, (p, v) -> procWrites.add(p));
         JruncException e = assertThrows(JruncException.class, () -> init.run(new SyncSocket(sys, 99)));
         assertEquals("execveat of the native helper returned", e.getMessage());
         // The helper runs from a sealed in-memory copy, never from the host's file.
         assertTrue(sys.calls().get(0).startsWith("memfd_create(\"jrunc-nsexec\""), sys.calls().get(0));
         assertTrue(sys.calls().stream().anyMatch(c -> c.startsWith("fcntl(3, F_ADD_SEALS")), sys.calls().toString());
+        // Its command line (readable in the container) holds fd numbers only; the options, with the
+        // exec fifo's directory (opened here, fd 4), are in an anonymous file it inherits.
         String exec = sys.calls("execveat").getFirst();
-        assertTrue(exec.startsWith("execveat(3, \"\", [\"jrunc-nsexec\", \"exec\", \"--uid\", \"0\""), exec);
-        assertTrue(exec.contains("\"--sync-fd\", \"99\", \"--fifo-fd\", \"4\", \"--\", \"" + program + "\", \""
-                + program + "\", \"-x\"], [\"PATH="), exec);
-        assertTrue(exec.endsWith("], AT_EMPTY_PATH)"), exec);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "execveat\\(3, \"\", \\[\"jrunc-nsexec\", \"exec\", \"--sync-fd\", \"99\", \"--opts-fd\", \"(\\d+)\"\\], \\[\"PATH=.*\\], AT_EMPTY_PATH\\)")
+                .matcher(exec);
+        assertTrue(m.matches(), exec);
+        assertEquals("open(\"/run/jrunc/c1\", O_PATH|O_DIRECTORY) = 4", sys.calls("open").getFirst());
+        assertEquals("memfd_create(\"jrunc-options\", 0)", sys.calls("memfd_create").getLast());
+        String options = sys.calls("write").getLast().replace('\0', '|');
+        assertTrue(options.startsWith("write(" + m.group(1) + ", \"--uid|0|--gid|0|--groups||--last-cap|"), options);
+        assertTrue(options.endsWith("--fifo-at|4:exec.fifo|--|" + program + "|" + program + "|-x|\")"), options);
     }
 }

@@ -55,4 +55,35 @@ class SyncSocketTest {
         s.close();
         assertEquals(List.of("close(" + pair[0] + ")"), sys.calls("close"));
     }
+
+    @Test
+    void aMessageLargerThanOnePacketArrivesWhole() throws Exception {
+        // A SOCK_SEQPACKET packet must fit the send buffer (about 200 KiB); the init plan carries
+        // process.args and process.env, which execve allows up to 6 MiB of.
+        dev.jrunc.linux.Syscalls real = dev.jrunc.linux.Syscalls.linux();
+        int[] pair = real.socketpair(dev.jrunc.linux.Linux.AF_UNIX,
+                dev.jrunc.linux.Linux.SOCK_SEQPACKET | dev.jrunc.linux.Linux.SOCK_CLOEXEC);
+        byte[] payload = new byte[3 * 1024 * 1024 + 17];
+        new java.util.Random(7).nextBytes(payload);
+        try (SyncSocket sender = new SyncSocket(real, pair[0]); SyncSocket receiver = new SyncSocket(real, pair[1])) {
+            Thread t = Thread.ofPlatform().start(() -> {
+                sender.send("PLAN", payload);
+                sender.send("DONE");
+            });
+            SyncSocket.Message m = receiver.receive();
+            assertEquals("PLAN", m.word());
+            assertArrayEquals(payload, m.payload());
+            assertEquals("DONE", receiver.receive().word());
+            t.join();
+        }
+    }
+
+    @Test
+    void longMessagesGoAsMorePackets() {
+        SyncSocket s = new SyncSocket(sys, 7);
+        s.send("PLAN", new byte[SyncSocket.CHUNK * 2 + 1]);
+        assertEquals(3, sys.calls("send").size());
+        assertEquals(true, sys.calls("send").get(0).startsWith("send(7, \"MORE "));
+        assertEquals(true, sys.calls("send").get(2).startsWith("send(7, \"PLAN "));
+    }
 }

@@ -107,6 +107,19 @@ public final class RecordingSyscalls implements Syscalls {
         return this;
     }
 
+    /** Paths that are mount points already (the host's /proc, /sys...), as the tree starts. */
+    public RecordingSyscalls mountedAt(String... paths) {
+        for (String p : paths) mountDepth.merge(normalize(p), 1, Integer::sum);
+        return this;
+    }
+
+    /** Every mount gone, as when the mount namespace holding them dies (the tree stays). */
+    public RecordingSyscalls forgetMounts() {
+        mountDepth.clear();
+        mountDepth.put("/", 1);
+        return this;
+    }
+
     /** The node at exactly this path (symlinks not followed), or null. */
     public Node node(String path) {
         return tree.get(normalize(path));
@@ -168,9 +181,25 @@ public final class RecordingSyscalls implements Syscalls {
     public List<String> mounts() {
         List<String> out = new ArrayList<>();
         for (Call c : calls) {
-            if (c.name().equals("mount")) out.add(withFdPaths(c));
+            switch (c.name()) {
+                case "mount" -> out.add(withFdPaths(c));
+                case "move_mount", "mount_setattr", "open_tree" -> out.add(withFdRefs(c));
+                default -> { }
+            }
         }
         return out;
+    }
+
+    /** A new-mount-API line with every "fd:N" shown as {@code @/path}. */
+    private String withFdRefs(Call c) {
+        Matcher m = Pattern.compile("fd:(\\d+)").matcher(c.line());
+        StringBuilder r = new StringBuilder();
+        while (m.find()) {
+            String p = pathOf(Integer.parseInt(m.group(1)));
+            m.appendReplacement(r, Matcher.quoteReplacement(p == null ? m.group() : "@" + p));
+        }
+        m.appendTail(r);
+        return r.toString();
     }
 
     /** The path an open (or closed) fd was opened on; null if it never was. */
@@ -432,6 +461,88 @@ public final class RecordingSyscalls implements Syscalls {
     }
 
     @Override
+    public String readlinkat(int dirfd, String path) {
+        String base = dirfd == AT_FDCWD ? cwd : fds.get(dirfd);
+        begin("readlinkat", base == null ? null : join(base, path), "readlinkat(" + fdName(dirfd) + ", " + q(path) + ")",
+                dirfd, path);
+        if (base == null) throw fail(Errno.EBADF);
+        Resolved r = resolve(base, "/", path, false, false, false);
+        if (r.errno != 0) throw fail(r.errno);
+        Node n = tree.get(r.path);
+        if (n.kind() != Kind.SYMLINK) throw fail(Errno.EINVAL);
+        return returns(n.target());
+    }
+
+    @Override
+    public void unlinkat(int dirfd, String path, int flags) {
+        String base = dirfd == AT_FDCWD ? cwd : fds.get(dirfd);
+        begin("unlinkat", base == null ? null : join(base, path), "unlinkat(" + fdName(dirfd) + ", " + q(path) + ", "
+                + bits(flags, AT_FLAGS) + ")", dirfd, path, flags);
+        if (base == null) throw fail(Errno.EBADF);
+        Resolved r = resolve(base, "/", path, false, false, false);
+        if (r.errno != 0) throw fail(r.errno);
+        Node n = tree.get(r.path);
+        if ((flags & AT_REMOVEDIR) != 0) {
+            if (n.kind() != Kind.DIR) throw fail(Errno.ENOTDIR);
+            String prefix = r.path.equals("/") ? "/" : r.path + "/";
+            String next = tree.higherKey(r.path);
+            if (next != null && next.startsWith(prefix)) throw fail(39); // ENOTEMPTY
+            if (mountDepth.getOrDefault(r.path, 0) > 0) throw fail(16); // EBUSY
+        } else if (n.kind() == Kind.DIR) {
+            throw fail(21); // EISDIR
+        }
+        tree.remove(r.path);
+    }
+
+    @Override
+    public int openTree(int dirfd, String path, int flags) {
+        String base = dirfd == AT_FDCWD ? cwd : fds.get(dirfd);
+        String full = base == null ? null : join(base, path);
+        begin("open_tree", full, "open_tree(" + fdName(dirfd) + ", " + q(path) + ", " + bits(flags, OPEN_TREE_FLAGS)
+                + ")", dirfd, path, flags);
+        if (base == null) throw fail(Errno.EBADF);
+        Resolved r = resolve(base, "/", path, false, true, false);
+        if (r.errno != 0) throw fail(r.errno);
+        int fd = nextFd++;
+        fds.put(fd, r.path);
+        // A clone is a mount of its own: its root is a mount root.
+        fdMountDepth.put(fd, (flags & OPEN_TREE_CLONE) != 0 ? 1 : mountDepth.getOrDefault(r.path, 0));
+        return returns(fd);
+    }
+
+    @Override
+    public void moveMount(int fromDirfd, String fromPath, int toDirfd, String toPath, int flags) {
+        String line = "move_mount(" + fdRef(fromDirfd) + ", " + q(fromPath) + ", " + fdRef(toDirfd) + ", " + q(toPath)
+                + ", " + bits(flags, MOVE_MOUNT_FLAGS) + ")";
+        begin("move_mount", null, line, fromDirfd, fromPath, toDirfd, toPath, flags);
+        String to = (flags & MOVE_MOUNT_T_EMPTY_PATH) != 0 ? fds.get(toDirfd) : absolute(toPath);
+        if (to == null || ((flags & MOVE_MOUNT_F_EMPTY_PATH) != 0 && !fds.containsKey(fromDirfd))) {
+            throw fail(Errno.EBADF);
+        }
+        mountDepth.merge(to, 1, Integer::sum);
+    }
+
+    @Override
+    public void mountSetattr(int dirfd, String path, int flags, long attrSet, long attrClr, long propagation,
+            int usernsFd) {
+        String line = "mount_setattr(" + fdRef(dirfd) + ", " + q(path) + ", " + bits(flags, AT_FLAGS) + ", set="
+                + bits(attrSet, MOUNT_ATTRS) + ", clr=" + bits(attrClr, MOUNT_ATTRS)
+                + (propagation == 0 ? "" : ", propagation=" + mountFlags(propagation))
+                + (usernsFd < 0 ? "" : ", userns=" + fdRef(usernsFd)) + ")";
+        begin("mount_setattr", null, line, dirfd, path, flags, attrSet, attrClr, propagation, usernsFd);
+        Integer fd = (flags & AT_EMPTY_PATH) != 0 && path.isEmpty() ? Integer.valueOf(dirfd) : null;
+        String target = fd != null ? fds.get(fd) : absolute(path);
+        if (target == null) throw fail(Errno.EBADF);
+        int depth = fd != null ? fdMountDepth.getOrDefault(fd, 0) : mountDepth.getOrDefault(target, 0);
+        if (depth == 0 && !target.equals("/")) throw fail(Errno.EINVAL);
+    }
+
+    /** An fd as the new-mount-API lines show it: "fd:N", which {@link #mounts} turns into the path. */
+    private static String fdRef(int fd) {
+        return fd == AT_FDCWD ? "AT_FDCWD" : "fd:" + fd;
+    }
+
+    @Override
     public void sethostname(String name) {
         begin("sethostname", null, "sethostname(" + q(name) + ")", name);
     }
@@ -470,9 +581,9 @@ public final class RecordingSyscalls implements Syscalls {
     }
 
     @Override
-    public int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo) {
+    public int spawn(String path, List<String> argv, List<String> envp, Map<Integer, Integer> dupTo, String cwd) {
         begin("spawn", absolute(path), "spawn(" + q(path) + ", " + strings(argv) + ", " + strings(envp) + ", "
-                + new TreeMap<>(dupTo) + ")", path, argv, envp, dupTo);
+                + new TreeMap<>(dupTo) + (cwd == null ? "" : ", cwd=" + q(cwd)) + ")", path, argv, envp, dupTo);
         return returns(nextPid++);
     }
 
@@ -725,7 +836,7 @@ public final class RecordingSyscalls implements Syscalls {
             MS_NODIRATIME, "MS_NODIRATIME", MS_BIND, "MS_BIND", MS_MOVE, "MS_MOVE", MS_REC, "MS_REC",
             MS_SILENT, "MS_SILENT", MS_UNBINDABLE, "MS_UNBINDABLE", MS_PRIVATE, "MS_PRIVATE",
             MS_SLAVE, "MS_SLAVE", MS_SHARED, "MS_SHARED", MS_RELATIME, "MS_RELATIME",
-            MS_STRICTATIME, "MS_STRICTATIME", MS_LAZYTIME, "MS_LAZYTIME");
+            MS_STRICTATIME, "MS_STRICTATIME", MS_I_VERSION, "MS_I_VERSION", MS_LAZYTIME, "MS_LAZYTIME");
 
     private static final Map<Long, String> OPEN_FLAGS = table(
             O_PATH, "O_PATH", O_CREAT, "O_CREAT", O_EXCL, "O_EXCL", O_NOCTTY, "O_NOCTTY", O_TRUNC, "O_TRUNC",
@@ -741,7 +852,18 @@ public final class RecordingSyscalls implements Syscalls {
             4, "MNT_EXPIRE", 8, "UMOUNT_NOFOLLOW");
 
     private static final Map<Long, String> AT_FLAGS = table(AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW",
-            AT_EMPTY_PATH, "AT_EMPTY_PATH");
+            AT_EMPTY_PATH, "AT_EMPTY_PATH", AT_RECURSIVE, "AT_RECURSIVE", AT_REMOVEDIR, "AT_REMOVEDIR");
+
+    private static final Map<Long, String> OPEN_TREE_FLAGS = table(OPEN_TREE_CLONE, "OPEN_TREE_CLONE",
+            OPEN_TREE_CLOEXEC, "OPEN_TREE_CLOEXEC", AT_RECURSIVE, "AT_RECURSIVE", AT_EMPTY_PATH, "AT_EMPTY_PATH");
+
+    private static final Map<Long, String> MOVE_MOUNT_FLAGS = table(MOVE_MOUNT_F_EMPTY_PATH, "MOVE_MOUNT_F_EMPTY_PATH",
+            MOVE_MOUNT_T_EMPTY_PATH, "MOVE_MOUNT_T_EMPTY_PATH");
+
+    private static final Map<Long, String> MOUNT_ATTRS = table(MOUNT_ATTR_RDONLY, "RDONLY", MOUNT_ATTR_NOSUID, "NOSUID",
+            MOUNT_ATTR_NODEV, "NODEV", MOUNT_ATTR_NOEXEC, "NOEXEC", MOUNT_ATTR__ATIME, "_ATIME",
+            MOUNT_ATTR_NOATIME, "NOATIME", MOUNT_ATTR_STRICTATIME, "STRICTATIME", MOUNT_ATTR_NODIRATIME, "NODIRATIME",
+            MOUNT_ATTR_IDMAP, "IDMAP", MOUNT_ATTR_NOSYMFOLLOW, "NOSYMFOLLOW");
 
     private static final Map<Long, String> LOCK_FLAGS = table(1, "LOCK_SH", LOCK_EX, "LOCK_EX", LOCK_NB, "LOCK_NB",
             LOCK_UN, "LOCK_UN");

@@ -34,4 +34,10 @@ class SignalsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Signals.parse(text));
         assertEquals("invalid signal number " + text, e.getMessage());
     }
+
+    @ParameterizedTest
+    @CsvSource({"9, SIGKILL", "15, SIGTERM", "6, SIGABRT", "29, SIGIO", "31, SIGSYS", "34, ''", "0, ''"})
+    void namesNumbers(int number, String name) {
+        assertEquals(name, Signals.name(number).orElse(""));
+    }
 }

@@ -42,10 +42,46 @@ class CapabilitiesTest {
 
     @Test
     void eachSetGoesToItsOwnMask() {
-        Capabilities.Masks m = masks(new ProcessSpec.Capabilities(List.of("CAP_CHOWN"), List.of("CAP_DAC_OVERRIDE"),
-                List.of("CAP_FOWNER"), List.of("CAP_SETUID"), List.of("CAP_SETGID")), LAST_CAP);
-        assertEquals(new Capabilities.Masks(1L, 1L << 1, 1L << 7, 1L << 3, 1L << 6), m);
-        assertEquals("1,2,80,8,40", m.helperArgument(), "bounding,effective,permitted,inheritable,ambient");
+        Capabilities.Masks m = masks(new ProcessSpec.Capabilities(List.of("CAP_CHOWN", "CAP_FOWNER"),
+                List.of("CAP_DAC_OVERRIDE"), List.of("CAP_FOWNER"), List.of("CAP_SETUID", "CAP_DAC_OVERRIDE"),
+                List.of("CAP_SETGID")), LAST_CAP);
+        assertEquals(new Capabilities.Masks(1L | 1L << 3, 1L << 1, 1L << 7 | 1L << 1, 1L << 3, 1L << 6), m);
+        assertEquals("9,2,82,8,40", m.helperArgument(), "bounding,effective,permitted,inheritable,ambient");
+        assertEquals(List.of(), warnings);
+    }
+
+    @Test
+    void capsOutsideTheRuntimesBoundingSetAreSkippedWithAWarning() {
+        // This host's runtime may lack some (e.g. CAP_SYS_RESOURCE, 24): capset(2) could not grant them.
+        long bounding = ~(1L << 24) & ((1L << 41) - 1);
+        List<String> asked = List.of("CAP_KILL", "CAP_SYS_RESOURCE");
+        Capabilities.Masks m = Capabilities.masks(new ProcessSpec.Capabilities(asked, asked, asked, asked, asked),
+                LAST_CAP, bounding, "$.process.capabilities", warnings::add);
+        long kill = 1L << 5;
+        assertEquals(new Capabilities.Masks(kill, kill, kill, kill, kill), m);
+        assertEquals(List.of("capability CAP_SYS_RESOURCE is not in the runtime's bounding set, so it cannot be"
+                + " granted; ignoring it"), warnings);
+    }
+
+    @Test
+    void capsCapsetWouldRefuseInCombinationAreSkippedWithAWarning() {
+        Capabilities.Masks m = masks(new ProcessSpec.Capabilities(List.of("CAP_KILL"),
+                List.of("CAP_KILL", "CAP_CHOWN"), List.of("CAP_KILL", "CAP_FOWNER"), List.of("CAP_KILL"), null),
+                LAST_CAP);
+        long kill = 1L << 5;
+        assertEquals(new Capabilities.Masks(kill, kill, kill, kill, 0), m);
+        assertEquals(List.of(
+                "capability CAP_CHOWN in $.process.capabilities.effective cannot be granted: it is not in permitted;"
+                        + " ignoring it",
+                "capability CAP_FOWNER in $.process.capabilities.inheritable cannot be granted: it is not in bounding;"
+                        + " ignoring it"), warnings);
+    }
+
+    @Test
+    void ownBoundingSetIsRead() throws java.io.IOException {
+        String status = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/status"));
+        String line = status.lines().filter(l -> l.startsWith("CapBnd:")).findFirst().orElseThrow();
+        assertEquals(Long.parseUnsignedLong(line.substring(7).trim(), 16), Capabilities.ownBounding());
     }
 
     @Test

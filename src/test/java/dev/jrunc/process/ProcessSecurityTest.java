@@ -25,8 +25,8 @@ class ProcessSecurityTest {
     @Test
     void hardLimitAboveOwnNeedsCapSysResourceAndNoNewUserNamespace() {
         var p = process(List.of(new ProcessSpec.Rlimit("RLIMIT_NPROC", 10, 5000)));
-        var noCap = new ProcessSecurity.Host(false, false, limits(4000), false, 1 << 20);
-        var cap = new ProcessSecurity.Host(false, false, limits(4000), true, 1 << 20);
+        var noCap = new ProcessSecurity.Host(false, false, limits(4000), false, 1 << 20, 8L << 20);
+        var cap = new ProcessSecurity.Host(false, false, limits(4000), true, 1 << 20, 8L << 20);
         ConfigException e = assertThrows(ConfigException.class, () -> ProcessSecurity.checkRlimits(p, false, noCap));
         assertTrue(e.getMessage().contains("RLIMIT_NPROC") && e.getMessage().contains("$.process.rlimits[0].hard"));
         ProcessSecurity.checkRlimits(p, false, cap);
@@ -37,7 +37,7 @@ class ProcessSecurityTest {
     @Test
     void nofileAboveNrOpenIsRefusedEvenWithTheCapability() {
         var p = process(List.of(new ProcessSpec.Rlimit("RLIMIT_NOFILE", 10, 2_000_000)));
-        var cap = new ProcessSecurity.Host(false, false, limits(-1), true, 1 << 20);
+        var cap = new ProcessSecurity.Host(false, false, limits(-1), true, 1 << 20, 8L << 20);
         ConfigException e = assertThrows(ConfigException.class, () -> ProcessSecurity.checkRlimits(p, false, cap));
         assertTrue(e.getMessage().contains("fs.nr_open"));
     }

@@ -74,9 +74,73 @@ class MountOptionsTest {
     }
 
     @Test
-    void defaultsAndHandledElsewhereAreIgnored() {
-        MountOptions o = parse("defaults", "tmpcopyup", "idmap", "ridmap");
-        assertEquals(new MountOptions(0, 0, 0, false, false, ""), o);
+    void defaultsAndHandledElsewhereAreNotFilesystemData() {
+        MountOptions o = parse("defaults", "tmpcopyup", "idmap");
+        assertEquals(new MountOptions(0, 0, 0, false, false, "", 0, 0, true, false, true), o);
+        MountOptions r = parse("ridmap");
+        assertTrue(r.idmap());
+        assertTrue(r.recursiveIdmap());
+        assertFalse(r.tmpcopyup());
+    }
+
+    @Test
+    void recursiveOptionsBecomeMountAttributes() {
+        MountOptions o = parse("rbind", "rro", "rnosuid", "rnodev", "rnoexec", "rnosymfollow", "rnodiratime");
+        assertEquals(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC
+                | MOUNT_ATTR_NOSYMFOLLOW | MOUNT_ATTR_NODIRATIME, o.attrSet());
+        assertEquals(0, o.attrClr());
+        assertEquals(0, o.flags(), "never mount(2) flags");
+        assertEquals("", o.data(), "never filesystem data");
+        assertTrue(o.hasRecursiveAttrs());
+        MountOptions clear = parse("rrw", "rsuid", "rdev", "rexec", "rsymfollow", "rdiratime");
+        assertEquals(0, clear.attrSet());
+        assertEquals(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC
+                | MOUNT_ATTR_NOSYMFOLLOW | MOUNT_ATTR_NODIRATIME, clear.attrClr());
+        assertFalse(parse("ro", "nosuid").hasRecursiveAttrs());
+    }
+
+    @Test
+    void laterRecursiveOptionWins() {
+        MountOptions o = parse("rro", "rrw");
+        assertEquals(0, o.attrSet());
+        assertEquals(MOUNT_ATTR_RDONLY, o.attrClr());
+        MountOptions back = parse("rrw", "rro");
+        assertEquals(MOUNT_ATTR_RDONLY, back.attrSet());
+        assertEquals(0, back.attrClr());
+    }
+
+    @Test
+    void recursiveAtimeModesReplaceTheWholeField() {
+        assertEquals(MOUNT_ATTR_NOATIME, parse("rnoatime").attrSet());
+        assertEquals(MOUNT_ATTR__ATIME, parse("rnoatime").attrClr());
+        assertEquals(MOUNT_ATTR_STRICTATIME, parse("rstrictatime").attrSet());
+        assertEquals(MOUNT_ATTR_RELATIME, parse("rrelatime").attrSet());
+        assertEquals(MOUNT_ATTR__ATIME, parse("rrelatime").attrClr());
+        assertTrue(parse("rrelatime").hasRecursiveAttrs(), "relatime is the value 0, yet a change");
+        MountOptions last = parse("rnoatime", "rro", "rstrictatime");
+        assertEquals(MOUNT_ATTR_STRICTATIME | MOUNT_ATTR_RDONLY, last.attrSet());
+        assertEquals(MOUNT_ATTR__ATIME, last.attrClr());
+        assertEquals(MOUNT_ATTR_STRICTATIME, parse("rnorelatime").attrSet());
+        assertEquals(MOUNT_ATTR_RELATIME, parse("ratime").attrSet());
+        assertEquals(MOUNT_ATTR_RELATIME, parse("rnostrictatime").attrSet());
+    }
+
+    @Test
+    void silentLoudAndIversionAreFlags() {
+        assertEquals(MS_SILENT | MS_I_VERSION, parse("silent", "iversion").flags());
+        assertEquals(MS_SILENT | MS_I_VERSION, parse("loud", "noiversion").clear());
+        assertEquals("", parse("silent", "loud", "iversion", "noiversion").data());
+    }
+
+    @Test
+    void knownOptionsCoverEverySpecOptionJruncImplements() {
+        List<String> known = MountOptions.known();
+        for (String o : List.of("rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec", "rnoatime",
+                "rrelatime", "rstrictatime", "rnosymfollow", "idmap", "ridmap", "bind", "rbind", "ro", "silent",
+                "iversion", "tmpcopyup", "rshared")) {
+            assertTrue(known.contains(o), o);
+        }
+        assertEquals(known.stream().sorted().distinct().toList(), known);
     }
 
     @Test
@@ -109,17 +173,33 @@ class MountOptionsTest {
     }
 
     @Test
-    void rootPropagationDefaultsToRecursiveSlave() {
-        assertEquals(MS_SLAVE | MS_REC, MountOptions.rootPropagation(null));
-        assertEquals(MS_SLAVE | MS_REC, MountOptions.rootPropagation(""));
-        assertEquals(MS_PRIVATE, MountOptions.rootPropagation("private"));
-        assertEquals(MS_SHARED | MS_REC, MountOptions.rootPropagation("rshared"));
+    void rootPropagationDefaultIsASlaveNamespaceRootIncluded() {
+        for (String none : new String[] {null, ""}) {
+            RootPropagation p = RootPropagation.of(none);
+            assertEquals(MS_SLAVE | MS_REC, p.initial());
+            assertEquals(MS_SLAVE, p.parent());
+            assertEquals(0, p.after());
+        }
+    }
+
+    @Test
+    void rootPropagationValues() {
+        assertEquals(new RootPropagation(MS_SHARED | MS_REC, MS_PRIVATE, MS_SHARED), RootPropagation.of("shared"));
+        assertEquals(new RootPropagation(MS_SHARED | MS_REC, MS_PRIVATE, MS_SHARED | MS_REC), RootPropagation.of("rshared"));
+        // A slave keeps receiving the host's events, through a parent that is a slave too.
+        assertEquals(new RootPropagation(MS_SLAVE | MS_REC, MS_SLAVE, MS_SLAVE), RootPropagation.of("slave"));
+        assertEquals(new RootPropagation(MS_SLAVE | MS_REC, MS_SLAVE, MS_SLAVE | MS_REC), RootPropagation.of("rslave"));
+        assertEquals(new RootPropagation(MS_PRIVATE | MS_REC, MS_PRIVATE, 0), RootPropagation.of("private"));
+        assertEquals(new RootPropagation(MS_PRIVATE | MS_REC, MS_PRIVATE, 0), RootPropagation.of("rprivate"));
+        // Never unbindable before the rootfs is bound (a bind of an unbindable mount is EINVAL).
+        assertEquals(new RootPropagation(MS_SLAVE | MS_REC, MS_PRIVATE, MS_UNBINDABLE), RootPropagation.of("unbindable"));
     }
 
     @Test
     void unknownRootPropagationNamesTheField() {
-        ConfigException e = assertThrows(ConfigException.class, () -> MountOptions.rootPropagation("sideways"));
+        ConfigException e = assertThrows(ConfigException.class, () -> RootPropagation.of("sideways"));
         assertEquals("$.linux.rootfsPropagation", e.path());
-        assertEquals("config.json: $.linux.rootfsPropagation: unknown propagation \"sideways\"", e.getMessage());
+        assertTrue(e.getMessage().startsWith("config.json: $.linux.rootfsPropagation: unknown propagation \"sideways\""),
+                e.getMessage());
     }
 }

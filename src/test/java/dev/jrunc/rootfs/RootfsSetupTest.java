@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jrunc.JruncException;
 import dev.jrunc.linux.Errno;
+import dev.jrunc.linux.Linux;
 import dev.jrunc.linux.RecordingSyscalls;
 import dev.jrunc.spec.DefaultSpec;
 import dev.jrunc.spec.LinuxSpec;
@@ -54,6 +55,14 @@ class RootfsSetupTest {
         return new Spec.Mount(dest, type, source, List.of(options), null, null);
     }
 
+    private static final String ROOTFS_BIND = "mount(\"/bundle/rootfs\", \"/bundle/rootfs\", \"bind\", MS_BIND|MS_REC, null)";
+
+    /** The mount calls after the rootfs became a mount point: those of config.json's mounts. */
+    private List<String> configMounts() {
+        List<String> all = sys.mounts();
+        return all.subList(all.indexOf(ROOTFS_BIND) + 1, all.size());
+    }
+
     /** Lines with the leading dirfd replaced, for calls whose fd numbers do not matter. */
     private static List<String> anyDirfd(List<String> lines) {
         return lines.stream().map(l -> l.replaceFirst("^(\\w+)\\((\"[^\"]*\", )?\\d+, ", "$1($2fd, ")).toList();
@@ -64,7 +73,11 @@ class RootfsSetupTest {
         setup(DefaultSpec.example(), false, UNIFIED).mountAll();
         assertEquals(List.of(
                 "mount(null, \"/\", null, MS_REC|MS_SLAVE, null)",
-                "mount(\"/bundle/rootfs\", \"/bundle/rootfs\", \"bind\", MS_BIND|MS_REC, null)",
+                // the mount holding the rootfs is made a slave (never shared): found by walking up to a mount root
+                "mount(null, \"/bundle/rootfs\", null, MS_SLAVE, null) = -1 EINVAL",
+                "mount(null, \"/bundle\", null, MS_SLAVE, null) = -1 EINVAL",
+                "mount(null, \"/\", null, MS_SLAVE, null)",
+                ROOTFS_BIND,
                 "mount(\"proc\", @/bundle/rootfs/proc, \"proc\", 0, null)",
                 "mount(\"tmpfs\", @/bundle/rootfs/dev, \"tmpfs\", MS_NOSUID|MS_STRICTATIME, \"mode=755,size=65536k\")",
                 "mount(\"devpts\", @/bundle/rootfs/dev/pts, \"devpts\", MS_NOSUID|MS_NOEXEC, "
@@ -84,7 +97,8 @@ class RootfsSetupTest {
     @Test
     void mountTargetsAreReachedThroughFdsResolvedInTheRoot() {
         setup(DefaultSpec.example(), false, UNIFIED).mountAll();
-        assertEquals("open(\"/bundle/rootfs\", O_PATH|O_DIRECTORY|O_CLOEXEC) = 3", sys.calls().get(2));
+        assertEquals("open(\"/bundle/rootfs\", O_PATH|O_DIRECTORY|O_CLOEXEC) = 3",
+                sys.calls().get(sys.calls().indexOf(ROOTFS_BIND) + 1));
         // /proc and /sys must not be symlinks; everything is resolved inside the rootfs.
         assertTrue(sys.calls("openat2").contains(
                 "openat2(3, \"proc\", O_PATH|O_CLOEXEC, RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS) = 4"));
@@ -250,7 +264,7 @@ class RootfsSetupTest {
         Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/data", "bind", "vol", "bind")));
         setup(spec, false, UNIFIED).mountAll();
         assertEquals("mount(\"" + bundle.resolve("vol") + "\", @/bundle/rootfs/srv/data, null, MS_BIND, null)",
-                sys.mounts().get(2));
+                configMounts().getFirst());
     }
 
     @Test
@@ -262,7 +276,7 @@ class RootfsSetupTest {
         assertEquals(List.of(
                 "mount(\"" + src + "\", @/bundle/rootfs/data, null, MS_BIND|MS_REC, null)",
                 "mount(null, @/bundle/rootfs/data, null, MS_RDONLY|MS_REMOUNT|MS_BIND, null)"),
-                sys.mounts().subList(2, 4));
+                configMounts().subList(0, 2));
     }
 
     @Test
@@ -276,7 +290,7 @@ class RootfsSetupTest {
                 "mount(\"" + src + "\", @/bundle/rootfs/etc/hosts, null, MS_BIND|MS_REC, null)",
                 "mount(null, @/bundle/rootfs/etc/hosts, null, MS_NOSUID|MS_REMOUNT|MS_BIND, null)",
                 "mount(null, @/bundle/rootfs/etc/hosts, null, MS_REC|MS_PRIVATE, null)"),
-                sys.mounts().subList(2, 5));
+                configMounts().subList(0, 3));
         assertEquals(RecordingSyscalls.Kind.FILE, sys.node(ROOTFS + "/etc/hosts").kind());
         assertEquals(RecordingSyscalls.Kind.DIR, sys.node(ROOTFS + "/etc").kind());
     }
@@ -291,7 +305,7 @@ class RootfsSetupTest {
         assertEquals(List.of(
                 "mount(\"" + bundle.resolve("vol") + "\", @/bundle/rootfs/data, null, MS_BIND, null)",
                 "mount(\"/proc/self/fd/0\", @/bundle/rootfs/etc/hosts, null, MS_BIND, null)"),
-                sys.mounts().subList(2, 4));
+                configMounts().subList(0, 2));
     }
 
     @Test
@@ -309,7 +323,7 @@ class RootfsSetupTest {
         assertEquals(List.of(
                 "mount(\"tmpfs\", @/bundle/rootfs/run, \"tmpfs\", MS_NOSUID, \"size=1m\")",
                 "mount(null, @/bundle/rootfs/run, null, MS_REC|MS_SHARED, null)"),
-                sys.mounts().subList(2, 4));
+                configMounts().subList(0, 2));
     }
 
     @Test
@@ -366,15 +380,272 @@ class RootfsSetupTest {
                 sys.calls());
     }
 
+    /** The host's table as the container's mount namespace copied it. */
+    private static final String HOST_TABLE = String.join("\n",
+            "1 0 0:2 / / rw - rootfs rootfs rw",
+            "26 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw",
+            "21 26 0:20 / /proc rw,relatime shared:2 - proc proc rw",
+            "22 26 0:21 / /sys rw,relatime - sysfs sysfs rw",
+            "30 22 0:27 / /sys/fs/cgroup rw - tmpfs tmpfs rw",
+            "40 21 0:30 / /proc/sys/fs/binfmt_misc rw - binfmt_misc binfmt_misc rw",
+            "50 26 254:0 /bundle/rootfs /bundle/rootfs rw - ext4 /dev/vda rw",
+            "51 50 0:39 / /bundle/rootfs/proc rw - proc proc rw",
+            "52 50 0:40 / /bundle/rootfs/sys ro - sysfs sysfs ro",
+            "53 26 0:20 /sys /srv/proc\\040sys rw - proc proc rw",
+            "");
+
     @Test
-    void noPivotMovesTheRootfsAndChroots() {
-        setup(DefaultSpec.example(), false, UNIFIED).pivotRoot(true);
+    void noPivotUnmountsTheHostsProcAndSysThenMovesTheRootfsAndChroots() {
+        sys.mountedAt("/proc", "/sys");
+        setup(DefaultSpec.example(), false, UNIFIED).mountInfo(() -> HOST_TABLE).pivotRoot(true);
+        // Only whole proc and sysfs mounts outside the rootfs; each made private, and its parent,
+        // so the unmount reaches no peer on the host.
         assertEquals(List.of(
+                "mount(null, \"/proc\", null, MS_PRIVATE, null)",
+                "mount(null, \"/\", null, MS_PRIVATE, null)",
+                "umount2(\"/proc\", MNT_DETACH)",
+                "mount(null, \"/sys\", null, MS_PRIVATE, null)",
+                "mount(null, \"/\", null, MS_PRIVATE, null)",
+                "umount2(\"/sys\", MNT_DETACH)",
+                "mount(null, \"/\", null, MS_PRIVATE, null)",
                 "chdir(\"/bundle/rootfs\")",
                 "mount(\"/bundle/rootfs\", \"/\", null, MS_MOVE, null)",
                 "chroot(\".\")",
                 "chdir(\"/\")"),
                 sys.calls());
+    }
+
+    @Test
+    void noPivotCoversWhatTheKernelLockedInAUserNamespace() {
+        sys.mountedAt("/proc", "/sys");
+        sys.failAlways("umount2", c -> true, Errno.EINVAL);
+        setup(DefaultSpec.example(), true, UNIFIED).mountInfo(() -> HOST_TABLE).pivotRoot(true);
+        List<String> covers = sys.calls("mount").stream().filter(l -> l.startsWith("mount(\"tmpfs\"")).toList();
+        assertEquals(List.of(
+                "mount(\"tmpfs\", \"/proc\", \"tmpfs\", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, \"mode=0555,size=4k\")",
+                "mount(\"tmpfs\", \"/sys\", \"tmpfs\", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, \"mode=0555,size=4k\")"),
+                covers);
+        assertTrue(sys.calls().contains("mount(\"/bundle/rootfs\", \"/\", null, MS_MOVE, null)"));
+    }
+
+    @Test
+    void mountinfoIsParsedWithEscapes() {
+        List<HostMounts.Mount> t = HostMounts.parse(HOST_TABLE);
+        assertEquals(new HostMounts.Mount(53, 26, "/sys", "/srv/proc sys", "proc"), t.getLast());
+        assertEquals(new HostMounts.Mount(21, 26, "/", "/proc", "proc"), t.get(2));
+        assertTrue(HostMounts.isAtOrUnder("/bundle/rootfs/proc", "/bundle/rootfs"));
+        assertTrue(HostMounts.isAtOrUnder("/bundle/rootfs", "/bundle/rootfs"));
+        assertFalse(HostMounts.isAtOrUnder("/bundle/rootfs2", "/bundle/rootfs"));
+    }
+
+    @Test
+    void rootPropagationIsSetOnTheNewRootLast() {
+        Spec spec = withLinux(DefaultSpec.example(), linux("runbindable", null, null, List.of("/proc/sys")));
+        RootfsSetup setup = setup(spec, false, UNIFIED);
+        setup.pivotRoot(false);
+        setup.finish();
+        assertEquals("mount(null, \"/\", null, MS_REC|MS_UNBINDABLE, null)", sys.calls("mount").getLast());
+        // after the binds of readonlyPaths, which an unbindable tree would refuse
+        assertTrue(sys.calls().indexOf("mount(\"/proc/sys\", \"/proc/sys\", null, MS_BIND|MS_REC, null)")
+                < sys.calls().indexOf("mount(null, \"/\", null, MS_REC|MS_UNBINDABLE, null)"));
+    }
+
+    @Test
+    void noRootPropagationWithoutAMountNamespace() {
+        Spec spec = withLinux(DefaultSpec.example(), linux("shared", null, null, null));
+        setup(spec, false, UNIFIED).ownMountNamespace(false).finish();
+        assertFalse(sys.calls().stream().anyMatch(c -> c.contains("MS_SHARED")), sys.calls().toString());
+    }
+
+    @Test
+    void sharedRootGetsAPrivateParentBeforeItIsBound() {
+        Spec spec = withLinux(DefaultSpec.example(), linux("shared", null, null, null));
+        sys.mountedAt("/bundle");
+        setup(spec, false, UNIFIED).mountAll();
+        assertEquals(List.of(
+                "mount(null, \"/\", null, MS_REC|MS_SHARED, null)",
+                "mount(null, \"/bundle/rootfs\", null, MS_PRIVATE, null) = -1 EINVAL",
+                "mount(null, \"/bundle\", null, MS_PRIVATE, null)",
+                ROOTFS_BIND),
+                sys.mounts().subList(0, 4));
+    }
+
+    @Test
+    void slaveRootKeepsItsParentASlave() {
+        Spec spec = withLinux(DefaultSpec.example(), linux("slave", null, null, null));
+        setup(spec, false, UNIFIED).mountAll();
+        assertTrue(sys.mounts().contains("mount(null, \"/\", null, MS_SLAVE, null)"), sys.mounts().toString());
+        assertFalse(sys.mounts().stream().anyMatch(m -> m.contains("MS_PRIVATE")), sys.mounts().toString());
+    }
+
+    @Test
+    void defaultPropagationChangesNothingAfterPivotRoot() {
+        setup(DefaultSpec.example(), false, UNIFIED).pivotRoot(false);
+        assertEquals(List.of("mount(null, \".\", null, MS_REC|MS_SLAVE, null)"), sys.calls("mount"));
+    }
+
+    @Test
+    void withoutAMountNamespaceNothingOutsideTheRootfsIsTouched() {
+        Spec spec = withLinux(DefaultSpec.example(), linux("rshared", null, null, null));
+        RootfsSetup setup = setup(spec, false, UNIFIED).ownMountNamespace(false);
+        setup.mountAll();
+        for (String m : sys.mounts()) {
+            assertTrue(m.contains("@/bundle/rootfs/") || m.equals(ROOTFS_BIND), "only under the rootfs: " + m);
+        }
+        assertEquals(ROOTFS_BIND, sys.mounts().getFirst(), "the read-only root needs a mount of its own");
+        assertEquals(List.of("linux.rootfsPropagation \"rshared\" is not applied: there is no mount namespace, "
+                + "and the host's mounts are not jrunc's to change"), warnings);
+        sys.clearCalls();
+        setup.pivotRoot(true);
+        assertEquals(List.of(
+                "open(\"/bundle/rootfs\", O_RDONLY|O_DIRECTORY|O_CLOEXEC) = " + sys.recorded().getFirst().line().replaceAll(".* = ", ""),
+                "fchdir(" + sys.recorded().getFirst().line().replaceAll(".* = ", "") + ")",
+                "chroot(\".\")",
+                "chdir(\"/\")",
+                "close(" + sys.recorded().getFirst().line().replaceAll(".* = ", "") + ")"),
+                sys.calls());
+    }
+
+    @Test
+    void withoutAMountNamespaceAReadOnlyRootIsABindOfItsOwn() {
+        Spec d = DefaultSpec.example();
+        Spec spec = new Spec(d.ociVersion(), new Spec.Root("rootfs", true), d.mounts(), d.process(), d.hostname(),
+                d.domainname(), d.hooks(), d.annotations(), d.linux());
+        setup(spec, false, UNIFIED).ownMountNamespace(false).mountAll();
+        assertEquals(ROOTFS_BIND, sys.mounts().getFirst());
+    }
+
+    @Test
+    void theHostsRootIsRefusedAsARootfsWithoutAMountNamespace() {
+        dev.jrunc.spec.ConfigException e = assertThrows(dev.jrunc.spec.ConfigException.class,
+                () -> RootfsSetup.checkWithoutMountNamespace(Path.of("/")));
+        assertEquals("$.root.path", e.path());
+        RootfsSetup.checkWithoutMountNamespace(Path.of("/tmp/rootfs"));
+    }
+
+    @Test
+    void readOnlyDevIsMadeReadOnlyAfterItsNodesAndSubmounts() {
+        List<Spec.Mount> mounts = new ArrayList<>(DefaultSpec.example().mounts());
+        mounts.replaceAll(m -> m.destination().equals("/dev")
+                ? mount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k", "ro") : m);
+        setup(withMounts(DefaultSpec.example(), mounts), false, UNIFIED).mountAll();
+        assertTrue(sys.mounts().contains("mount(\"tmpfs\", @/bundle/rootfs/dev, \"tmpfs\", MS_NOSUID|MS_STRICTATIME, "
+                + "\"mode=755,size=65536k\")"), "mounted writable first: " + sys.mounts());
+        List<String> all = sys.calls();
+        int ro = -1;
+        for (int i = 0; i < all.size(); i++) if (all.get(i).startsWith("mount_setattr(")) ro = i;
+        assertTrue(ro > 0, all.toString());
+        assertEquals("mount_setattr(@/bundle/rootfs/dev, \"\", AT_EMPTY_PATH, set=RDONLY, clr=0)", sys.mounts().getLast());
+        int lastNode = all.lastIndexOf(all.stream().filter(l -> l.startsWith("symlinkat(")).reduce((a, b) -> b).orElseThrow());
+        int pts = all.indexOf(all.stream().filter(l -> l.startsWith("mount(\"devpts\"")).findFirst().orElseThrow());
+        assertTrue(ro > lastNode && ro > pts, "after the nodes, links and submounts: " + all);
+    }
+
+    @Test
+    void recursiveReadOnlyIsAMountSetattrOverTheWholeTree() throws IOException {
+        Files.createDirectories(bundle.resolve("vol"));
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/data", "bind", "vol", "rbind", "rro", "rnosuid")));
+        setup(spec, false, UNIFIED).mountAll();
+        assertEquals(List.of(
+                "mount(\"" + bundle.resolve("vol") + "\", @/bundle/rootfs/data, null, MS_BIND|MS_REC, null)",
+                "mount_setattr(@/bundle/rootfs/data, \"\", AT_EMPTY_PATH|AT_RECURSIVE, set=RDONLY|NOSUID, clr=0)"),
+                configMounts().subList(0, 2));
+        assertEquals(Map.of(), sys.openFds());
+    }
+
+    @Test
+    void recursiveAttributesApplyToFilesystemMountsToo() {
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/run", "tmpfs", "tmpfs", "rnoexec", "rnoatime")));
+        setup(spec, false, UNIFIED).mountAll();
+        assertEquals("mount_setattr(@/bundle/rootfs/run, \"\", AT_EMPTY_PATH|AT_RECURSIVE, set=NOEXEC|NOATIME, clr=_ATIME)",
+                configMounts().get(1));
+    }
+
+    @Test
+    void anIdmappedMountIsMovedIntoPlaceFromItsDetachedTree() {
+        sys.dir("/host/vol");
+        int tree = sys.openTree(Linux.AT_FDCWD, "/host/vol", Linux.OPEN_TREE_CLONE);
+        sys.clearCalls();
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/data", null, "/host/vol", "rbind", "idmap", "ro")));
+        setup(spec, false, UNIFIED).detachedMounts(Map.of(0, tree)).mountAll();
+        assertEquals(List.of(
+                "move_mount(@/host/vol, \"\", @/bundle/rootfs/data, \"\", MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_EMPTY_PATH)",
+                "mount(null, @/bundle/rootfs/data, null, MS_RDONLY|MS_REMOUNT|MS_BIND, null)"),
+                configMounts().subList(0, 2));
+        assertEquals(RecordingSyscalls.Kind.DIR, sys.node(ROOTFS + "/data").kind(), "a directory for a directory tree");
+    }
+
+    @Test
+    void anIdmappedMountWithoutItsTreeIsAnError() {
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/data", null, "/host/vol", "bind", "idmap")));
+        JruncException e = assertThrows(JruncException.class, () -> setup(spec, false, UNIFIED).mountAll());
+        assertTrue(e.getMessage().contains("asks for an idmapping"), e.getMessage());
+    }
+
+    @Test
+    void aDestinationThroughADanglingSymlinkIsCreatedInsideTheRootfs() {
+        sys.symlink(ROOTFS + "/var/run", "/run");
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/var/run/app", "tmpfs", "tmpfs")));
+        RootfsSetup setup = setup(spec, false, UNIFIED);
+        setup.mountAll();
+        assertEquals("mount(\"tmpfs\", @/bundle/rootfs/run/app, \"tmpfs\", 0, null)", configMounts().getFirst());
+        assertEquals(RecordingSyscalls.Kind.DIR, sys.node(ROOTFS + "/run/app").kind());
+        assertTrue(setup.createdPaths().containsAll(List.of("/run", "/run/app")), setup.createdPaths().toString());
+    }
+
+    @Test
+    void symlinksClimbingOutOfTheRootfsStayInside() {
+        // /data -> ../../../../escape: resolved in the root, ".." stops at it.
+        sys.symlink(ROOTFS + "/data", "../../../../escape/here");
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/data/x", "tmpfs", "tmpfs")));
+        setup(spec, false, UNIFIED).mountAll();
+        assertEquals("mount(\"tmpfs\", @/bundle/rootfs/escape/here/x, \"tmpfs\", 0, null)", configMounts().getFirst());
+        assertFalse(sys.exists("/escape"), "nothing outside the rootfs");
+        assertFalse(sys.exists("/bundle/escape"), "nothing outside the rootfs");
+    }
+
+    @Test
+    void aFileDestinationThatIsADanglingSymlinkGetsItsTargetMade() throws IOException {
+        Files.writeString(bundle.resolve("resolv.conf"), "nameserver 127.0.0.1\n");
+        sys.symlink(ROOTFS + "/etc/resolv.conf", "/run/systemd/resolve/stub-resolv.conf");
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/etc/resolv.conf", "bind", "resolv.conf", "bind")));
+        setup(spec, false, UNIFIED).mountAll();
+        assertEquals("mount(\"" + bundle.resolve("resolv.conf") + "\", @/bundle/rootfs/run/systemd/resolve/stub-resolv.conf, "
+                + "null, MS_BIND, null)", configMounts().getFirst());
+        assertEquals(RecordingSyscalls.Kind.FILE, sys.node(ROOTFS + "/run/systemd/resolve/stub-resolv.conf").kind());
+    }
+
+    @Test
+    void aSymlinkLoopIsAnError() {
+        sys.symlink(ROOTFS + "/a", "/b").symlink(ROOTFS + "/b", "/a");
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/a/x", "tmpfs", "tmpfs")));
+        JruncException e = assertThrows(JruncException.class, () -> setup(spec, false, UNIFIED).mountAll());
+        assertTrue(e.getMessage().contains("ELOOP"), e.getMessage());
+    }
+
+    @Test
+    void whatWasMadeIsReportedEvenWhenAMountFailsAndCanBeRemoved() {
+        RecordingSyscalls bare = new RecordingSyscalls().dir(ROOTFS);
+        bare.failNextMount("sysfs", Errno.EACCES);
+        RootfsSetup setup = new RootfsSetup(bare, DefaultSpec.example(), ROOTFS, bundle, false, UNIFIED, warnings::add);
+        assertThrows(JruncException.class, setup::mountAll);
+        List<String> made = setup.createdPaths();
+        assertTrue(made.containsAll(List.of("/proc", "/dev", "/dev/pts", "/sys")), made.toString());
+        assertTrue(made.indexOf("/dev") < made.indexOf("/dev/pts"), "parents first");
+        bare.clearCalls();
+        bare.forgetMounts(); // the init is gone, and its mount namespace with it
+        assertEquals(List.of(), RootPaths.removeCreated(bare, ROOTFS, made));
+        assertEquals(List.of(), bare.listing(ROOTFS), "the rootfs is as it was");
+        for (String call : bare.calls("openat2")) assertTrue(call.contains("RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS"), call);
+    }
+
+    @Test
+    void removeCreatedLeavesADirectoryThatGotContent() {
+        RecordingSyscalls fs = new RecordingSyscalls().dir(ROOTFS + "/made/sub").file(ROOTFS + "/made/theirs");
+        List<String> left = RootPaths.removeCreated(fs, ROOTFS, List.of("/made", "/made/sub"));
+        assertEquals(List.of("/made (ENOTEMPTY)"), left);
+        assertFalse(fs.exists(ROOTFS + "/made/sub"));
+        assertTrue(fs.exists(ROOTFS + "/made/theirs"));
     }
 
     @Test
