@@ -227,13 +227,14 @@ public final class ContainerCreator {
         try {
             helperPid = inv.caller().spawn(Caller.Program.atPath(home.helper().toString()), argv, List.of(),
                     crashFd < 0 ? Map.of(childEnd, childFdNumber) : Map.of(childEnd, childFdNumber, crashFd, crashFdNumber));
+        } catch (RuntimeException e) {
+            sync.close();
+            throw e;
         } finally {
             sys.close(childEnd);
             if (crashFd >= 0) sys.close(crashFd);
         }
         if (crashDir != null) undo.push("remove the init's crash directory if empty", () -> removeIfEmpty(crashDir));
-        journal.helperSpawned(helperPid);
-        Faults.point("create.helper-spawned", Faults.target("helper", helperPid));
         undo.push("stop the container's init", () -> {
             if (initPid[0] > 0) {
                 try {
@@ -254,7 +255,11 @@ public final class ContainerCreator {
                 }
             }
         });
+        // From the helper's spawn on, the sync socket is closed on every way out (in the engine,
+        // also when a fault point ends the verb): the helper and the init see its end and exit.
         try (sync) {
+            journal.helperSpawned(helperPid);
+            Faults.point("create.helper-spawned", Faults.target("helper", helperPid));
             boolean helperReaped = false;
             while (true) {
                 SyncSocket.Message m = sync.receive();
