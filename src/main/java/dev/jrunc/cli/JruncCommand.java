@@ -1,6 +1,7 @@
 package dev.jrunc.cli;
 
-import dev.jrunc.container.StateStore;
+import dev.jrunc.api.Jrunc;
+import dev.jrunc.invocation.Invocation;
 import dev.jrunc.linux.Syscalls;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -41,6 +42,23 @@ public final class JruncCommand {
     @Option(names = "--criu", hidden = true, description = "accepted for runc compatibility")
     String criu;
 
+    @Option(names = "--engine", paramLabel = "auto|on|off",
+            description = "run verbs in the resident engine (auto, the default: when it can be reached), "
+                    + "only there (on), or in a JVM of their own (off); also JRUNC_ENGINE")
+    String engine;
+
+    /** Who invoked this verb: its environment, cwd, umask, stdio and process. */
+    private Invocation invocation;
+
+    void invocation(Invocation inv) {
+        this.invocation = inv;
+    }
+
+    public Invocation invocation() {
+        if (invocation == null) invocation = Invocation.directMode(Syscalls.linux());
+        return invocation;
+    }
+
     public Path log() {
         return log;
     }
@@ -53,7 +71,8 @@ public final class JruncCommand {
         return debug;
     }
 
-    StateStore store() {
-        return new StateStore(root, Syscalls.linux());
+    /** The runtime for this invocation: --root (relative to the caller's cwd) and --systemd-cgroup. */
+    Jrunc jrunc() {
+        return Jrunc.builder().root(root).systemdCgroup(systemdCgroup).invocation(invocation()).build();
     }
 }
