@@ -32,6 +32,9 @@ BUILD_ID := $(shell { cat $(SOURCES) native-helpers/*.c native-helpers/*.h; echo
 ENGINE ?= on
 # verify without the unit tests (surefire runs none; failsafe's conformance suite is unaffected)
 NO_UNIT := -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false
+# The direct-mode pass of make test leaves out the long runs whose subject is the same code either
+# way (the soak, the concurrency races, the fuzz suite, which creates in-process): they run with the engine.
+DIRECT_SKIP := !SoakIT, !ConcurrencyIT, !ConfigFuzzIT
 
 .PHONY: all prereqs install uninstall test unit conformance conformance-both faults fuzz test-cgroup2 test-systemd test-engines demo bench clean completion man soak
 
@@ -113,7 +116,8 @@ uninstall:
 test: jrunc
 	@scripts/prereqs.sh test
 	$(MVN) verify -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
-	$(MVN) verify $(NO_UNIT) -DskipConformance=false -Djrunc.binary=$(CURDIR)/target/jrunc-direct
+	$(MVN) verify $(NO_UNIT) -DskipConformance=false -Djrunc.binary=$(CURDIR)/target/jrunc-direct \
+	    '-Dit.test=$(DIRECT_SKIP)'
 	@./jrunc engine stop >/dev/null
 	@if [ -z "$(CG2VM)" ]; then echo "test-cgroup2: skipped (no shared/tools/cg2vm/run-in-vm.sh)"; \
 	elif ! ( $(CG2VM_READY) ); then echo "test-cgroup2: skipped (cg2vm setup failed)"; \
