@@ -8,19 +8,35 @@ endif
 JAVA := $(JDK)/bin/java
 MVN := JAVA_HOME=$(JDK) mvn -B -q
 HOME_DIR := $(CURDIR)/target
-# Each jrunc JVM lives for a fraction of a second: no JIT beyond C1, no perf data, and reflection
-# through native accessors, which Jackson's first binding of the spec records needs about half
-# as long as the method-handle ones the JDK would spin classes for.
-# A crash report (hs_err, replay data) goes to LOG_DIR and never to the working directory (often
-# the bundle) or /tmp; no core file either. The launcher passes these flags to
-# src/main/java/dev/jrunc/container/RuntimeHome.java, which starts the init JVM with them.
+# The JVM flags, defined here only. JVM_FLAGS: a JVM that lives for a fraction of a second (direct
+# mode, the container's init): no JIT beyond C1, no perf data, and reflection through native
+# accessors, which Jackson's first binding of the spec records needs about half as long as the
+# method-handle ones the JDK would spin classes for. The front is compiled with them, and
+# target/jvm-flags hands them to RuntimeHome, which starts the init JVM.
+# ENGINE_JVM_FLAGS: the resident engine: the full JIT (it stays warm), a small serial heap that
+# gives memory back when idle, the same native accessors.
+# A crash report (hs_err, replay data) of any of them goes to LOG_DIR and never to the working
+# directory (often the bundle) or /tmp; no core file either. The front makes LOG_DIR, and sends
+# the reports to stderr where it cannot.
 LOG_DIR ?= /var/log/jrunc
-JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k -Djdk.reflect.useNativeAccessorOnly=true \
-    -XX:ErrorFile=$(LOG_DIR)/hs_err_pid%p.log -XX:ReplayDataFile=$(LOG_DIR)/replay_pid%p.log -XX:-CreateCoredumpOnCrash
+CRASH_FLAGS := -XX:ErrorFile=$(LOG_DIR)/hs_err_pid%p.log -XX:ReplayDataFile=$(LOG_DIR)/replay_pid%p.log -XX:-CreateCoredumpOnCrash
+JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k -Djdk.reflect.useNativeAccessorOnly=true $(CRASH_FLAGS)
+ENGINE_JVM_FLAGS := -XX:+UseSerialGC -XX:-UsePerfData -Xss512k -Xms8m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:ReservedCodeCacheSize=48m -Djdk.reflect.useNativeAccessorOnly=true $(CRASH_FLAGS)
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
+FRONT_SOURCES := native-helpers/front.c native-helpers/engine-protocol.h scripts/write-launcher.sh
+# One id for the jar, the helper and the front built from these sources and flags: an engine
+# started by a front of another build is replaced.
+BUILD_ID := $(shell { cat $(SOURCES) native-helpers/*.c native-helpers/*.h; echo '$(JVM_FLAGS) $(ENGINE_JVM_FLAGS)'; } | sha256sum | cut -c1-16)
+# make conformance ENGINE=off runs the suite in direct mode (the front execs a JVM per verb).
+ENGINE ?= on
+# verify without the unit tests (surefire runs none; failsafe's conformance suite is unaffected)
+NO_UNIT := -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false
+# The direct-mode pass of make test leaves out the long runs whose subject is the same code either
+# way (the soak, the concurrency races, the fuzz suite, which creates in-process): they run with the engine.
+DIRECT_SKIP := !SoakIT, !ConcurrencyIT, !ConfigFuzzIT
 
-.PHONY: all prereqs install uninstall test unit conformance faults fuzz test-cgroup2 test-systemd test-engines test-rootless demo bench clean completion man soak
+.PHONY: all prereqs install uninstall test unit conformance conformance-both faults fuzz test-cgroup2 test-systemd test-engines test-rootless demo bench clean completion man soak
 
 all: jrunc
 
@@ -43,8 +59,18 @@ target/jrunc.aot: target/jrunc.jar Makefile
 	    -cp $(HOME_DIR)/jrunc.jar dev.jrunc.tools.AotTraining 2>&1 | grep -v '^\[' || true
 	@test -s $@ || { echo "AOT cache was not written; jrunc works without it, only slower" >&2; touch $@; }
 
-jrunc: target/jrunc.jar target/jrunc-nsexec target/jrunc.aot
-	@scripts/write-launcher.sh $@ $(HOME_DIR) $(JAVA) $(COMMIT) $(LOG_DIR) $(JVM_FLAGS)
+target/jvm-flags: Makefile
+	@mkdir -p target
+	@printf '%s\n' $(JVM_FLAGS) > $@
+
+# ./jrunc is the native front. target/jrunc-direct is the same front with the engine off by
+# default (the conformance suite's direct mode); target/jrunc-other-build has another build id
+# (a test replaces the engine with it).
+jrunc: target/jrunc.jar target/jrunc-nsexec target/jrunc.aot target/jvm-flags $(FRONT_SOURCES)
+	@scripts/write-launcher.sh $@ $(HOME_DIR) $(JAVA) $(COMMIT) $(BUILD_ID) auto $(LOG_DIR) "$(JVM_FLAGS)" "$(ENGINE_JVM_FLAGS)"
+	@scripts/write-launcher.sh target/jrunc-direct $(HOME_DIR) $(JAVA) $(COMMIT) $(BUILD_ID) off $(LOG_DIR) "$(JVM_FLAGS)" "$(ENGINE_JVM_FLAGS)"
+	@scripts/write-launcher.sh target/jrunc-other-build $(HOME_DIR) $(JAVA) $(COMMIT) other-$(BUILD_ID) auto $(LOG_DIR) "$(JVM_FLAGS)" "$(ENGINE_JVM_FLAGS)"
+	@./jrunc engine stop >/dev/null 2>&1 || true
 	@echo "built ./jrunc"
 
 # Shell completion (bash, zsh) and man pages, generated from the command model by picocli's own
@@ -70,13 +96,15 @@ install: jrunc completion man
 	install -m 644 target/jrunc.jar $(DESTDIR)$(PREFIX)/lib/jrunc/
 	install -m 644 target/lib/*.jar $(DESTDIR)$(PREFIX)/lib/jrunc/lib/
 	install -m 755 target/jrunc-nsexec $(DESTDIR)$(PREFIX)/lib/jrunc/
+	install -m 644 target/jvm-flags $(DESTDIR)$(PREFIX)/lib/jrunc/
 	$(JAVA) $(JVM_FLAGS) --enable-native-access=ALL-UNNAMED -Djrunc.home=$(PREFIX)/lib/jrunc \
 	    -XX:AOTCacheOutput=$(DESTDIR)$(PREFIX)/lib/jrunc/jrunc.aot \
 	    -cp $(PREFIX)/lib/jrunc/jrunc.jar dev.jrunc.tools.AotTraining 2>&1 | grep -v '^\[' || true
-	scripts/write-launcher.sh $(DESTDIR)$(PREFIX)/bin/jrunc $(PREFIX)/lib/jrunc $(JAVA) $(COMMIT) $(LOG_DIR) $(JVM_FLAGS)
+	scripts/write-launcher.sh $(DESTDIR)$(PREFIX)/bin/jrunc $(PREFIX)/lib/jrunc $(JAVA) $(COMMIT) $(BUILD_ID) auto $(LOG_DIR) "$(JVM_FLAGS)" "$(ENGINE_JVM_FLAGS)"
 	@echo "installed $(DESTDIR)$(PREFIX)/bin/jrunc"
 
 uninstall:
+	-$(DESTDIR)$(PREFIX)/bin/jrunc engine stop >/dev/null 2>&1
 	rm -rf $(DESTDIR)$(PREFIX)/lib/jrunc $(DESTDIR)$(PREFIX)/bin/jrunc
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/jrunc $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_jrunc
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/jrunc.1 $(DESTDIR)$(PREFIX)/share/man/man1/jrunc-*.1
@@ -88,6 +116,9 @@ uninstall:
 test: jrunc
 	@scripts/prereqs.sh test
 	$(MVN) verify -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
+	$(MVN) verify $(NO_UNIT) -DskipConformance=false -Djrunc.binary=$(CURDIR)/target/jrunc-direct \
+	    '-Dit.test=$(DIRECT_SKIP)'
+	@./jrunc engine stop >/dev/null
 	@if [ -z "$(CG2VM)" ]; then echo "test-cgroup2: skipped (no shared/tools/cg2vm/run-in-vm.sh)"; \
 	elif ! ( $(CG2VM_READY) ); then echo "test-cgroup2: skipped (cg2vm setup failed)"; \
 	else $(MAKE) --no-print-directory test-cgroup2; fi
@@ -144,9 +175,17 @@ soak: jrunc
 	    -Djrunc.binary=$(CURDIR)/jrunc -Dit.test=SoakIT -Djrunc.soak.cycles=$(SOAK_CYCLES) -Djrunc.soak.report=$(CURDIR)/target/soak.txt; \
 	rc=$$?; cat target/soak.txt 2>/dev/null; exit $$rc
 
+# The conformance suite with the engine (ENGINE=on, the default) or in direct mode (ENGINE=off);
+# conformance-both runs it both ways. The engine this starts is stopped at the end.
 conformance: jrunc
 	@scripts/prereqs.sh test
-	$(MVN) verify -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false -DskipConformance=false -Djrunc.binary=$(CURDIR)/jrunc
+	@rc=0; $(MVN) verify $(NO_UNIT) -DskipConformance=false \
+	    -Djrunc.binary=$(CURDIR)/$(if $(filter off,$(ENGINE)),target/jrunc-direct,jrunc) || rc=$$?; \
+	./jrunc engine stop >/dev/null; exit $$rc
+
+conformance-both: jrunc
+	$(MAKE) --no-print-directory conformance ENGINE=on
+	$(MAKE) --no-print-directory conformance ENGINE=off
 
 # The config fuzz suite at full size: FUZZ_TRIES generated configs (real creates, as root; `make
 # test` runs a few hundred), figures at the end. FUZZ_CASE=base:seed:count replays one case.
@@ -178,6 +217,7 @@ test-engines: jrunc
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/podman.sh 2>target/engine-tests-podman.log || rc=1; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/podman-rootless.sh 2>target/engine-tests-podman-rootless.log || rc=1; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/docker.sh 2>target/engine-tests-docker.log || rc=1; \
+	./jrunc engine stop >/dev/null; \
 	[ $$rc = 0 ] || echo "engine tests failed; the commands and outputs are in target/engine-tests-*.log" >&2; \
 	exit $$rc
 
@@ -187,7 +227,8 @@ demo: jrunc
 
 bench: jrunc
 	@scripts/prereqs.sh bench
-	@scripts/bench.sh $(CURDIR)/jrunc
+	@scripts/bench.sh $(CURDIR)/jrunc $(CURDIR)/target/jrunc-direct
 
 clean:
+	-./jrunc engine stop >/dev/null 2>&1
 	rm -rf target jrunc

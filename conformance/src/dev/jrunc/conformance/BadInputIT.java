@@ -36,6 +36,17 @@ class BadInputIT extends ContainerTest {
                         "$.process.user.gid", "0..2147483647"),
                 bad("additional gid -1", b -> Bundle.obj(b.process(), "user").putArray("additionalGids").add(4294967295L),
                         "$.process.user.additionalGids[0]"),
+                bad("gid 4294967295", b -> Bundle.obj(b.process(), "user").put("gid", 4294967295L),
+                        "$.process.user.gid", "0..2147483647"),
+                bad("gid mappings overlap", b -> {
+                    b.namespace("user", null).idMappings(0, 100000, 65536);
+                    Bundle.arr(b.linux(), "gidMappings").addObject().put("containerID", 1000).put("hostID", 300000)
+                            .put("size", 10);
+                }, "$.linux.gidMappings[1]", "containerID range overlaps that of $.linux.gidMappings[0]"),
+                bad("empty uid mapping", b -> {
+                    b.namespace("user", null).idMappings(0, 100000, 65536);
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) b.linux().get("uidMappings").get(0)).put("size", 0);
+                }, "$.linux.uidMappings[0].size", "at least 1"),
                 bad("uid mapping wraps", b -> b.namespace("user", null).idMappings(0, 4294967000L, 1000),
                         "$.linux.uidMappings[0]", "hostID + size"),
                 bad("NUL in an argument", b -> b.args("echo", "a\u0000b"), "$.process.args[1]", "NUL"),

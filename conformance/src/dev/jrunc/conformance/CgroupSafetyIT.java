@@ -255,6 +255,20 @@ class CgroupSafetyIT {
             assertEquals(before, p.tree(), "nothing made in the other hierarchies");
             assertEquals("", procs(cold), "no process left in the frozen cgroup");
             assertEquals(List.of(), p.registryEntries());
+
+            // a new cgroup under the frozen one: refused before it is made, in any hierarchy
+            String under = t.uniqueId("frozen");
+            long start2 = System.nanoTime();
+            Result r2 = t.jruncAt(t.root(), Map.of(), Duration.ofSeconds(30), "create", "--bundle",
+                    t.bundle(under, at(t.config("true"), p.path("cold/ctr"))).toString(), under);
+            assertEquals(1, r2.exit(), r2.toString());
+            assertTrue(r2.err().contains("$.linux.cgroupsPath: the new cgroup's parent " + cold + " is frozen"), r2.toString());
+            assertFalse(r2.err().contains("\tat "), r2.toString());
+            assertTrue(System.nanoTime() - start2 < 15_000_000_000L, "refused at once");
+            assertFalse(Files.exists(t.root().resolve(under)));
+            assertEquals(before, p.tree(), "no cgroup made under the frozen one, nor elsewhere");
+            assertEquals("", procs(cold), "no process left in the frozen cgroup");
+            assertEquals(List.of(), p.registryEntries());
         }
     }
 

@@ -68,7 +68,7 @@ final class CgroupTestSupport implements AutoCloseable {
         Files.setAttribute(work, "unix:mode", 0755);
         root = work.resolve("root");
         Path base = work.resolve("base");
-        Path script = binary.getParent().resolve("scripts/make-bundle.sh");
+        Path script = Path.of(System.getProperty("user.dir"), "scripts/make-bundle.sh");
         Result r = exec(List.of(script.toString(), base.toString(), binary.toString()), Duration.ofSeconds(60), null);
         if (r.exit() != 0) throw new IllegalStateException("make-bundle.sh failed: " + r);
         rootfs = base.resolve("rootfs");

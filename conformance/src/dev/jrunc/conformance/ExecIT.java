@@ -144,6 +144,48 @@ class ExecIT {
                 "CapBnd:\t0000000000002000", "CapAmb:\t0000000000002000", "yes", "/only-here"), lines(r.out()));
     }
 
+    /**
+     * The environment of an exec at execve's limit: shrunk by the figures of each refusal until it
+     * is accepted (first the program's execve, then the helper's, which carries a few more bytes);
+     * there the process sees every byte, and one byte more is refused naming $.env, never a bare E2BIG.
+     */
+    @Test
+    void anEnvironmentUpToExecvesLimitIsCarriedOneByteMoreIsRefused() throws Exception {
+        java.util.regex.Pattern figures = java.util.regex.Pattern.compile("need (\\d+) bytes; execve\\(2\\) grants (\\d+)");
+        Path file = tmp.resolve("big-env.json");
+        int fill = 100_000;
+        long grant = -1;
+        ExecTestSupport.Result r = null;
+        for (int round = 0; round < 4; round++) {
+            JSON.writeValue(file.toFile(), bigEnvProcess(fill));
+            r = t.jrunc("exec", "--process", file.toString(), ID);
+            if (r.exit() == 0) break;
+            assertEquals(255, r.exit(), r.toString());
+            assertTrue(r.err().contains("$.env") && !r.err().contains("\tat "), r.toString());
+            java.util.regex.Matcher m = figures.matcher(r.err());
+            assertTrue(m.find(), r.toString());
+            grant = Long.parseLong(m.group(2));
+            fill -= (int) (Long.parseLong(m.group(1)) - grant);
+        }
+        assertTrue(grant > 0, "the first try was over the limit");
+        assertEquals(List.of("fill=" + fill), lines(r.expect(0).out()), "the whole environment arrived");
+        JSON.writeValue(file.toFile(), bigEnvProcess(fill + 1));
+        ExecTestSupport.Result over = t.jrunc("exec", "--process", file.toString(), ID);
+        assertEquals(255, over.exit(), over.toString());
+        assertTrue(over.err().contains("$.env") && over.err().contains("need " + (grant + 1) + " bytes; execve(2) grants " + grant),
+                over.toString());
+    }
+
+    private static ObjectNode bigEnvProcess(int fill) {
+        ObjectNode p = JSON.createObjectNode();
+        p.putArray("args").add("sh").add("-c").add("echo fill=${#FILL}");
+        p.put("cwd", "/");
+        ArrayNode env = p.putArray("env").add("PATH=/bin");
+        for (int i = 0; i < 20; i++) env.add("V" + i + "=" + "v".repeat(100_000));
+        env.add("FILL=" + "f".repeat(fill));
+        return p;
+    }
+
     @Test
     void flagsTakeEffect() {
         ExecTestSupport.Result r = t.jrunc("exec", "-e", "FOO=bar baz", "--cwd", "/tmp", "-u", "1000:1000", "-g", "44",

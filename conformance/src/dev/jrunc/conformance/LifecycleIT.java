@@ -61,6 +61,21 @@ class LifecycleIT extends ContainerTest {
         assertNothingLeftBehind(id);
     }
 
+    /** As runc: a plain delete of a created container (never started) kills its init and removes it. */
+    @Test
+    void deleteOfACreatedContainerKillsAndRemovesIt() {
+        Bundle b = bundle("b").args("sleep", "30");
+        String id = newId("created");
+        create(b, id).assertOk();
+        assertEquals("created", state(id).get("status").asText());
+        long pid = state(id).get("pid").asLong();
+        assertTrue(alive(pid));
+        jrunc.run("delete", id).assertOk();
+        assertTrue(waitGone(pid), "the created init " + pid + " was killed");
+        assertContains(jrunc.run("state", id).assertExit(1).err(), "does not exist");
+        assertNothingLeftBehind(id);
+    }
+
     @Test
     void createWithoutAProcessWaitsAndStartRefusesIt() throws Exception {
         // config.md: process is optional at create (and required at start).

@@ -161,6 +161,51 @@ class RootfsParityIT extends ContainerTest {
         assertNothingLeftBehind(id);
     }
 
+    /**
+     * The clearing options (rsuid, rdev, rexec), the atime modes (rstrictatime, rrelatime) and
+     * rnosymfollow, on a submount the host made nosuid,nodev,noexec,noatime: each flag is seen in
+     * the submount's mountinfo line and bites (the tool runs, a symlink is not followed).
+     */
+    @Test
+    void clearingAtimeAndNosymfollowOptionsReachSubmounts() throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path sub = tmpfs(src.resolve("sub"), "nosuid", "nodev", "noexec", "noatime");
+        Files.writeString(sub.resolve("tool"), "#!/bin/sh\necho ran\n");
+        Files.setPosixFilePermissions(sub.resolve("tool"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(sub.resolve("target"), "followed\n");
+        Files.createSymbolicLink(sub.resolve("link"), Path.of("target"));
+
+        Bundle b = bundle("b")
+                .mount("/mnt/plain", "bind", src.toString(), "rbind")
+                .mount("/mnt/clear", "bind", src.toString(), "rbind", "rsuid", "rdev", "rexec", "rstrictatime")
+                .mount("/mnt/rel", "bind", src.toString(), "rbind", "rrelatime")
+                .mount("/mnt/nosym", "bind", src.toString(), "rbind", "rnosymfollow");
+        b.sh("/mnt/plain/sub/tool >/dev/null 2>&1 || echo plain_exec=refused; echo clear_exec=$(/mnt/clear/sub/tool 2>&1);"
+                + " echo plain_link=$(cat /mnt/plain/sub/link 2>&1); echo nosym_link=$(cat /mnt/nosym/sub/link 2>&1);"
+                + " echo ---; cat /proc/self/mountinfo");
+        String id = newId("recclear");
+        String out = run(b, id).assertOk().out();
+        Map<String, String> f = facts(out.substring(0, out.indexOf("---")));
+        assertEquals("refused", f.get("plain_exec"), "the host's noexec is kept by a plain rbind: " + f);
+        assertEquals("ran", f.get("clear_exec"), "rexec cleared noexec on the submount: " + f);
+        assertEquals("followed", f.get("plain_link"), f.toString());
+        assertContains(f.get("nosym_link"), "Too many levels of symbolic links");
+
+        List<String> plain = List.of(mountLine(out, "/mnt/plain/sub").split(" ")[5].split(","));
+        assertTrue(plain.containsAll(List.of("nosuid", "nodev", "noexec", "noatime")), plain.toString());
+        List<String> clear = List.of(mountLine(out, "/mnt/clear/sub").split(" ")[5].split(","));
+        for (String gone : List.of("nosuid", "nodev", "noexec", "noatime", "relatime")) {
+            assertFalse(clear.contains(gone), "rsuid,rdev,rexec,rstrictatime: " + gone + " in " + clear);
+        }
+        List<String> rel = List.of(mountLine(out, "/mnt/rel/sub").split(" ")[5].split(","));
+        assertTrue(rel.contains("relatime") && !rel.contains("noatime"), rel.toString());
+        List<String> nosym = List.of(mountLine(out, "/mnt/nosym/sub").split(" ")[5].split(","));
+        assertTrue(nosym.contains("nosymfollow"), nosym.toString());
+        List<String> hostSub = List.of(hostMountsUnder(src).getFirst().split(" ")[5].split(","));
+        assertTrue(hostSub.containsAll(List.of("nosuid", "nodev", "noexec", "noatime")), "the host's mount is unchanged: " + hostSub);
+        assertNothingLeftBehind(id);
+    }
+
     @Test
     void idmappedBindShowsTheMappedOwner() throws IOException {
         Path src = Files.createDirectories(tmp.resolve("data"));

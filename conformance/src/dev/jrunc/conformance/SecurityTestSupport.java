@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class SecurityTestSupport {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Path JRUNC = Path.of(System.getProperty("jrunc.binary", "jrunc")).toAbsolutePath();
-    static final Path PROJECT = JRUNC.getParent();
+    /** The checkout (the binary under test may live elsewhere, e.g. target/jrunc-direct). */
+    static final Path PROJECT = Path.of(System.getProperty("user.dir"));
     static final Path FIXTURES = Path.of(System.getProperty("jrunc.fixtures", PROJECT.resolve("conformance/fixtures").toString()));
 
     private static final AtomicInteger SEQ = new AtomicInteger();

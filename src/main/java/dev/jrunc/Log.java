@@ -1,71 +1,57 @@
 package dev.jrunc;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
+import java.util.concurrent.Callable;
 
 /**
- * jrunc's log: `--log FILE` with `--log-format json` writes one {"level","msg","time"} object per
- * line, which containerd reads back to show the user the last error. Without --log, warnings and
- * debug lines go to stderr.
+ * The log of the verb being run, for code that has no {@link VerbLog} passed to it. A resident
+ * engine binds each verb's own log for the thread running it ({@link #with}); a JVM that runs one
+ * verb (direct mode, tests) configures a process-wide default instead.
  */
 public final class Log {
-    private static Path file;
-    private static boolean json;
-    private static boolean debug;
+    private static final ScopedValue<VerbLog> CURRENT = ScopedValue.newInstance();
+    private static volatile VerbLog processDefault = new VerbLog(null, "text", false, System.err, 022);
 
     private Log() {}
 
+    /** The process-wide default, for a JVM that runs one verb at a time. */
     public static void configure(Path logFile, String format, boolean debugEnabled) {
-        file = logFile;
-        json = "json".equals(format);
-        debug = debugEnabled;
+        processDefault = new VerbLog(logFile == null ? null : logFile.toAbsolutePath(), format, debugEnabled,
+                System.err, 022);
+    }
+
+    /** Runs call with log as the current log of this thread. */
+    public static <T> T with(VerbLog log, Callable<T> call) throws Exception {
+        return ScopedValue.where(CURRENT, log).call(call::call);
+    }
+
+    public static VerbLog current() {
+        return CURRENT.isBound() ? CURRENT.get() : processDefault;
     }
 
     public static boolean debugEnabled() {
-        return debug;
+        return current().debugEnabled();
     }
 
     public static void error(String msg) {
-        write("error", msg);
+        current().error(msg);
     }
 
     public static void warn(String msg) {
-        write("warning", msg);
+        current().warn(msg);
     }
 
     /** A warning for the user's eyes even when --log is given: to stderr and to the log. */
     public static void warnOnStderrToo(String msg) {
-        if (file != null) System.err.println("jrunc: warning: " + msg);
-        warn(msg);
+        current().warnOnStderrToo(msg);
     }
 
     public static void info(String msg) {
-        write("info", msg);
+        current().info(msg);
     }
 
     public static void debug(String msg) {
-        if (debug) write("debug", msg);
-    }
-
-    private static void write(String level, String msg) {
-        String time = Instant.now().toString();
-        if (file == null) {
-            if (!level.equals("error")) System.err.println("jrunc: " + level + ": " + msg);
-            return;
-        }
-        String line = json
-                ? "{\"level\":\"" + level + "\",\"msg\":" + quote(msg) + ",\"time\":\"" + time + "\"}\n"
-                : "time=\"" + time + "\" level=" + level + " msg=" + quote(msg) + "\n";
-        try {
-            Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            System.err.println("jrunc: cannot write log " + file + ": " + e.getMessage());
-        }
+        current().debug(msg);
     }
 
     static String quote(String s) {

@@ -46,8 +46,19 @@ public final class CgroupRegistry {
         return dir;
     }
 
+    /**
+     * The fcntl lock keeps other processes out, but a JVM holds it once for all its threads (a
+     * second FileChannel.lock in the same JVM fails): the threads of one JVM, the resident
+     * engine's verbs, take turns on this first.
+     */
+    private static final java.util.Map<Path, java.util.concurrent.locks.ReentrantLock> IN_THIS_JVM =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Runs action holding the registry's lock (not re-entrant). */
     public <T> T locked(Supplier<T> action) {
+        var local = IN_THIS_JVM.computeIfAbsent(dir.toAbsolutePath().normalize(),
+                d -> new java.util.concurrent.locks.ReentrantLock());
+        local.lock();
         try {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             try (FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
@@ -56,6 +67,8 @@ public final class CgroupRegistry {
             }
         } catch (IOException e) {
             throw new CgroupException("cannot lock " + dir.resolve(".lock") + ": " + CgroupDir.reason(e), e);
+        } finally {
+            local.unlock();
         }
     }
 

@@ -1,8 +1,5 @@
 package dev.jrunc.cli;
 
-import dev.jrunc.container.ContainerCreator;
-import dev.jrunc.container.RuntimeHome;
-import dev.jrunc.linux.Syscalls;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,7 +13,7 @@ public final class CreateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        new ContainerCreator(Syscalls.linux(), global.store(), RuntimeHome.current()).create(create.toOptions(global));
+        global.jrunc().create(create.id, create.bundle, create.toOptions());
         return 0;
     }
 }

@@ -1,6 +1,5 @@
 package dev.jrunc.cli;
 
-import dev.jrunc.container.ContainerCreator;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,8 +26,7 @@ public final class CreateOptions {
     @Option(names = "--preserve-fds", description = "pass fds 3 .. 3+N-1 to the container")
     int preserveFds;
 
-    ContainerCreator.Options toOptions(JruncCommand global) {
-        return new ContainerCreator.Options(id, bundle, pidFile, consoleSocket, noPivot, noNewKeyring, preserveFds,
-                global.systemdCgroup, global.rootless(), global.caller());
+    dev.jrunc.api.CreateOptions toOptions() {
+        return new dev.jrunc.api.CreateOptions(pidFile, consoleSocket, noPivot, noNewKeyring, preserveFds);
     }
 }

@@ -1,10 +1,5 @@
 package dev.jrunc.cli;
 
-import dev.jrunc.container.Container;
-import dev.jrunc.container.ContainerId;
-import dev.jrunc.container.ContainerNotFoundException;
-import dev.jrunc.container.StateStore;
-import dev.jrunc.linux.Syscalls;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,18 +17,7 @@ public final class DeleteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ContainerId.validate(id);
-        StateStore store = global.store();
-        try (StateStore.Lock lock = store.lock(id)) {
-            if (store.isCreating(id)) {
-                // A create killed before it wrote its state: it made nothing but the directory.
-                store.remove(id);
-                return 0;
-            }
-            Container.load(Syscalls.linux(), store, id).delete(force);
-        } catch (ContainerNotFoundException e) {
-            if (!force) throw e;
-        }
+        global.jrunc().delete(id, force);
         return 0;
     }
 }

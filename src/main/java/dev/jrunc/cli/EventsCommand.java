@@ -3,10 +3,9 @@ package dev.jrunc.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jrunc.JruncException;
-import dev.jrunc.cgroups.CgroupManager;
-import dev.jrunc.container.Container;
+import dev.jrunc.api.Jrunc;
 import dev.jrunc.container.Status;
-import dev.jrunc.linux.Syscalls;
+import dev.jrunc.invocation.Invocation;
 import dev.jrunc.spec.SpecJson;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
@@ -40,12 +39,9 @@ public final class EventsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long intervalMs = durationMillis(interval);
-        Container c = Container.load(Syscalls.linux(), global.store(), id);
-        if (c.status() == Status.STOPPED) {
-            throw new JruncException("container with id " + id + " is not running");
-        }
-        CgroupManager cg = c.record().cgroup();
-        PrintStream out = System.out;
+        Jrunc.Monitor cg = global.jrunc().monitor(id);
+        Invocation inv = global.invocation();
+        PrintStream out = inv.out();
         if (stats) {
             out.println(statsEvent(cg));
             out.flush();
@@ -59,9 +55,10 @@ public final class EventsCommand implements Callable<Integer> {
                 out.println(event("oom").toString());
             }
             out.flush();
+            if (inv.caller().gone() || out.checkError()) break; // no one reads the events any more
             Status status;
             try {
-                status = c.status();
+                status = cg.status();
             } catch (RuntimeException e) {
                 break; // the container was deleted meanwhile
             }
@@ -87,9 +84,9 @@ public final class EventsCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static long oomCount(CgroupManager cg) {
+    private static long oomCount(Jrunc.Monitor cg) {
         try {
-            return cg.oomKillCount();
+            return cg.oomKills();
         } catch (RuntimeException e) {
             return 0;
         }
@@ -103,7 +100,7 @@ public final class EventsCommand implements Callable<Integer> {
     }
 
     /** runc's types.Stats shape; memory also carries oom_kill, the OOM killer's count for the cgroup. */
-    String statsEvent(CgroupManager cg) {
+    String statsEvent(Jrunc.Monitor cg) {
         ObjectMapper m = SpecJson.mapper();
         ObjectNode data = m.valueToTree(cg.stats());
         if (data.get("memory") instanceof ObjectNode mem) {

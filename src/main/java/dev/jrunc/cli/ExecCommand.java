@@ -1,11 +1,9 @@
 package dev.jrunc.cli;
 
 import dev.jrunc.JruncException;
+import dev.jrunc.api.ExecOptions;
+import dev.jrunc.api.Jrunc;
 import dev.jrunc.cgroups.SubCgroups;
-import dev.jrunc.container.Container;
-import dev.jrunc.container.ContainerExec;
-import dev.jrunc.container.RuntimeHome;
-import dev.jrunc.linux.Syscalls;
 import dev.jrunc.spec.ConfigLoader;
 import dev.jrunc.spec.ProcessSpec;
 import java.nio.file.Path;
@@ -75,20 +73,21 @@ public final class ExecCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Container container = Container.load(Syscalls.linux(), global.store(), id);
-        ProcessSpec process = processFile != null ? ConfigLoader.loadProcess(processFile) : fromFlags(container);
+        Jrunc jrunc = global.jrunc();
+        ProcessSpec process = processFile != null
+                ? ConfigLoader.loadProcess(global.invocation().resolve(processFile)) : fromFlags(jrunc);
         if (processFile != null && !command.isEmpty()) {
             throw new JruncException("exec: give either --process or a command, not both");
         }
-        return new ContainerExec(Syscalls.linux(), RuntimeHome.current())
-                .inSubCgroups(SubCgroups.parse(cgroup)).exec(container, process,
-                new ContainerExec.Options(consoleSocket, detach, pidFile, preserveFds, ignorePaused));
+        var result = jrunc.exec(id, process,
+                new ExecOptions(consoleSocket, detach, pidFile, preserveFds, ignorePaused, SubCgroups.parse(cgroup)));
+        return result.exitStatus().orElse(0);
     }
 
     /** runc's argv form: the container's process, with the command and the flags laid over it. */
-    private ProcessSpec fromFlags(Container container) {
+    private ProcessSpec fromFlags(Jrunc jrunc) {
         if (command.isEmpty()) throw new JruncException("exec: a command is required (or --process FILE)");
-        ProcessSpec base = container.record().spec().process();
+        ProcessSpec base = jrunc.process(id);
         if (base == null) {
             // a container created without a process: runc's defaults for what the flags leave out
             base = new ProcessSpec(false, null, null, List.of(), null, List.of(), "/", null, null, false, null, null,

@@ -12,7 +12,7 @@ public final class FeaturesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        System.out.println(SpecJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(Features.current()));
+        global.invocation().out().println(SpecJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(Features.current()));
         return 0;
     }
 }

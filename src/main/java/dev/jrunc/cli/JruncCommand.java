@@ -1,7 +1,7 @@
 package dev.jrunc.cli;
 
-import dev.jrunc.container.Caller;
-import dev.jrunc.container.StateStore;
+import dev.jrunc.api.Jrunc;
+import dev.jrunc.invocation.Invocation;
 import dev.jrunc.linux.Syscalls;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -43,6 +43,23 @@ public final class JruncCommand {
     @Option(names = "--criu", hidden = true, description = "accepted for runc compatibility")
     String criu;
 
+    @Option(names = "--engine", paramLabel = "auto|on|off",
+            description = "run verbs in the resident engine (auto, the default: when it can be reached), "
+                    + "only there (on), or in a JVM of their own (off); also JRUNC_ENGINE")
+    String engine;
+
+    /** Who invoked this verb: its environment, cwd, umask, stdio and process. */
+    private Invocation invocation;
+
+    void invocation(Invocation inv) {
+        this.invocation = inv;
+    }
+
+    public Invocation invocation() {
+        if (invocation == null) invocation = Invocation.directMode(Syscalls.linux());
+        return invocation;
+    }
+
     public Path log() {
         return log;
     }
@@ -55,22 +72,11 @@ public final class JruncCommand {
         return debug;
     }
 
-    private Caller caller;
-
-    /** Who runs this verb: the seam through which the effective ids and the environment are read. */
-    Caller caller() {
-        if (caller == null) caller = Caller.current();
-        return caller;
-    }
-
-    /** Whether this invocation runs rootless (--rootless, else whether the effective uid is 0). */
-    boolean rootless() {
-        return caller().rootless(rootless);
-    }
-
-    StateStore store() {
-        Path dir = root != null ? root : caller().defaultStateRoot(rootless());
-        // Read only by the verbs that make or remove cgroups (the ids are not read otherwise).
-        return new StateStore(dir, Syscalls.linux()).cgroupRegistry(() -> caller().cgroupRegistryDir(rootless()));
+    /**
+     * The runtime for this invocation: --root (relative to the caller's cwd; default by
+     * --rootless), --systemd-cgroup and --rootless.
+     */
+    Jrunc jrunc() {
+        return Jrunc.builder().root(root).rootless(rootless).systemdCgroup(systemdCgroup).invocation(invocation()).build();
     }
 }

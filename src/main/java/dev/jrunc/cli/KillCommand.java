@@ -1,11 +1,7 @@
 package dev.jrunc.cli;
 
 import dev.jrunc.JruncException;
-import dev.jrunc.container.Container;
-import dev.jrunc.container.StateStore;
-import dev.jrunc.container.Status;
 import dev.jrunc.linux.Signals;
-import dev.jrunc.linux.Syscalls;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,25 +22,17 @@ public final class KillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        StateStore store = global.store();
-        if (isZero(signal)) {
-            // Signal 0 tests that the init is alive, as with kill(1); with --all a stopped
-            // container is no error, as in runc.
-            try (StateStore.Lock lock = store.lock(id)) {
-                Container c = Container.load(Syscalls.linux(), store, id);
-                if (!all || c.status() != Status.STOPPED) c.kill(0, false);
-            }
-            return 0;
-        }
         int sig;
-        try {
-            sig = Signals.parse(signal);
-        } catch (IllegalArgumentException e) {
-            throw new JruncException("kill: " + e.getMessage());
+        if (isZero(signal)) {
+            sig = 0; // tests that the init is alive, as with kill(1)
+        } else {
+            try {
+                sig = Signals.parse(signal);
+            } catch (IllegalArgumentException e) {
+                throw new JruncException("kill: " + e.getMessage());
+            }
         }
-        try (StateStore.Lock lock = store.lock(id)) {
-            Container.load(Syscalls.linux(), store, id).kill(sig, all);
-        }
+        global.jrunc().kill(id, sig, all);
         return 0;
     }
 

@@ -1,12 +1,9 @@
 package dev.jrunc.cli;
 
 import dev.jrunc.JruncException;
-import dev.jrunc.container.Container;
 import dev.jrunc.container.ContainerState;
-import dev.jrunc.container.StateStore;
-import dev.jrunc.linux.Syscalls;
 import dev.jrunc.spec.SpecJson;
-import java.util.ArrayList;
+import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,32 +25,25 @@ public final class ListCommand implements Callable<Integer> {
         if (!format.equals("table") && !format.equals("json")) {
             throw new JruncException("list: --format must be table or json, not \"" + format + "\"");
         }
-        StateStore store = global.store();
-        List<ContainerState> states = new ArrayList<>();
-        for (String id : store.ids()) {
-            try {
-                states.add(Container.stateOf(Syscalls.linux(), store, id));
-            } catch (JruncException e) {
-                // removed while we listed, or not a container's directory
-            }
-        }
+        List<ContainerState> states = global.jrunc().list();
+        PrintStream out = global.invocation().out();
         if (quiet) {
-            states.forEach(s -> System.out.println(s.id()));
+            states.forEach(s -> out.println(s.id()));
         } else if (format.equals("json")) {
             var array = SpecJson.mapper().createArrayNode();
             states.forEach(s -> array.add(s.toJson()));
-            System.out.println(SpecJson.mapper().writeValueAsString(array));
+            out.println(SpecJson.mapper().writeValueAsString(array));
         } else {
-            printTable(states);
+            printTable(out, states);
         }
         return 0;
     }
 
-    private static void printTable(List<ContainerState> states) {
+    private static void printTable(PrintStream out, List<ContainerState> states) {
         String fmt = "%-12s %-10s %-10s %-40s %-30s %s%n";
-        System.out.printf(fmt, "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+        out.printf(fmt, "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
         for (ContainerState s : states) {
-            System.out.printf(fmt, s.id(), s.pid(), s.status(), s.bundle(), s.created(), s.owner());
+            out.printf(fmt, s.id(), s.pid(), s.status(), s.bundle(), s.created(), s.owner());
         }
     }
 }

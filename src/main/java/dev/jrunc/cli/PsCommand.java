@@ -1,9 +1,8 @@
 package dev.jrunc.cli;
 
 import dev.jrunc.JruncException;
-import dev.jrunc.container.Container;
-import dev.jrunc.linux.Syscalls;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,15 +47,15 @@ public final class PsCommand implements Callable<Integer> {
         if (!format.equals("table") && !format.equals("json")) {
             throw new JruncException("ps: invalid format option \"" + format + "\" (table or json)");
         }
-        Container c = Container.load(Syscalls.linux(), global.store(), id);
-        Set<Long> pids = new TreeSet<>(c.record().cgroup().pids());
+        Set<Long> pids = global.jrunc().ps(id);
+        PrintStream out = global.invocation().out();
         if (format.equals("json")) {
-            System.out.println(pids.stream().map(String::valueOf).collect(Collectors.joining(",", "[", "]")));
+            out.println(pids.stream().map(String::valueOf).collect(Collectors.joining(",", "[", "]")));
             return 0;
         }
         List<String> args = argsAfterId();
         if (args.isEmpty()) args.add("-ef");
-        table(pids, args);
+        table(out, pids, args);
         return 0;
     }
 
@@ -83,7 +82,7 @@ public final class PsCommand implements Callable<Integer> {
         return new ArrayList<>(all.subList(i + 1, all.size()));
     }
 
-    private static void table(Set<Long> pids, List<String> psArgs) throws IOException, InterruptedException {
+    private static void table(PrintStream out, Set<Long> pids, List<String> psArgs) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add("ps");
         cmd.addAll(psArgs);
@@ -92,8 +91,8 @@ public final class PsCommand implements Callable<Integer> {
             p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         } catch (IOException e) {
             // no ps(1) on this host: a minimal table from /proc
-            System.out.println("PID CMD");
-            for (long pid : pids) System.out.println(pid + " " + cmdline(pid));
+            out.println("PID CMD");
+            for (long pid : pids) out.println(pid + " " + cmdline(pid));
             return;
         }
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -105,12 +104,12 @@ public final class PsCommand implements Callable<Integer> {
         if (lines.length == 0 || lines[0].isBlank()) return;
         int pidIndex = List.of(lines[0].trim().split("\\s+")).indexOf("PID");
         if (pidIndex < 0) throw new JruncException("ps: couldn't find PID field in ps output");
-        System.out.println(lines[0]);
+        out.println(lines[0]);
         for (int i = 1; i < lines.length; i++) {
             String[] f = lines[i].trim().split("\\s+");
             if (f.length <= pidIndex) continue;
             try {
-                if (pids.contains(Long.parseLong(f[pidIndex]))) System.out.println(lines[i]);
+                if (pids.contains(Long.parseLong(f[pidIndex]))) out.println(lines[i]);
             } catch (NumberFormatException e) {
                 throw new JruncException("ps: unexpected pid \"" + f[pidIndex] + "\" in ps output");
             }

@@ -1,8 +1,5 @@
 package dev.jrunc.cli;
 
-import dev.jrunc.container.Container;
-import dev.jrunc.container.StateStore;
-import dev.jrunc.linux.Syscalls;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -16,10 +13,7 @@ public final class ResumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        StateStore store = global.store();
-        try (StateStore.Lock lock = store.lock(id)) {
-            Container.load(Syscalls.linux(), store, id).resume();
-        }
+        global.jrunc().resume(id);
         return 0;
     }
 }

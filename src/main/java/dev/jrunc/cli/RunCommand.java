@@ -1,8 +1,5 @@
 package dev.jrunc.cli;
 
-import dev.jrunc.container.ContainerRunner;
-import dev.jrunc.container.RuntimeHome;
-import dev.jrunc.linux.Syscalls;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,7 +20,6 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return new ContainerRunner(Syscalls.linux(), global.store(), RuntimeHome.current())
-                .run(create.toOptions(global), detach, keep);
+        return global.jrunc().run(create.id, create.bundle, create.toOptions(), detach, keep);
     }
 }

@@ -1,9 +1,5 @@
 package dev.jrunc.cli;
 
-import dev.jrunc.container.Container;
-import dev.jrunc.container.StateStore;
-import dev.jrunc.hooks.HookRunner;
-import dev.jrunc.linux.Syscalls;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -17,12 +13,7 @@ public final class StartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        StateStore store = global.store();
-        try (StateStore.Lock lock = store.lock(id)) {
-            Container c = Container.load(Syscalls.linux(), store, id);
-            c.start();
-            HookRunner.run(c.record(), HookRunner.Kind.POSTSTART, c.state());
-        }
+        global.jrunc().start(id);
         return 0;
     }
 }

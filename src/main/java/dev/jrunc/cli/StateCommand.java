@@ -1,7 +1,5 @@
 package dev.jrunc.cli;
 
-import dev.jrunc.container.Container;
-import dev.jrunc.linux.Syscalls;
 import dev.jrunc.spec.SpecJson;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,9 +14,9 @@ public final class StateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var state = Container.stateOf(Syscalls.linux(), global.store(), dev.jrunc.container.ContainerId.validate(id));
+        var state = global.jrunc().state(id);
         // runc prints json.MarshalIndent(state, "", "  "): "key": value, two-space indents.
-        System.out.println(SpecJson.toJson(state.toJson(), "  "));
+        global.invocation().out().println(SpecJson.toJson(state.toJson(), "  "));
         return 0;
     }
 }

@@ -1,9 +1,6 @@
 package dev.jrunc.cli;
 
 import dev.jrunc.JruncException;
-import dev.jrunc.container.Container;
-import dev.jrunc.container.StateStore;
-import dev.jrunc.linux.Syscalls;
 import dev.jrunc.spec.ConfigLoader;
 import dev.jrunc.spec.Resources;
 import java.io.IOException;
@@ -55,23 +52,20 @@ public final class UpdateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Resources r = resources != null ? fromDocument(resources) : fromOptions();
-        StateStore store = global.store();
-        try (StateStore.Lock lock = store.lock(id)) {
-            Container.load(Syscalls.linux(), store, id).update(r);
-        }
+        global.jrunc().update(id, r);
         return 0;
     }
 
-    private static Resources fromDocument(String source) {
+    private Resources fromDocument(String source) {
         byte[] json;
         String doc;
         try {
             if (source.equals("-")) {
                 doc = "<stdin>";
-                json = System.in.readAllBytes();
+                json = global.invocation().in().readAllBytes();
             } else {
                 doc = source;
-                json = Files.readAllBytes(Path.of(source));
+                json = Files.readAllBytes(global.invocation().resolve(Path.of(source)));
             }
         } catch (IOException e) {
             throw new JruncException("update --resources: cannot read " + source + ": " + e.getMessage(), e);

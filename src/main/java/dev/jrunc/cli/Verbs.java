@@ -37,12 +37,19 @@ public final class Verbs {
     private static final Map<String, String> ALIASES = Map.of("ls", "list");
 
     /** Global options that take a value, so the verb is found after them. */
-    private static final Set<String> VALUED_GLOBALS = Set.of("--root", "--log", "--log-format", "--criu");
+    private static final Set<String> VALUED_GLOBALS = Set.of("--root", "--log", "--log-format", "--criu", "--engine");
 
     private Verbs() {}
 
     public static CommandLine commandLine(String[] args) {
-        CommandLine cli = new CommandLine(new JruncCommand());
+        return commandLine(args, null);
+    }
+
+    /** The command line for one invocation by inv (null: this JVM's own caller). */
+    public static CommandLine commandLine(String[] args, dev.jrunc.invocation.Invocation inv) {
+        JruncCommand global = new JruncCommand();
+        if (inv != null) global.invocation(inv);
+        CommandLine cli = new CommandLine(global);
         String verb = findVerb(args);
         if (verb != null) {
             cli.addSubcommand(verb, VERBS.get(verb).get());

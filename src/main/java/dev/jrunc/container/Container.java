@@ -83,8 +83,8 @@ public final class Container {
     public void pause() {
         Status status = status();
         if (status != Status.RUNNING && status != Status.CREATED) {
-            throw new JruncException("cannot pause container \"" + id() + "\": container not running (it is "
-                    + status.text() + ")");
+            throw new ContainerStatusException(id(), status, "cannot pause container \"" + id()
+                    + "\": container not running (it is " + status.text() + ")");
         }
         record.cgroup().freeze();
     }
@@ -93,8 +93,8 @@ public final class Container {
     public void resume() {
         Status status = status();
         if (status != Status.PAUSED) {
-            throw new JruncException("cannot resume container \"" + id() + "\": container not paused (it is "
-                    + status.text() + ")");
+            throw new ContainerStatusException(id(), status, "cannot resume container \"" + id()
+                    + "\": container not paused (it is " + status.text() + ")");
         }
         record.cgroup().thaw();
     }
@@ -106,7 +106,7 @@ public final class Container {
     public ContainerRecord update(Resources resources) {
         Status status = status();
         if (status == Status.STOPPED) {
-            throw new JruncException("cannot update container \"" + id() + "\": container not running");
+            throw new ContainerStatusException(id(), status, "cannot update container \"" + id() + "\": container not running");
         }
         Resources noDevices = new Resources(null, resources.memory(), withSavedCpuPair(resources.cpu()), resources.pids(),
                 resources.blockIO(), resources.hugepageLimits(), resources.network(), resources.rdma(),
@@ -129,7 +129,7 @@ public final class Container {
     public void start() {
         Status status = status();
         if (status != Status.CREATED) {
-            throw new JruncException("cannot start container \"" + id() + "\": it is " + status.text()
+            throw new ContainerStatusException(id(), status, "cannot start container \"" + id() + "\": it is " + status.text()
                     + (status == Status.STOPPED ? "" : ", not created"));
         }
         if (record.config() != null && !record.config().path("process").isObject()) {
@@ -187,7 +187,7 @@ public final class Container {
     public void kill(int signal, boolean all) {
         Status status = status();
         if (status == Status.STOPPED && !all) {
-            throw new JruncException("cannot kill container \"" + id() + "\": container not running");
+            throw new ContainerStatusException(id(), status, "cannot kill container \"" + id() + "\": container not running");
         }
         if (all) {
             record.cgroup().killAll(signal, this::signalQuietly, foreign());
@@ -251,7 +251,7 @@ public final class Container {
             case CREATED -> killAndWait();
             default -> {
                 if (!force) {
-                    throw new JruncException("cannot delete container \"" + id() + "\" that is not stopped: "
+                    throw new ContainerStatusException(id(), status, "cannot delete container \"" + id() + "\" that is not stopped: "
                             + status.text() + " (use --force)");
                 }
                 killAndWait();

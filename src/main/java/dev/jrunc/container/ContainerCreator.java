@@ -5,6 +5,8 @@ import static dev.jrunc.linux.Linux.*;
 import dev.jrunc.JruncException;
 import dev.jrunc.Log;
 import dev.jrunc.init.InitPlan;
+import dev.jrunc.invocation.Caller;
+import dev.jrunc.invocation.Invocation;
 import dev.jrunc.init.SyncSocket;
 import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.Syscalls;
@@ -13,6 +15,7 @@ import dev.jrunc.spec.ConfigLoader;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.Spec;
 import dev.jrunc.spec.SpecJson;
+import dev.jrunc.cgroups.CgroupFs;
 import dev.jrunc.cgroups.CgroupLayout;
 import dev.jrunc.cgroups.CgroupManager;
 import dev.jrunc.cgroups.CgroupRegistry;
@@ -56,32 +59,33 @@ public final class ContainerCreator {
             int preserveFds,
             boolean systemdCgroup,
             boolean rootless,
-            Caller caller) {}
+            CallerIdentity identity) {}
 
     private final Syscalls sys;
     private final StateStore store;
     private final RuntimeHome home;
+    private final Invocation inv;
 
-    public ContainerCreator(Syscalls sys, StateStore store, RuntimeHome home) {
+    /** inv: whose environment, cwd and cgroup the options are read against, and who starts the helper. */
+    public ContainerCreator(Syscalls sys, StateStore store, RuntimeHome home, Invocation inv) {
         this.sys = sys;
         this.store = store;
         this.home = home;
+        this.inv = inv;
     }
 
-    public ContainerRecord create(Options asked) {
-        Options o = asked;
-        if (asked.rootless() && asked.systemdCgroup()) {
+    public ContainerRecord create(Options given) {
+        ContainerId.validate(given.id());
+        if (given.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
+        boolean systemd = given.systemdCgroup();
+        if (given.rootless() && systemd) {
             Log.warn("rootless: --systemd-cgroup is not supported; the container's cgroup is made on the cgroupfs where delegated");
-            o = new Options(asked.id(), asked.bundle(), asked.pidFile(), asked.consoleSocket(), asked.noPivot(),
-                    asked.noNewKeyring(), asked.preserveFds(), false, true, asked.caller());
+            systemd = false;
         }
-        return createAs(o);
-    }
-
-    private ContainerRecord createAs(Options o) {
-        ContainerId.validate(o.id());
-        if (o.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
-        Path bundle = o.bundle().toAbsolutePath().normalize();
+        Options o = new Options(given.id(), inv.resolve(given.bundle()), given.pidFile() == null ? null : inv.resolve(given.pidFile()),
+                inv.resolveSocket(given.consoleSocket()), given.noPivot(), given.noNewKeyring(), given.preserveFds(),
+                systemd, given.rootless(), given.identity());
+        Path bundle = o.bundle().normalize();
         ConfigLoader.Loaded loaded = ConfigLoader.loadBundle(bundle, Log::warn);
         Spec spec = loaded.spec();
         checkConsole(spec.process() != null && spec.process().isTerminal(), o.consoleSocket(), keepConsole);
@@ -91,20 +95,28 @@ public final class ContainerCreator {
         checkCreatable(spec, rootfs);
         dev.jrunc.rootfs.IdmappedMounts.check(spec, isNew(spec.linux(), "user"));
         byte[] seccomp = compileSeccomp(spec);
-        RootlessIdMaps idMaps = o.rootless() && o.caller().unprivileged() ? checkRootless(spec, o.caller()) : null;
+        RootlessIdMaps idMaps = o.rootless() && o.identity().unprivileged() ? checkRootless(spec, o.identity()) : null;
         // Refused here, before anything is made, if it would put the container where it must not go.
-        CgroupManager cgroup = o.rootless() ? dev.jrunc.cgroups.RootlessCgroups.forSpec(spec, o.id(), Log::warn)
-                : CgroupManager.forSpec(spec, o.id(), o.systemdCgroup());
         this.idMaps = idMaps;
+        // A relative cgroupsPath hangs off the caller's cgroup, and the check against jrunc's own
+        // cgroup and its ancestors is against the caller's: in the engine, the process that stands
+        // for jrunc is the front, in the caller's cgroup (the engine's own is refused as well).
+        String cgroupsPath = spec.linux() == null ? null : spec.linux().cgroupsPath();
+        CgroupManager cgroup = o.rootless() ? dev.jrunc.cgroups.RootlessCgroups.forSpec(spec, o.id(), Log::warn)
+                : CgroupManager.forContainer(callerLayout(), cgroupsPath, o.id(), o.systemdCgroup());
+        if (!o.rootless() && inv.pid() != ProcessHandle.current().pid()) {
+            CgroupLayout.detect().checkPlacement(cgroupsPath == null || cgroupsPath.isEmpty() ? o.id() : cgroupsPath,
+                    cgroup.paths());
+        }
 
         Undo undo = new Undo();
         Path dir = store.createDir(o.id());
         undo.push("remove state directory", () -> store.remove(o.id()));
         try (StateStore.Lock lock = store.lock(o.id())) {
             // Without a process (config.md: optional at create) nothing will ever be notified or activated.
-            String notify = spec.process() == null ? null : System.getenv("NOTIFY_SOCKET");
+            String notify = spec.process() == null ? null : inv.resolveSocket(inv.getenv("NOTIFY_SOCKET"));
             if (notify != null && !notify.isEmpty()) spec = NotifySocket.prepare(spec, dir);
-            int listenFds = spec.process() == null ? 0 : NotifySocket.listenFds();
+            int listenFds = spec.process() == null ? 0 : NotifySocket.listenFds(inv.env(), inv.pid());
             if (listenFds > 0) spec = NotifySocket.withListenFds(spec, listenFds);
             ContainerRecord record = createLocked(o, spec, bundle, rootfs, seccomp, dir, undo, listenFds,
                     notify == null || notify.isEmpty() ? null : notify, cgroup);
@@ -133,7 +145,7 @@ public final class ContainerCreator {
      * Rootless: the container needs a user namespace of its own (the user has no privilege in the
      * host's) and maps only ids the user may map. Checked before anything is made.
      */
-    private static RootlessIdMaps checkRootless(Spec spec, Caller caller) {
+    private static RootlessIdMaps checkRootless(Spec spec, CallerIdentity caller) {
         if (spec.linux() == null || !isNew(spec.linux(), "user")) {
             throw new ConfigException("config.json", "$.linux.namespaces",
                     "a rootless container needs a new user namespace (a \"user\" entry without a path): "
@@ -200,9 +212,10 @@ public final class ContainerCreator {
         int passedFds = listenFds + o.preserveFds();
         LinuxSpec linux = spec.linux();
         // What is about to be made is on disk before it is made: a create killed anywhere leaves a
-        // container that state, list and delete see.
+        // container that state, list and delete see. Its creator is the caller's process (in the
+        // engine, the front that stands for this jrunc): once that is gone, so is the create.
         CreateJournal journal = new CreateJournal(store, o.id(), bundle, rootfs, o.systemdCgroup(), cgroup,
-                notifySocket, spec);
+                notifySocket, spec, inv.pid());
         Faults.point("create.state-written");
         String[] initPidNs = {null};
         CgroupRegistry registry = store.cgroupRegistry();
@@ -221,13 +234,10 @@ public final class ContainerCreator {
         }
         Faults.point("create.limits-applied");
         Path fifo = dir.resolve(StateStore.EXEC_FIFO);
-        // 0622 whatever jrunc's umask: the container's process opens it for writing as its own user.
-        int oldMask = sys.umask(0);
-        try {
-            sys.mkfifo(fifo.toString(), 0622);
-        } finally {
-            sys.umask(oldMask);
-        }
+        // 0622 whatever the umask: the container's process opens it for writing as its own user.
+        // chmod after mkfifo rather than umask(0) around it: the umask is the whole process's.
+        sys.mkfifo(fifo.toString(), 0622);
+        sys.chmod(fifo.toString(), 0622);
 
         int[] initPid = {0};
         List<String> made = new ArrayList<>();
@@ -245,15 +255,16 @@ public final class ContainerCreator {
         List<String> argv = helperArgs(linux, childFdNumber, crashFdNumber);
         int helperPid;
         try {
-            helperPid = sys.spawn(home.helper().toString(), argv, List.of(),
+            helperPid = inv.caller().spawn(Caller.Program.atPath(home.helper().toString()), argv, List.of(),
                     crashFd < 0 ? Map.of(childEnd, childFdNumber) : Map.of(childEnd, childFdNumber, crashFd, crashFdNumber));
+        } catch (RuntimeException e) {
+            sync.close();
+            throw e;
         } finally {
             sys.close(childEnd);
             if (crashFd >= 0) sys.close(crashFd);
         }
         if (crashDir != null) undo.push("remove the init's crash directory if empty", () -> removeIfEmpty(crashDir));
-        journal.helperSpawned(helperPid);
-        Faults.point("create.helper-spawned", Faults.target("helper", helperPid));
         undo.push("stop the container's init", () -> {
             if (initPid[0] > 0) {
                 try {
@@ -274,7 +285,11 @@ public final class ContainerCreator {
                 }
             }
         });
+        // From the helper's spawn on, the sync socket is closed on every way out (in the engine,
+        // also when a fault point ends the verb): the helper and the init see its end and exit.
         try (sync) {
+            journal.helperSpawned(helperPid);
+            Faults.point("create.helper-spawned", Faults.target("helper", helperPid));
             boolean helperReaped = false;
             while (true) {
                 SyncSocket.Message m = sync.receive();
@@ -293,7 +308,7 @@ public final class ContainerCreator {
                         initPidNs[0] = Container.pidNamespaceOf(initPid[0]);
                         journal.initKnown(initPid[0], ProcStat.startTimeIfAlive(initPid[0]).orElse(0), initPidNs[0]);
                         Faults.point("create.init-pid-known", Faults.target("init", initPid[0]));
-                        sys.waitpid(helperPid, 0);
+                        inv.caller().reap(helperPid);
                         helperReaped = true;
                         ContainerState hookState = stateForHooks(o, bundle, initPid[0], spec);
                         HookRunner.run(spec, HookRunner.Kind.PRESTART, hookState);
@@ -301,7 +316,7 @@ public final class ContainerCreator {
                         InitPlan plan = new InitPlan(spec, rootfs.toString(), bundle.toString(), o.noPivot(),
                                 fifo.toString(), home.helper().toString(), passedFds,
                                 // uid 0 of rootless podman's user namespace cannot mknod or mount sysfs either
-                                isNew(linux, "user") || (o.rootless() && o.caller().inUserNamespace()),
+                                isNew(linux, "user") || (o.rootless() && o.identity().inUserNamespace()),
                                 isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
                                 stateForHooks(o, bundle, initPid[0], spec), hasMountNamespace(spec));
                         sendInitFds(sync, fifo);
@@ -344,7 +359,7 @@ public final class ContainerCreator {
                     default -> throw new JruncException("unexpected message " + m.word() + " from the container's init");
                 }
                 if (!helperReaped && initPid[0] > 0) {
-                    sys.waitpid(helperPid, 0);
+                    inv.caller().reap(helperPid);
                 }
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -354,7 +369,7 @@ public final class ContainerCreator {
         } finally {
             if (initPid[0] == 0) {
                 try {
-                    sys.waitpid(helperPid, 0);
+                    inv.caller().reap(helperPid);
                 } catch (RuntimeException ignored) {
                     // reaped already
                 }
@@ -459,7 +474,7 @@ public final class ContainerCreator {
             throw new JruncException("container init " + pid + " died during create");
         }
         ContainerRecord record = journal.created();
-        if (o.pidFile() != null) writePidFile(o.pidFile(), pid);
+        if (o.pidFile() != null) writePidFile(sys, o.pidFile(), pid, inv.umask());
         return record;
     }
 
@@ -570,16 +585,37 @@ public final class ContainerCreator {
         }
     }
 
-    /** Written via a temporary file and rename: engines poll for it and must never read half. */
-    static void writePidFile(Path pidFile, int pid) {
-        Path abs = pidFile.toAbsolutePath();
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
+    /**
+     * Written via a temporary file and rename: engines poll for it and must never read half. Its
+     * mode is 0666 less the caller's umask, as runc's, whatever this process's umask is.
+     */
+    static void writePidFile(Syscalls sys, Path pidFile, int pid, int umask) {
+        Path tmp = pidFile.resolveSibling("." + pidFile.getFileName() + ".tmp");
+        int mode = 0666 & ~umask;
         try {
-            Files.writeString(tmp, Integer.toString(pid));
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            int fd = sys.open(tmp.toString(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+            try {
+                sys.fchmod(fd, mode);
+                sys.write(fd, Integer.toString(pid).getBytes(StandardCharsets.US_ASCII));
+            } finally {
+                sys.close(fd);
+            }
+            Files.move(tmp, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | dev.jrunc.linux.SyscallException e) {
             throw new JruncException("--pid-file " + pidFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The host's cgroup mounts, with the caller's own cgroup as the base of relative paths. */
+    private CgroupLayout callerLayout() {
+        String mountinfo;
+        try {
+            mountinfo = Files.readString(Path.of("/proc/self/mountinfo"));
+        } catch (IOException e) {
+            throw new JruncException("cannot read /proc/self/mountinfo: " + e.getMessage(), e);
+        }
+        return CgroupLayout.parse(mountinfo, inv.cgroup(), CgroupFs.REAL);
     }
 
     /**

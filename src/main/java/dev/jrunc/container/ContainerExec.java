@@ -4,6 +4,8 @@ import dev.jrunc.JruncException;
 import dev.jrunc.Log;
 import dev.jrunc.init.ContainerInit;
 import dev.jrunc.init.SyncSocket;
+import dev.jrunc.invocation.Caller;
+import dev.jrunc.invocation.Invocation;
 import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.Linux;
 import dev.jrunc.linux.Signals;
@@ -14,7 +16,6 @@ import dev.jrunc.process.SealedExecutable;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.ProcessSpec;
 import dev.jrunc.tty.Console;
-import dev.jrunc.tty.TerminalRelay;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,10 +40,12 @@ public final class ContainerExec {
 
     private final Syscalls sys;
     private final RuntimeHome home;
+    private final Invocation inv;
 
-    public ContainerExec(Syscalls sys, RuntimeHome home) {
+    public ContainerExec(Syscalls sys, RuntimeHome home, Invocation inv) {
         this.sys = sys;
         this.home = home;
+        this.inv = inv;
     }
 
     private Map<String, String> subCgroups = Map.of();
@@ -56,14 +59,32 @@ public final class ContainerExec {
         return this;
     }
 
-    /** Runs the process; returns its exit status (0 at once with detach). */
-    public int exec(Container container, ProcessSpec process, Options o) {
+    /** The process's pid, and its exit status (the shell's way) unless it was detached. */
+    public record Result(int pid, java.util.OptionalInt exitStatus) {}
+
+    /** Runs the process; with detach, returns as soon as it runs, else once it has exited. */
+    public Result exec(Container container, ProcessSpec process, Options given) {
+        Options o = new Options(inv.resolveSocket(given.consoleSocket()), given.detach(),
+                given.pidFile() == null ? null : inv.resolve(given.pidFile()), given.preserveFds(), given.ignorePaused());
+        if (o.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
+        int[] pid = {0};
+        int master = start(container, process, o, pid);
+        if (o.detach()) return new Result(pid[0], java.util.OptionalInt.empty());
+        return new Result(pid[0], java.util.OptionalInt.of(inv.caller().waitForExit(pid[0], master)));
+    }
+
+    /**
+     * Starts the process; returns the pty master to relay for a foreground exec with a terminal
+     * and no console socket, else -1 (or 0 when detached). pid[0] is set to the process's pid.
+     */
+    private int start(Container container, ProcessSpec process, Options o, int[] pidOut) {
+        Caller caller = inv.caller();
         Status status = container.status();
         if (status == Status.STOPPED) {
-            throw new JruncException("cannot exec in a stopped container \"" + container.id() + "\"");
+            throw new ContainerStatusException(container.id(), status, "cannot exec in a stopped container \"" + container.id() + "\"");
         }
         if (status == Status.PAUSED && !o.ignorePaused()) {
-            throw new JruncException("cannot exec in a paused container \"" + container.id() + "\" (use --ignore-paused)");
+            throw new ContainerStatusException(container.id(), status, "cannot exec in a paused container \"" + container.id() + "\" (use --ignore-paused)");
         }
         if (process.argsOrEmpty().isEmpty()) throw new JruncException("exec: process.args must not be empty");
         ContainerCreator.checkConsole(process.isTerminal(), o.consoleSocket(), !o.detach());
@@ -71,11 +92,7 @@ public final class ContainerExec {
         // checked before anything starts: a sub-cgroup outside the container's, or missing, is refused
         dev.jrunc.cgroups.CgroupManager cgroup = record.cgroup();
         Map<String, Path> cgroupDirs = cgroup.subCgroups(subCgroups);
-        SignalForwarder signals = null;
-        if (!o.detach()) {
-            sys.prctl(Linux.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-            signals = SignalForwarder.install(sys);
-        }
+        if (!o.detach()) caller.foreground();
 
         int childFd = 3 + o.preserveFds();
         // the program's execve (the helper's own arguments are a few short options)
@@ -109,12 +126,12 @@ public final class ContainerExec {
             int opts = ContainerInit.optionsFile(sys, lastStageOptions(record, process, o.preserveFds()));
             fds.put(opts, next);
             argv.addAll(List.of("--exec", "--", "--opts-fd", Integer.toString(next)));
-            // The spawned child keeps only the fds it is given: the helper's copy is one of them
-            // until execve (the helper closes it first thing).
-            fds.put(sealed, next + 1);
-            helperPid = sys.spawn("/proc/self/fd/" + (next + 1), argv, process.effectiveEnv(), fds);
+            // the helper's own execve carries the same environment, under jrunc's own stack limit
+            dev.jrunc.spec.SemanticChecks.checkExecSpace("exec", "$", process.argsOrEmpty(), process.effectiveEnv(),
+                    "/proc/self/fd/" + (next + 1), argv, process.effectiveEnv(),
+                    dev.jrunc.process.ProcessSecurity.ownStackSoft());
+            helperPid = caller.spawn(Caller.Program.ofFd(sealed), argv, process.effectiveEnv(), fds);
         } finally {
-            fds.remove(sealed);
             for (int fd : fds.keySet()) sys.close(fd);
             sys.close(sealed);
         }
@@ -129,7 +146,7 @@ public final class ContainerExec {
                 switch (m.word()) {
                     case "PID" -> {
                         pid = Integer.parseInt(m.text().trim());
-                        sys.waitpid(helperPid, 0);
+                        caller.reap(helperPid);
                     }
                     case "READY" -> {
                         // Only now is the process known to be alive and waiting: had it failed
@@ -161,16 +178,16 @@ public final class ContainerExec {
                     // gone already
                 }
                 if (!o.detach()) {
-                    // We are its reaper (subreaper): leave no zombie in the container's pid namespace.
+                    // The caller is its reaper (subreaper): leave no zombie in the container's pid namespace.
                     try {
-                        sys.waitpid(pid, 0);
+                        caller.reap(pid);
                     } catch (SyscallException ignored) {
                         // reaped already
                     }
                 }
             } else {
                 try {
-                    sys.waitpid(helperPid, 0);
+                    caller.reap(helperPid);
                 } catch (SyscallException ignored) {
                     // reaped
                 }
@@ -178,15 +195,11 @@ public final class ContainerExec {
             if (master >= 0) sys.close(master);
             throw e;
         }
-        if (o.pidFile() != null) ContainerCreator.writePidFile(o.pidFile(), pid);
+        if (o.pidFile() != null) ContainerCreator.writePidFile(sys, o.pidFile(), pid, inv.umask());
+        pidOut[0] = pid;
         if (o.detach()) return 0;
-        signals.forwardTo(pid);
-        if (master >= 0) {
-            try (TerminalRelay relay = new TerminalRelay(sys, master)) {
-                return ContainerRunner.waitFor(sys, pid);
-            }
-        }
-        return ContainerRunner.waitFor(sys, pid);
+        caller.forwardSignals(pid);
+        return master;
     }
 
     /**

@@ -16,11 +16,15 @@ final class CreateJournal {
     private final StateStore store;
     private ContainerRecord record;
 
-    /** Writes the first record: what the cgroup is about to make, and which process is making it. */
+    /**
+     * Writes the first record: what the cgroup is about to make, and which process is making it:
+     * creator, the process that stands for this jrunc (this JVM in direct mode; in the engine the
+     * caller's front, which a create killed half-way leaves dead like a direct-mode JVM).
+     */
     CreateJournal(StateStore store, String id, Path bundle, Path rootfs, boolean systemdCgroup, CgroupManager cgroup,
-            String notifySocket, Spec spec) {
+            String notifySocket, Spec spec, long creator) {
         this.store = store;
-        long self = ProcessHandle.current().pid();
+        long self = creator;
         long start = ProcStat.startTimeIfAlive((int) self).orElse(0);
         this.record = ContainerRecord.beginning(id, bundle.toString(), rootfs.toString(), Instant.now().toString(),
                 systemdCgroup, strings(cgroup.paths()), cgroup.missingDirs().stream().map(Path::toString).toList(),

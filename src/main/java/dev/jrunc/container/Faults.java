@@ -3,15 +3,25 @@ package dev.jrunc.container;
 import dev.jrunc.JruncException;
 import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.Syscalls;
+import dev.jrunc.invocation.Invocation;
 import java.util.List;
-import java.util.function.Function;
+import java.util.concurrent.Callable;
 
 /**
  * Fault injection for the crash tests (`make faults`): each named step of create, start, exec
- * and delete is a {@link #point}. When the environment variable {@value #ENV} names a step,
- * jrunc SIGKILLs itself there; "STEP@TARGET" instead SIGKILLs a process the step knows (the
+ * and delete is a {@link #point}. When the caller's environment variable {@value #ENV} names a
+ * step, jrunc is SIGKILLed there; "STEP@TARGET" instead SIGKILLs a process the step knows (the
  * namespace helper, the container's init, an exec'd process) and carries on, so that jrunc's own
  * handling of that death is what gets tested. Otherwise a point costs next to nothing.
+ *
+ * <p>What "jrunc" is depends on where the verb runs. In direct mode it is this JVM, which kills
+ * itself. In the resident engine it is the caller's front, the process the caller started and
+ * waits for: the front is SIGKILLed (the caller sees jrunc die of SIGKILL, as in direct mode) and
+ * the verb's thread stops at the point by unwinding with {@link Killed}, an Error that no undo
+ * handler catches (they catch RuntimeException), so everything the verb made stays for `state`,
+ * `list` and `delete` to find, as after a real crash; only what the kernel would release for a
+ * dead process is released on the way out (its fds, its locks). The engine itself, serving other
+ * callers, is not killed: its own death is a crash of every verb in flight, which EngineIT covers.
  */
 public final class Faults {
     public static final String ENV = "JRUNC_FAULT";
@@ -39,20 +49,29 @@ public final class Faults {
     /** A process a point offers to kill. */
     public record Target(String name, long pid) {}
 
-    private static Function<String, String> environment = System::getenv;
-    private static String armed;
-    private static boolean read;
+    /** The end of a verb whose jrunc was killed at a fault point while the JVM lives on (the engine). */
+    public static final class Killed extends Error {
+        Killed(String step) {
+            super("killed at fault point " + step, null, false, false);
+        }
+    }
+
+    /** The fault the verb's caller armed, and the pid of the process that stands for jrunc. */
+    private record Armed(String fault, long jrunc) {}
+
+    private static final ScopedValue<Armed> CURRENT = ScopedValue.newInstance();
 
     private Faults() {}
 
     /**
-     * Where this invocation's environment comes from: the process's own by default; an engine
-     * serving several callers would pass the caller's.
+     * Runs a verb for inv's caller with the fault its environment arms ({@value #ENV}); the
+     * process that stands for jrunc is the caller's (inv.pid(): this JVM in direct mode, the
+     * front in the engine). Outside of this (the Java API) no fault is armed.
      */
-    public static synchronized void useEnvironment(Function<String, String> env) {
-        environment = env;
-        read = false;
-        armed = null;
+    public static <T> T with(Invocation inv, Callable<T> call) throws Exception {
+        String fault = inv.getenv(ENV);
+        if (fault == null) return call.call();
+        return ScopedValue.where(CURRENT, new Armed(fault, inv.pid())).call(call::call);
     }
 
     public static Target target(String name, long pid) {
@@ -61,17 +80,22 @@ public final class Faults {
 
     /** The fault point of step; kills jrunc or one of targets if {@value #ENV} says so. */
     public static void point(String step, Target... targets) {
-        String fault = armed();
-        if (fault == null) return;
+        if (!CURRENT.isBound()) return;
+        Armed armed = CURRENT.get();
+        String fault = armed.fault();
+        check(fault);
         int at = fault.indexOf('@');
         String wanted = at < 0 ? fault : fault.substring(0, at);
         if (!wanted.equals(step)) return;
         Syscalls sys = Syscalls.linux();
         if (at < 0) {
-            sys.kill((int) ProcessHandle.current().pid(), Signals.SIGKILL);
-            while (true) {
-                Thread.onSpinWait();
+            sys.kill((int) armed.jrunc(), Signals.SIGKILL);
+            if (armed.jrunc() == ProcessHandle.current().pid()) {
+                while (true) {
+                    Thread.onSpinWait();
+                }
             }
+            throw new Killed(step);
         }
         String who = fault.substring(at + 1);
         for (Target t : targets) {
@@ -89,16 +113,6 @@ public final class Faults {
                 }
             }
         }
-    }
-
-    private static synchronized String armed() {
-        if (!read) {
-            String v = environment.apply(ENV);
-            armed = v == null || v.isEmpty() ? null : v;
-            read = true;
-            if (armed != null) check(armed);
-        }
-        return armed;
     }
 
     private static void check(String fault) {

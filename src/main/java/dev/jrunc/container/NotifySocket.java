@@ -80,14 +80,14 @@ public final class NotifySocket {
     }
 
     /**
-     * systemd socket activation: fds 3 .. 3+LISTEN_FDS-1 given to jrunc (for this process, per
-     * LISTEN_PID) pass into the container, whose init sees LISTEN_FDS=n and LISTEN_PID=1.
+     * systemd socket activation: fds 3 .. 3+LISTEN_FDS-1 given to jrunc (for the caller's process,
+     * per LISTEN_PID) pass into the container, whose init sees LISTEN_FDS=n and LISTEN_PID=1.
      */
-    static int listenFds() {
-        String fds = System.getenv("LISTEN_FDS");
-        String pid = System.getenv("LISTEN_PID");
+    static int listenFds(java.util.Map<String, String> env, long callerPid) {
+        String fds = env.get("LISTEN_FDS");
+        String pid = env.get("LISTEN_PID");
         if (fds == null || fds.isEmpty()) return 0;
-        if (pid != null && !pid.equals(Long.toString(ProcessHandle.current().pid()))) return 0;
+        if (pid != null && !pid.equals(Long.toString(callerPid))) return 0;
         try {
             return Math.max(0, Integer.parseInt(fds));
         } catch (NumberFormatException e) {

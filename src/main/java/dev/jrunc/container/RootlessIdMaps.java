@@ -33,12 +33,12 @@ final class RootlessIdMaps {
 
     private static final List<Path> TOOL_DIRS = List.of(Path.of("/usr/bin"), Path.of("/bin"), Path.of("/usr/sbin"), Path.of("/sbin"));
 
-    private final Caller caller;
+    private final CallerIdentity caller;
     private final String userName;
     private final List<Range> subUids;
     private final List<Range> subGids;
 
-    RootlessIdMaps(Caller caller, String userName, List<Range> subUids, List<Range> subGids) {
+    RootlessIdMaps(CallerIdentity caller, String userName, List<Range> subUids, List<Range> subGids) {
         this.caller = caller;
         this.userName = userName;
         this.subUids = subUids;
@@ -46,7 +46,7 @@ final class RootlessIdMaps {
     }
 
     /** The caller's name (from /etc/passwd) and its ranges in /etc/subuid and /etc/subgid. */
-    static RootlessIdMaps of(Caller caller) {
+    static RootlessIdMaps of(CallerIdentity caller) {
         String name = userName(Path.of("/etc/passwd"), caller.euid());
         return new RootlessIdMaps(caller, name, ranges(Path.of("/etc/subuid"), name, caller.euid()),
                 ranges(Path.of("/etc/subgid"), name, caller.euid()));

@@ -63,7 +63,7 @@ public final class StateStore {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
             return dir;
         } catch (FileAlreadyExistsException e) {
-            throw new JruncException("container with id \"" + id + "\" already exists");
+            throw new ContainerExistsException(id);
         } catch (IOException e) {
             throw new JruncException("cannot create state directory " + dir + ": " + e.getMessage(), e);
         }

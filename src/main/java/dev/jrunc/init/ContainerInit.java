@@ -96,6 +96,7 @@ public final class ContainerInit {
         // Read while the host's /proc is still there.
         int lastCap = Capabilities.lastCap();
         long bounding = Capabilities.ownBounding();
+        ownStackSoft = ProcessSecurity.ownStackSoft();
 
         if (process != null) applyOomScoreAdj(process);
         applySysctl(spec);
@@ -190,6 +191,8 @@ public final class ContainerInit {
         return h.path() + "\u001f" + (h.timeout() == null ? 0 : h.timeout()) + "\u001f" + args + "\u001f" + env;
     }
 
+    /** The soft RLIMIT_STACK this process runs under (read while the host's /proc is there). */
+    private long ownStackSoft = -1;
     private int passedFifoDir = -1;
     private int passedHelper = -1;
 
@@ -230,6 +233,11 @@ public final class ContainerInit {
         int opts = optionsFile(sys, options);
         List<String> argv = List.of("jrunc-nsexec", "exec", "--sync-fd", Integer.toString(sync.fd()),
                 "--opts-fd", Integer.toString(opts));
+        if (process != null) {
+            // and the helper's own execve, which carries the same environment under this process's limit
+            SemanticChecks.checkExecSpace("config.json", "$.process", process.argsOrEmpty(), process.effectiveEnv(),
+                    "/dev/fd/" + helper, argv, process.effectiveEnv(), ownStackSoft);
+        }
         sys.execveat(helper, "", argv, process == null ? List.of() : process.effectiveEnv(), AT_EMPTY_PATH);
         throw new JruncException("execveat of the native helper returned");
     }

@@ -129,6 +129,13 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn SOCKET = Fn.libc("socket", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
     private static final Fn CONNECT = Fn.libc("connect", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
     private static final Fn MEMFD_CREATE = Fn.libc("memfd_create", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    private static final Fn LISTEN = Fn.libc("listen", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    private static final Fn ACCEPT4 = Fn.libc("accept4",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_INT));
+    private static final Fn GETSOCKOPT = Fn.libc("getsockopt",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_POINTER));
+    private static final Fn FCHMOD = Fn.libc("fchmod", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    private static final Fn FCHMODAT = Fn.libc("fchmodat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
     private static final Fn FCNTL = new Fn(() -> Native.variadic("fcntl",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), 2));
 
@@ -751,5 +758,157 @@ final class LinuxSyscalls implements Syscalls {
         } catch (Throwable e) {
             return false;
         }
+    }
+
+    // ---- the engine's socket
+
+    @Override
+    public int listenUnix(String path, int type, int backlog) {
+        int fd = (int) call(() -> "socket(AF_UNIX, " + type + ")",
+                (a, st) -> (int) SOCKET.h().invokeExact(st, Linux.AF_UNIX, type | Linux.SOCK_CLOEXEC, 0));
+        try {
+            call(() -> "bind(" + q(path) + ")", (a, st) -> {
+                MemorySegment addr = a.allocate(110, 2);
+                int len = sockaddrUn(addr, path);
+                return (int) BIND.h().invokeExact(st, fd, addr, len);
+            });
+            call(() -> "listen(" + fd + ", " + backlog + ")", (a, st) -> (int) LISTEN.h().invokeExact(st, fd, backlog));
+            return fd;
+        } catch (RuntimeException e) {
+            close(fd);
+            throw e;
+        }
+    }
+
+    @Override
+    public int accept(int socket) {
+        return (int) call(() -> "accept4(" + socket + ")", (a, st) -> {
+            long r;
+            do {
+                r = (int) ACCEPT4.h().invokeExact(st, socket, MemorySegment.NULL, MemorySegment.NULL, Linux.SOCK_CLOEXEC);
+            } while (r == -1 && Native.errno(st) == Errno.EINTR);
+            return r;
+        });
+    }
+
+    @Override
+    public int connectUnix(String path, int type) {
+        int sock = (int) call(() -> "socket(AF_UNIX, " + type + ")",
+                (a, st) -> (int) SOCKET.h().invokeExact(st, Linux.AF_UNIX, type | Linux.SOCK_CLOEXEC, 0));
+        try {
+            call(() -> "connect(" + sock + ", " + q(path) + ")", (a, st) -> {
+                MemorySegment addr = a.allocate(110, 2);
+                int len = sockaddrUn(addr, path);
+                long r;
+                do {
+                    r = (int) CONNECT.h().invokeExact(st, sock, addr, len);
+                } while (r == -1 && Native.errno(st) == Errno.EINTR);
+                return r;
+            });
+            return sock;
+        } catch (RuntimeException e) {
+            close(sock);
+            throw e;
+        }
+    }
+
+    private static final int SO_PEERCRED = 17;
+
+    @Override
+    public PeerCredentials peerCredentials(int socket) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cred = arena.allocate(12, 4);
+            MemorySegment len = arena.allocate(C_INT);
+            len.set(C_INT, 0, 12);
+            call(() -> "getsockopt(" + socket + ", SO_PEERCRED)",
+                    (a, st) -> (int) GETSOCKOPT.h().invokeExact(st, socket, SOL_SOCKET, SO_PEERCRED, cred, len));
+            return new PeerCredentials(cred.get(C_INT, 0), cred.get(C_INT, 4), cred.get(C_INT, 8));
+        }
+    }
+
+    @Override
+    public void sendFds(int sock, byte[] payload, int[] fds) {
+        byte[] data = payload.length == 0 ? new byte[] {0} : payload;
+        call(() -> "sendmsg(" + sock + ", " + fds.length + " fds, " + data.length + " bytes)", (a, st) -> {
+            MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, data);
+            MemorySegment control = MemorySegment.NULL;
+            if (fds.length > 0) {
+                long cmsgLen = CMSG_HDR + 4L * fds.length;
+                control = a.allocate((cmsgLen + 7) & ~7L, 8);
+                control.set(ValueLayout.JAVA_LONG, 0, cmsgLen);
+                control.set(ValueLayout.JAVA_INT, 8, SOL_SOCKET);
+                control.set(ValueLayout.JAVA_INT, 12, SCM_RIGHTS);
+                for (int i = 0; i < fds.length; i++) control.set(ValueLayout.JAVA_INT, CMSG_HDR + 4L * i, fds[i]);
+            }
+            MemorySegment msg = msghdr(a, buf, data.length, control);
+            long r;
+            do {
+                r = (long) SENDMSG.h().invokeExact(st, sock, msg, MSG_NOSIGNAL);
+            } while (r == -1 && Native.errno(st) == Errno.EINTR);
+            return r;
+        });
+    }
+
+    @Override
+    public FdsMessage recvFds(int sock, int maxLength, int maxFds) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.max(1, maxLength));
+            long controlSize = (CMSG_HDR + 4L * Math.max(1, maxFds) + 7) & ~7L;
+            MemorySegment control = arena.allocate(controlSize, 8);
+            MemorySegment msg = msghdr(arena, buf, maxLength, control);
+            long n = call(() -> "recvmsg(" + sock + ")", (a, st) -> {
+                long r;
+                do {
+                    r = (long) RECVMSG.h().invokeExact(st, sock, msg, MSG_CMSG_CLOEXEC);
+                } while (r == -1 && Native.errno(st) == Errno.EINTR);
+                return r;
+            });
+            int[] fds = new int[0];
+            long controlLen = msg.get(ValueLayout.JAVA_LONG, 40);
+            if (controlLen >= CMSG_HDR && control.get(ValueLayout.JAVA_INT, 8) == SOL_SOCKET
+                    && control.get(ValueLayout.JAVA_INT, 12) == SCM_RIGHTS) {
+                long cmsgLen = control.get(ValueLayout.JAVA_LONG, 0);
+                fds = new int[(int) ((cmsgLen - CMSG_HDR) / 4)];
+                for (int i = 0; i < fds.length; i++) fds[i] = control.get(ValueLayout.JAVA_INT, CMSG_HDR + 4L * i);
+            }
+            if (n == 0 && fds.length == 0) return null;
+            return new FdsMessage(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), fds);
+        }
+    }
+
+    private static final short POLLHUP = 0x10;
+    private static final short POLLRDHUP = 0x2000;
+
+    @Override
+    public boolean peerClosed(int socket) {
+        return call(() -> "poll(" + socket + ", POLLRDHUP)", (a, st) -> {
+                    MemorySegment pfd = a.allocate(8, 4);
+                    pfd.set(ValueLayout.JAVA_INT, 0, socket);
+                    pfd.set(ValueLayout.JAVA_SHORT, 4, POLLRDHUP);
+                    long r;
+                    do {
+                        r = (int) POLL.h().invokeExact(st, pfd, 1L, 0);
+                    } while (r == -1 && Native.errno(st) == Errno.EINTR);
+                    if (r == -1) return -1L;
+                    return r > 0 && (pfd.get(ValueLayout.JAVA_SHORT, 6) & (POLLHUP | POLLRDHUP)) != 0 ? 1L : 0L;
+                }) == 1;
+    }
+
+    @Override
+    public int dup(int fd) {
+        return (int) call(() -> "fcntl(" + fd + ", F_DUPFD_CLOEXEC)",
+                (a, st) -> (int) FCNTL.h().invokeExact(st, fd, 1030 /* F_DUPFD_CLOEXEC */, 0));
+    }
+
+    @Override
+    public void fchmod(int fd, int mode) {
+        call(() -> "fchmod(" + fd + ", 0" + Integer.toOctalString(mode) + ")",
+                (a, st) -> (int) FCHMOD.h().invokeExact(st, fd, mode));
+    }
+
+    @Override
+    public void chmod(String path, int mode) {
+        call(() -> "fchmodat(AT_FDCWD, " + q(path) + ", 0" + Integer.toOctalString(mode) + ")",
+                (a, st) -> (int) FCHMODAT.h().invokeExact(st, Linux.AT_FDCWD, cstr(a, path), mode, 0));
     }
 }

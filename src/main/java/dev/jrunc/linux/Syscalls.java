@@ -165,6 +165,44 @@ public interface Syscalls {
     /** fcntl(fd, F_SETFD): whether fd closes on execve. */
     void setCloexec(int fd, boolean closeOnExec);
 
+    // ---- the engine's socket: a listening AF_UNIX socket, its peers' credentials, many fds a message
+    /** socket(AF_UNIX, type | SOCK_CLOEXEC), bind(path), listen(backlog). */
+    int listenUnix(String path, int type, int backlog);
+
+    /** accept4(2) with SOCK_CLOEXEC. */
+    int accept(int socket);
+
+    /** A connected AF_UNIX socket of the given type (close-on-exec). */
+    int connectUnix(String path, int type);
+
+    /** getsockopt(SO_PEERCRED): who is at the other end of a connected AF_UNIX socket. */
+    PeerCredentials peerCredentials(int socket);
+
+    record PeerCredentials(int pid, int uid, int gid) {}
+
+    /** sendmsg(2) of payload with any number of fds (possibly none) attached as SCM_RIGHTS. */
+    void sendFds(int socket, byte[] payload, int[] fds);
+
+    /**
+     * recvmsg(2) of one message of up to maxLength bytes with up to maxFds descriptors, received
+     * close-on-exec; null when the peer has closed its end.
+     */
+    FdsMessage recvFds(int socket, int maxLength, int maxFds);
+
+    record FdsMessage(byte[] payload, int[] fds) {}
+
+    /** poll(2) with POLLRDHUP and no wait: whether the peer of a connected socket has gone. */
+    boolean peerClosed(int socket);
+
+    /** fcntl(fd, F_DUPFD_CLOEXEC, 0): a second fd for the same open file. */
+    int dup(int fd);
+
+    /** fchmod(2): the exact mode, whatever the process umask made of it at creation. */
+    void fchmod(int fd, int mode);
+
+    /** fchmodat(AT_FDCWD, path, mode, 0). */
+    void chmod(String path, int mode);
+
     /** A status as waitpid reports it. */
     record WaitStatus(int pid, int raw) {
         public boolean exited() {

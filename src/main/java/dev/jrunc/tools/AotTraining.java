@@ -2,6 +2,9 @@ package dev.jrunc.tools;
 
 import dev.jrunc.container.ContainerRecord;
 import dev.jrunc.container.StateStore;
+import dev.jrunc.engine.Engine;
+import dev.jrunc.engine.EngineClient;
+import dev.jrunc.linux.Linux;
 import dev.jrunc.init.InitPlan;
 import dev.jrunc.linux.Syscalls;
 import dev.jrunc.rootfs.MountOptions;
@@ -19,11 +22,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.time.Duration;
 
 /**
  * The build's training run for the JVM's ahead-of-time cache (-XX:AOTCacheOutput): walks the
- * code paths of every short-lived jrunc JVM (the verbs and the container's init) without making
- * a container, so their classes are loaded and linked from the cache at run time.
+ * code paths of every jrunc JVM (the verbs, the container's init, and the engine's start and its
+ * sessions) without making a container, so their classes are loaded and linked from the cache at
+ * run time.
  */
 public final class AotTraining {
     private AotTraining() {}
@@ -76,6 +81,42 @@ public final class AotTraining {
         new SeccompCompiler().compile(new dev.jrunc.spec.Seccomp("SCMP_ACT_ERRNO", null, List.of("SCMP_ARCH_X86_64"),
                 null, null, null, List.of(new dev.jrunc.spec.Seccomp.Syscall(List.of("read", "write"), "SCMP_ACT_ALLOW", null, null))));
         DefaultSpec.json(true);
+        trainEngine(work, root);
+    }
+
+    /** An engine on a private socket, serving a few verbs to a client speaking the front's protocol. */
+    private static void trainEngine(Path work, String root) {
+        Syscalls sys = Syscalls.linux();
+        Engine engine = new Engine(sys, new Engine.Settings(work.resolve("engine"), "training", Duration.ofSeconds(30)),
+                new PrintStream(OutputStream.nullOutputStream()));
+        engine.bind();
+        Thread serving = Thread.ofPlatform().start(engine::serve);
+        int devNull = sys.open("/dev/null", Linux.O_RDWR | Linux.O_CLOEXEC, 0);
+        try {
+            Path socket = work.resolve("engine").resolve("engine.sock");
+            List<List<String>> verbs = List.of(List.of("--version"), List.of("--root", root, "list"),
+                    List.of("--root", root, "state", "nosuch"), List.of("--root", root, "kill", "nosuch", "KILL"),
+                    List.of("--root", root, "start", "nosuch"), List.of("--root", root, "delete", "--force", "nosuch"),
+                    List.of("features"));
+            for (int round = 0; round < 3; round++) {
+                for (List<String> verb : verbs) {
+                    try (EngineClient client = EngineClient.connect(sys, socket, "training")) {
+                        client.run(verb, Map.of("PATH", "/usr/bin:/bin"), work, 022, "0::/\n", devNull, devNull, devNull);
+                    }
+                }
+            }
+            try (EngineClient client = EngineClient.connect(sys, socket, "training")) {
+                client.control("status");
+            }
+            try (EngineClient client = EngineClient.connect(sys, socket, "training")) {
+                client.control("stop");
+            }
+            serving.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            sys.close(devNull);
+        }
     }
 
     private static void run(String... args) {

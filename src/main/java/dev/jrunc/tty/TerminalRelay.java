@@ -4,8 +4,9 @@ import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
 
 /**
- * jrunc as the terminal of a foreground `run -t` / `exec -t` without --console-socket: the
- * user's terminal in raw mode, bytes copied both ways, window size changes passed on.
+ * jrunc as the terminal of a foreground `run -t` / `exec -t` without --console-socket, in direct
+ * mode (with the engine, the native front does this): the user's terminal in raw mode, bytes
+ * copied both ways, window size changes passed on when this JVM owns its SIGWINCH.
  */
 public final class TerminalRelay implements AutoCloseable {
     private final Syscalls sys;
@@ -13,7 +14,7 @@ public final class TerminalRelay implements AutoCloseable {
     private final byte[] savedStdin;
     private final Thread output;
 
-    public TerminalRelay(Syscalls sys, int master) {
+    public TerminalRelay(Syscalls sys, int master, boolean ownsSignals) {
         this.sys = sys;
         this.master = master;
         byte[] saved = null;
@@ -25,10 +26,12 @@ public final class TerminalRelay implements AutoCloseable {
                 // not fatal: the container keeps the default size
             }
             saved = sys.makeRaw(0);
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), s -> resize());
-            } catch (IllegalArgumentException e) {
-                // no SIGWINCH here; sizes are not passed on
+            if (ownsSignals) {
+                try {
+                    sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), s -> resize());
+                } catch (IllegalArgumentException e) {
+                    // no SIGWINCH here; sizes are not passed on
+                }
             }
         }
         this.savedStdin = saved;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RootlessIdMapsTest {
     @TempDir Path dir;
 
-    private static final Caller USER = new Caller(1000, 1000, Map.<String, String>of()::get);
+    private static final CallerIdentity USER = new CallerIdentity(1000, 1000, Map.<String, String>of()::get);
 
     private static LinuxSpec maps(List<LinuxSpec.IdMapping> uids, List<LinuxSpec.IdMapping> gids) {
         LinuxSpec l = DefaultSpec.rootless().linux();

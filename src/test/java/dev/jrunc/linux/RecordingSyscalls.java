@@ -970,4 +970,72 @@ public final class RecordingSyscalls implements Syscalls {
     public boolean isatty(int fd) {
         return false;
     }
+
+    // ---- the engine's socket: recorded, not simulated
+
+    @Override
+    public int listenUnix(String path, int type, int backlog) {
+        begin("listen", path, "listenUnix(" + q(path) + ", " + type + ", " + backlog + ")", path);
+        int fd = nextFd++;
+        fds.put(fd, "socket:" + path);
+        return fd;
+    }
+
+    @Override
+    public int accept(int socket) {
+        begin("accept", null, "accept(" + socket + ")", socket);
+        int fd = nextFd++;
+        fds.put(fd, "socket:accepted");
+        return fd;
+    }
+
+    @Override
+    public int connectUnix(String path, int type) {
+        begin("connect", path, "connectUnix(" + q(path) + ", " + type + ")", path);
+        int fd = nextFd++;
+        fds.put(fd, "socket:" + path);
+        return fd;
+    }
+
+    @Override
+    public PeerCredentials peerCredentials(int socket) {
+        begin("getsockopt", null, "getsockopt(" + socket + ", SO_PEERCRED)", socket);
+        return new PeerCredentials(1, 0, 0);
+    }
+
+    @Override
+    public void sendFds(int socket, byte[] payload, int[] fdsToSend) {
+        begin("sendmsg", null, "sendFds(" + socket + ", " + payload.length + " bytes, " + java.util.Arrays.toString(fdsToSend) + ")");
+    }
+
+    @Override
+    public FdsMessage recvFds(int socket, int maxLength, int maxFds) {
+        byte[] b = recv(socket, maxLength);
+        return b == null ? null : new FdsMessage(b, new int[0]);
+    }
+
+    @Override
+    public boolean peerClosed(int socket) {
+        return false;
+    }
+
+    @Override
+    public int dup(int fd) {
+        begin("fcntl", null, "fcntl(" + fd + ", F_DUPFD_CLOEXEC)", fd);
+        int copy = nextFd++;
+        fds.put(copy, fds.get(fd));
+        return copy;
+    }
+
+    @Override
+    public void fchmod(int fd, int mode) {
+        begin("fchmod", null, "fchmod(" + fd + ", 0" + Integer.toOctalString(mode) + ")", fd, mode);
+    }
+
+    @Override
+    public void chmod(String path, int mode) {
+        begin("chmod", path, "chmod(" + q(path) + ", 0" + Integer.toOctalString(mode) + ")", path, mode);
+        Node n = tree.get(path);
+        if (n != null) tree.put(path, new Node(n.kind(), n.target(), mode, n.dev(), n.uid(), n.gid()));
+    }
 }

@@ -10,25 +10,30 @@ import java.util.function.Function;
  * Who runs jrunc, as far as rootless mode cares: the effective uid and gid and the environment.
  * The one place these are read, so that whatever starts a verb can hand in its own.
  */
-public record Caller(long euid, long egid, boolean inUserNamespace, Function<String, String> env) {
+public record CallerIdentity(long euid, long egid, boolean inUserNamespace, Function<String, String> env) {
 
     /** A caller in the host's user namespace. */
-    public Caller(long euid, long egid, Function<String, String> env) {
+    public CallerIdentity(long euid, long egid, Function<String, String> env) {
         this(euid, egid, false, env);
     }
 
-    /** This process: ids from /proc/self/status, the environment from the JVM. */
-    public static Caller current() {
+    /**
+     * The process that invoked the verb (this JVM in direct mode, the front in the engine): its
+     * effective ids and user namespace from /proc/PID, and the environment it gave.
+     */
+    public static CallerIdentity of(long pid, Function<String, String> env) {
+        Path proc = Path.of("/proc", Long.toString(pid));
         long uid = -1, gid = -1;
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(proc.resolve("status"))) {
                 if (line.startsWith("Uid:")) uid = Long.parseLong(line.split("\\s+")[2]);
                 if (line.startsWith("Gid:")) gid = Long.parseLong(line.split("\\s+")[2]);
             }
         } catch (IOException | RuntimeException e) {
-            throw new JruncException("cannot read the effective uid and gid from /proc/self/status: " + e.getMessage(), e);
+            throw new JruncException("cannot read the caller's effective uid and gid from " + proc.resolve("status") + ": "
+                    + e.getMessage(), e);
         }
-        return new Caller(uid, gid, !isInitialUserNamespace(Path.of("/proc/self/uid_map")), System::getenv);
+        return new CallerIdentity(uid, gid, !isInitialUserNamespace(proc.resolve("uid_map")), env);
     }
 
     /** The host's user namespace maps every id to itself; any other one (rootless podman's) does not. */

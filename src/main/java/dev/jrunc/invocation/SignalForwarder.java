@@ -1,4 +1,4 @@
-package dev.jrunc.container;
+package dev.jrunc.invocation;
 
 import dev.jrunc.Log;
 import dev.jrunc.linux.SyscallException;
@@ -7,10 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The signals a foreground `run` or `exec` passes on to the container's process instead of dying
- * of them. It is installed before the process exists, so a signal that arrives while the
- * container is still being created does not kill jrunc half-way (leaving a state directory, a
- * cgroup and a blocked init behind): it is held and passed on once the process runs, as runc does.
+ * The signals a foreground `run` or `exec` in direct mode passes on to the container's process
+ * instead of dying of them. It is installed before the process exists, so a signal that arrives
+ * while the container is still being created does not kill jrunc half-way (leaving a state
+ * directory, a cgroup and a blocked init behind): it is held and passed on once the process runs,
+ * as runc does. It changes this JVM's signal dispositions, so only a JVM that is the caller's
+ * process (direct mode) installs it; the engine leaves signals to the native front.
  */
 final class SignalForwarder {
     private static final List<String> FORWARDED = List.of("INT", "TERM", "HUP", "QUIT", "USR1", "USR2", "WINCH");

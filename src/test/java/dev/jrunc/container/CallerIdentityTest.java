@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class CallerTest {
-    private static final Caller ROOT = new Caller(0, 0, Map.<String, String>of()::get);
-    private static final Caller USER = new Caller(1000, 1000, Map.of("XDG_RUNTIME_DIR", "/run/user/1000x")::get);
-    private static final Caller USER_NO_XDG = new Caller(1000, 1000, Map.<String, String>of()::get);
+class CallerIdentityTest {
+    private static final CallerIdentity ROOT = new CallerIdentity(0, 0, Map.<String, String>of()::get);
+    private static final CallerIdentity USER = new CallerIdentity(1000, 1000, Map.of("XDG_RUNTIME_DIR", "/run/user/1000x")::get);
+    private static final CallerIdentity USER_NO_XDG = new CallerIdentity(1000, 1000, Map.<String, String>of()::get);
 
     @Test
     void autoMeansRootlessForANonZeroEuid() {
@@ -29,15 +29,15 @@ class CallerTest {
     @Test
     void rootOfAnotherUserNamespaceIsRootlessButNotUnprivileged(@org.junit.jupiter.api.io.TempDir Path dir)
             throws java.io.IOException {
-        Caller podman = new Caller(0, 0, true, Map.of("XDG_RUNTIME_DIR", "/tmp/xdg")::get);
+        CallerIdentity podman = new CallerIdentity(0, 0, true, Map.of("XDG_RUNTIME_DIR", "/tmp/xdg")::get);
         assertTrue(podman.rootless(null));
         assertFalse(podman.unprivileged());
         assertEquals(Path.of("/tmp/xdg/jrunc"), podman.defaultStateRoot(true));
-        assertEquals(Path.of("/run/jrunc"), new Caller(0, 0, true, Map.<String, String>of()::get).defaultStateRoot(true));
+        assertEquals(Path.of("/run/jrunc"), new CallerIdentity(0, 0, true, Map.<String, String>of()::get).defaultStateRoot(true));
         java.nio.file.Files.writeString(dir.resolve("host"), "         0          0 4294967295\n");
         java.nio.file.Files.writeString(dir.resolve("podman"), "         0       1001          1\n         1     100000      65536\n");
-        assertTrue(Caller.isInitialUserNamespace(dir.resolve("host")));
-        assertFalse(Caller.isInitialUserNamespace(dir.resolve("podman")));
+        assertTrue(CallerIdentity.isInitialUserNamespace(dir.resolve("host")));
+        assertFalse(CallerIdentity.isInitialUserNamespace(dir.resolve("podman")));
     }
 
     @Test
