@@ -36,7 +36,7 @@ NO_UNIT := -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false
 # way (the soak, the concurrency races, the fuzz suite, which creates in-process): they run with the engine.
 DIRECT_SKIP := !SoakIT, !ConcurrencyIT, !ConfigFuzzIT
 
-.PHONY: all prereqs install uninstall test unit conformance conformance-both faults fuzz test-cgroup2 test-systemd test-engines demo bench clean completion man soak
+.PHONY: all prereqs install uninstall test unit conformance conformance-both faults fuzz test-cgroup2 test-systemd test-engines test-rootless demo bench clean completion man soak
 
 all: jrunc
 
@@ -123,6 +123,7 @@ test: jrunc
 	elif ! ( $(CG2VM_READY) ); then echo "test-cgroup2: skipped (cg2vm setup failed)"; \
 	else $(MAKE) --no-print-directory test-cgroup2; fi
 	$(MAKE) --no-print-directory test-systemd
+	$(MAKE) --no-print-directory test-rootless
 	$(MAKE) --no-print-directory test-engines
 
 # cgroup v2 for real: a VM whose only hierarchy is cgroup2 (the host is v1/v2 hybrid).
@@ -138,6 +139,19 @@ test-cgroup2: jrunc
 	@start=$$(date +%s); \
 	CG2VM_SHARE=$${CG2VM_SHARE:-$(CURDIR)} $(CG2VM) 'scripts/cgroup2-tests.sh $(CURDIR)/jrunc $(CURDIR)/target/cgroup2-base'; rc=$$?; \
 	echo "test-cgroup2: $$(( $$(date +%s) - start ))s"; exit $$rc
+
+# Rootless: containers run by an unprivileged user (scripts/rootless-user.sh makes jrunc-rootless
+# with /etc/subuid and /etc/subgid ranges), each case beside Debian's runc; then the delegated
+# cgroup v2 cases in the systemd VM (scripts/systemd-vm: systemd as PID 1 on cgroup v2, no chroot,
+# so the user may have a user namespace), in a scope systemd delegates to the user.
+test-rootless: jrunc
+	@scripts/prereqs.sh rootless
+	@scripts/rootless-tests.sh $(CURDIR)/jrunc | tee target/rootless-tests.log; rc=$${PIPESTATUS[0]}; \
+	start=$$(date +%s); \
+	scripts/systemd-vm/run.sh 'scripts/rootless-tests.sh $(CURDIR)/jrunc --cgroup2' \
+	    | tee target/rootless-cgroup2-tests.log; vrc=$${PIPESTATUS[0]}; \
+	echo "test-rootless: cgroup v2 delegated cases: $$(( $$(date +%s) - start ))s (VM boot included)"; \
+	[ $$vrc = 0 ] || rc=1; exit $$rc
 
 # The systemd cgroup driver for real: a VM that boots this host's root filesystem with systemd as
 # PID 1 on cgroup v2 (scripts/systemd-vm), where jrunc and runc run with --systemd-cgroup.
@@ -201,6 +215,7 @@ test-engines: jrunc
 	@rc=0; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/containerd.sh 2>target/engine-tests-containerd.log || rc=1; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/podman.sh 2>target/engine-tests-podman.log || rc=1; \
+	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/podman-rootless.sh 2>target/engine-tests-podman-rootless.log || rc=1; \
 	JRUNC=$(CURDIR)/jrunc scripts/engine-tests/docker.sh 2>target/engine-tests-docker.log || rc=1; \
 	./jrunc engine stop >/dev/null; \
 	[ $$rc = 0 ] || echo "engine tests failed; the commands and outputs are in target/engine-tests-*.log" >&2; \

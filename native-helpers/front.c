@@ -554,6 +554,21 @@ static int start_engine(int background, char *why, size_t whylen) {
  */
 enum start { NO_START, START, START_IN_BACKGROUND };
 
+/* The host's user namespace maps every id to itself, in one line; any other does not. */
+static int in_host_user_namespace(void) {
+    char buf[256];
+    int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 1;
+    buf[n] = 0;
+    unsigned long inside, outside, count;
+    int used = 0;
+    if (sscanf(buf, " %lu %lu %lu %n", &inside, &outside, &count, &used) != 3) return 0;
+    return inside == 0 && outside == 0 && count == 4294967295UL && buf[used] == 0;
+}
+
 static int engine_session(enum start autostart, char *why, size_t whylen) {
     for (int attempt = 0; attempt < 4; attempt++) {
         int fd = connect_engine();
@@ -1042,7 +1057,8 @@ int main(int argc, char **argv) {
     g_buf = malloc(MAX_MESSAGE);
     if (!g_buf) direct_mode();
     if (verb_at < argc && !strcmp(argv[verb_at], "engine")) return engine_command(argc, argv, verb_at);
-    if (mode == MODE_OFF || (mode == MODE_AUTO && geteuid() != 0)) direct_mode();
+    /* Root of another user namespace (rootless podman runs its runtime so) is not the engine's root. */
+    if (mode == MODE_OFF || (mode == MODE_AUTO && (geteuid() != 0 || !in_host_user_namespace()))) direct_mode();
 
     /* Children must be reaped by us, whatever the caller did with SIGCHLD. */
     struct sigaction dfl = {.sa_handler = SIG_DFL};
@@ -1051,7 +1067,7 @@ int main(int argc, char **argv) {
     /* Cold (no engine yet) in auto mode: this verb runs in direct mode while the engine starts. */
     int sock = engine_session(mode == MODE_ON ? START : START_IN_BACKGROUND, why, sizeof why);
     if (sock < 0) {
-        if (mode == MODE_ON || sock == -2) {
+        if (mode == MODE_ON) {
             report("the jrunc engine cannot be used: %s%s", why,
                    mode == MODE_ON ? " (JRUNC_ENGINE=off runs verbs without it)" : "");
             return g_is_exec ? 255 : 1;

@@ -612,6 +612,16 @@ struct identity {
     int keep_admin;    /* CAP_SYS_ADMIN stays effective until the filter is installed */
 };
 
+/* Whether /proc/self/setgroups says "deny" (an unprivileged gid map was written). */
+static int setgroups_denied(void) {
+    char buf[8] = {0};
+    int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    return n >= 4 && strncmp(buf, "deny", 4) == 0;
+}
+
 static void set_identity(const struct identity *id) {
     uint64_t c[5] = {0, 0, 0, 0, 0};
     if (id->caps) {
@@ -639,7 +649,10 @@ static void set_identity(const struct identity *id) {
                 p = *end == ',' ? end + 1 : end;
                 if (*end != ',' && *end != '\0') { errno = 0; fail("bad --groups %s", id->groups); }
             }
-            if (setgroups((size_t)n, list) < 0) fail("setgroups(%s)", id->groups);
+            /* A rootless container mapping only the user's own gid has setgroups denied: an empty
+             * list is then what it has already. */
+            if (setgroups((size_t)n, list) < 0 && !(errno == EPERM && n == 0 && setgroups_denied()))
+                fail("setgroups(%s)", id->groups);
         }
         if (set_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail("prctl(PR_SET_KEEPCAPS)");
         if (setresgid((gid_t)id->gid, (gid_t)id->gid, (gid_t)id->gid) < 0) fail("setresgid(%ld)", id->gid);

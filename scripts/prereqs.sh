@@ -4,6 +4,7 @@
 #   scripts/prereqs.sh test     the above, plus busybox-static (test rootfs) and zsh (completion test)
 #   scripts/prereqs.sh bench    the above, plus runc (the comparison)
 #   scripts/prereqs.sh man      the above, plus asciidoctor (man pages)
+#   scripts/prereqs.sh rootless the test set plus runc, jq and uidmap (newuidmap, newgidmap)
 #   scripts/prereqs.sh systemd  the test set plus qemu, systemd, dbus, runc, containerd and jq (make test-systemd)
 set -eu
 what=${1:-build}
@@ -12,13 +13,14 @@ need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
 need gcc gcc
 need mvn maven
 case "$what" in
-    test|bench|demo|systemd) [ -x /bin/busybox ] || missing="$missing busybox-static" ;;
+    test|bench|demo|systemd|rootless) [ -x /bin/busybox ] || missing="$missing busybox-static" ;;
 esac
 case "$what" in
     test) need zsh zsh ;;   # CliIT completes with the generated zsh function
 esac
 case "$what" in
     bench) need runc runc ;;
+    rootless) need runc runc; need jq jq; need newuidmap uidmap ;;
     man) need asciidoctor asciidoctor ;;
     systemd) need runc runc; need qemu-system-x86_64 qemu-system-x86; need jq jq; need xz xz-utils
              need containerd containerd; need dbus-daemon dbus

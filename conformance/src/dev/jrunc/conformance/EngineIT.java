@@ -141,6 +141,22 @@ class EngineIT extends ContainerTest {
     }
 
     @Test
+    void rootOfAnotherUserNamespaceRunsItsVerbsInDirectMode() throws Exception {
+        // as rootless podman runs its runtime: uid 0, but of a user namespace of its own
+        long served = Long.parseLong(status().get("verbs"));
+        Path root = Files.createTempDirectory("jrunc-userns");
+        try {
+            Jrunc.Result r = front(List.of("unshare", "--user", "--map-root-user", FRONT.toString(), "--root",
+                    root.toString(), "list")).assertOk();
+            assertTrue(r.out().startsWith("ID "), "list's table, run in a JVM of its own: " + r);
+            assertEquals("", r.err());
+            assertEquals(served, Long.parseLong(status().get("verbs")), "the verb did not reach root's engine");
+        } finally {
+            Files.walk(root).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
     void killedDuringCreateTheFrontNamesTheVerbAndDeleteForceLeavesNothing() throws Exception {
         Bundle b = bundle("b");
         Path marker = tmp.resolve("hook-running");

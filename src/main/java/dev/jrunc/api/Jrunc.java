@@ -3,6 +3,7 @@ package dev.jrunc.api;
 import dev.jrunc.JruncException;
 import dev.jrunc.cgroups.CgroupStats;
 import dev.jrunc.container.Container;
+import dev.jrunc.container.CallerIdentity;
 import dev.jrunc.container.ContainerCreator;
 import dev.jrunc.container.ContainerExec;
 import dev.jrunc.container.ContainerNotFoundException;
@@ -53,12 +54,17 @@ public final class Jrunc {
     private final Path homeDir;
     private final boolean systemdCgroup;
     private final Invocation inv;
+    private final CallerIdentity identity;
+    private final boolean rootless;
 
     private Jrunc(Builder b) {
         this.sys = b.sys;
         this.inv = b.invocation != null ? b.invocation
                 : Invocation.embedded(System.out, System.err, LocalCaller.embedded(b.sys, -1, -1, -1));
-        this.store = new StateStore(inv.resolve(b.root), b.sys);
+        this.identity = CallerIdentity.of(inv.pid(), inv::getenv);
+        this.rootless = identity.rootless(b.rootless);
+        Path root = b.root != null ? inv.resolve(b.root) : identity.defaultStateRoot(rootless);
+        this.store = new StateStore(root, b.sys).cgroupRegistry(() -> identity.cgroupRegistryDir(rootless));
         this.homeDir = b.home;
         this.systemdCgroup = b.systemdCgroup;
     }
@@ -69,7 +75,8 @@ public final class Jrunc {
 
     /** How to build a {@link Jrunc}; everything but the home has a default. */
     public static final class Builder {
-        private Path root = Path.of("/run/jrunc");
+        private Path root;
+        private String rootless;
         private Path home;
         private boolean systemdCgroup;
         private Invocation invocation;
@@ -77,9 +84,21 @@ public final class Jrunc {
 
         private Builder() {}
 
-        /** The state directory (runc's --root); default /run/jrunc. */
+        /**
+         * The state directory (runc's --root); null or unset: /run/jrunc, or in rootless mode
+         * $XDG_RUNTIME_DIR/jrunc (else /run/user/UID/jrunc).
+         */
         public Builder root(Path dir) {
-            this.root = Objects.requireNonNull(dir);
+            this.root = dir;
+            return this;
+        }
+
+        /**
+         * runc's --rootless: "true", "false", or "auto" (null too): rootless when the caller's
+         * effective uid is not 0 or it runs in a user namespace other than the host's.
+         */
+        public Builder rootless(String mode) {
+            this.rootless = mode;
             return this;
         }
 
@@ -141,7 +160,7 @@ public final class Jrunc {
 
     private ContainerCreator.Options createOptions(String id, Path bundle, CreateOptions o) {
         return new ContainerCreator.Options(id, bundle, o.pidFile(), o.consoleSocket(), o.noPivot(), o.noNewKeyring(),
-                o.preserveFds(), systemdCgroup);
+                o.preserveFds(), systemdCgroup, rootless, identity);
     }
 
     /** start: the created container's process execs the user's program; poststart hooks run. */

@@ -14,7 +14,7 @@ import java.util.function.LongPredicate;
  * {@link #forContainer} when creating a container, and with {@link #open} from the saved
  * {@link #paths()}, {@link #createdDirs()} and {@link #joinedDirs()} for later commands on it.
  */
-public sealed interface CgroupManager permits V1Manager, V2Manager, HybridManager, SystemdManager {
+public sealed interface CgroupManager permits V1Manager, V2Manager, HybridManager, SystemdManager, NoCgroup {
 
     /** The directories {@link #create} would make, parents first: record them before making them. */
     List<Path> missingDirs();

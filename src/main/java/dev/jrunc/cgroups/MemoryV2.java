@@ -28,6 +28,14 @@ final class MemoryV2 {
         return swap - limit;
     }
 
+    /**
+     * Whether memory.swap.max is written: a converted value other than 0, or a swap equal to the
+     * limit, which converts to 0 and means no swap at all (0 only means unset when swap is unset).
+     */
+    static boolean writesSwap(Long specSwap, long converted) {
+        return converted != 0 || (specSwap != null && specSwap > 0);
+    }
+
     static String max(long v) {
         return v == -1 ? "max" : Long.toString(v);
     }
@@ -43,7 +51,8 @@ final class MemoryV2 {
         MemoryV1.checkBeforeUpdate(d, m, "memory.current");
         long limit = m.limit() == null ? 0 : m.limit();
         long swap = swapMax(m.swap() == null ? 0 : m.swap(), limit);
-        if (swap != 0) {
+        // no swap where the kernel keeps no swap accounting: nothing to turn off
+        if (writesSwap(m.swap(), swap) && (swap != 0 || d.has("memory.swap.max"))) {
             d.write(K + "swap", "memory.swap.max", max(swap));
         }
         if (limit != 0) {

@@ -100,7 +100,7 @@ public final class SystemdProperties {
             p.add(UnitProperty.uint64("MemoryLow", m.reservation()));
         }
         long swap = MemoryV2.swapMax(m.swap() == null ? 0 : m.swap(), limit);
-        if (swap != 0) {
+        if (MemoryV2.writesSwap(m.swap(), swap)) {
             p.add(UnitProperty.uint64("MemorySwapMax", swap));
         }
     }

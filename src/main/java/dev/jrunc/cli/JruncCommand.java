@@ -21,8 +21,8 @@ public final class JruncCommand {
     @Option(names = {"-v", "--version"}, versionHelp = true, description = "print the version and exit")
     boolean version;
 
-    @Option(names = "--root", description = "directory for container state (default: /run/jrunc)")
-    Path root = Path.of("/run/jrunc");
+    @Option(names = "--root", description = "directory for container state (default: /run/jrunc; rootless: $XDG_RUNTIME_DIR/jrunc)")
+    Path root;
 
     @Option(names = "--log", description = "log file (default: stderr)")
     Path log;
@@ -36,7 +36,8 @@ public final class JruncCommand {
     @Option(names = "--systemd-cgroup", description = "the container's cgroup is a transient systemd unit (cgroupsPath is slice:prefix:name)")
     boolean systemdCgroup;
 
-    @Option(names = "--rootless", arity = "0..1", description = "accepted for runc compatibility: true, false or auto")
+    @Option(names = "--rootless", arity = "0..1", fallbackValue = "true",
+            description = "rootless mode: true, false or auto (default: auto, rootless when the effective uid is not 0)")
     String rootless;
 
     @Option(names = "--criu", hidden = true, description = "accepted for runc compatibility")
@@ -71,8 +72,11 @@ public final class JruncCommand {
         return debug;
     }
 
-    /** The runtime for this invocation: --root (relative to the caller's cwd) and --systemd-cgroup. */
+    /**
+     * The runtime for this invocation: --root (relative to the caller's cwd; default by
+     * --rootless), --systemd-cgroup and --rootless.
+     */
     Jrunc jrunc() {
-        return Jrunc.builder().root(root).systemdCgroup(systemdCgroup).invocation(invocation()).build();
+        return Jrunc.builder().root(root).rootless(rootless).systemdCgroup(systemdCgroup).invocation(invocation()).build();
     }
 }

@@ -263,7 +263,7 @@ public final class Container {
         // Whatever the init left behind (daemons it forked) goes too; never another container's processes.
         killOwnProcesses(cgroup, foreign);
         Faults.point("delete.killed");
-        cgroup.destroy(CgroupRegistry.host(), foreign);
+        cgroup.destroy(store.cgroupRegistry(), foreign);
         Faults.point("delete.cgroup-removed");
         // A container without a mount namespace of its own left its mounts under the rootfs on the host.
         for (String left : dev.jrunc.rootfs.HostMounts.release(sys, dir())) {

@@ -57,7 +57,9 @@ public final class ContainerCreator {
             boolean noPivot,
             boolean noNewKeyring,
             int preserveFds,
-            boolean systemdCgroup) {}
+            boolean systemdCgroup,
+            boolean rootless,
+            CallerIdentity identity) {}
 
     private final Syscalls sys;
     private final StateStore store;
@@ -75,9 +77,14 @@ public final class ContainerCreator {
     public ContainerRecord create(Options given) {
         ContainerId.validate(given.id());
         if (given.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
+        boolean systemd = given.systemdCgroup();
+        if (given.rootless() && systemd) {
+            Log.warn("rootless: --systemd-cgroup is not supported; the container's cgroup is made on the cgroupfs where delegated");
+            systemd = false;
+        }
         Options o = new Options(given.id(), inv.resolve(given.bundle()), given.pidFile() == null ? null : inv.resolve(given.pidFile()),
                 inv.resolveSocket(given.consoleSocket()), given.noPivot(), given.noNewKeyring(), given.preserveFds(),
-                given.systemdCgroup());
+                systemd, given.rootless(), given.identity());
         Path bundle = o.bundle().normalize();
         ConfigLoader.Loaded loaded = ConfigLoader.loadBundle(bundle, Log::warn);
         Spec spec = loaded.spec();
@@ -88,13 +95,16 @@ public final class ContainerCreator {
         checkCreatable(spec, rootfs);
         dev.jrunc.rootfs.IdmappedMounts.check(spec, isNew(spec.linux(), "user"));
         byte[] seccomp = compileSeccomp(spec);
+        RootlessIdMaps idMaps = o.rootless() && o.identity().unprivileged() ? checkRootless(spec, o.identity()) : null;
         // Refused here, before anything is made, if it would put the container where it must not go.
+        this.idMaps = idMaps;
         // A relative cgroupsPath hangs off the caller's cgroup, and the check against jrunc's own
         // cgroup and its ancestors is against the caller's: in the engine, the process that stands
         // for jrunc is the front, in the caller's cgroup (the engine's own is refused as well).
         String cgroupsPath = spec.linux() == null ? null : spec.linux().cgroupsPath();
-        CgroupManager cgroup = CgroupManager.forContainer(callerLayout(), cgroupsPath, o.id(), o.systemdCgroup());
-        if (inv.pid() != ProcessHandle.current().pid()) {
+        CgroupManager cgroup = o.rootless() ? dev.jrunc.cgroups.RootlessCgroups.forSpec(spec, o.id(), Log::warn)
+                : CgroupManager.forContainer(callerLayout(), cgroupsPath, o.id(), o.systemdCgroup());
+        if (!o.rootless() && inv.pid() != ProcessHandle.current().pid()) {
             CgroupLayout.detect().checkPlacement(cgroupsPath == null || cgroupsPath.isEmpty() ? o.id() : cgroupsPath,
                     cgroup.paths());
         }
@@ -129,6 +139,23 @@ public final class ContainerCreator {
     }
 
     private boolean keepConsole;
+    private RootlessIdMaps idMaps;
+
+    /**
+     * Rootless: the container needs a user namespace of its own (the user has no privilege in the
+     * host's) and maps only ids the user may map. Checked before anything is made.
+     */
+    private static RootlessIdMaps checkRootless(Spec spec, CallerIdentity caller) {
+        if (spec.linux() == null || !isNew(spec.linux(), "user")) {
+            throw new ConfigException("config.json", "$.linux.namespaces",
+                    "a rootless container needs a new user namespace (a \"user\" entry without a path): "
+                            + "`jrunc spec --rootless` writes such a config");
+        }
+        RootlessIdMaps maps = RootlessIdMaps.of(caller);
+        maps.check(spec.linux());
+        RootlessIdMaps.checkGroups(spec, caller.egid());
+        return maps;
+    }
     private int consoleMaster = -1;
 
     /** For a foreground run: keep the pty master (returned by {@link #consoleMaster}) instead of sending it. */
@@ -191,7 +218,7 @@ public final class ContainerCreator {
                 notifySocket, spec, inv.pid());
         Faults.point("create.state-written");
         String[] initPidNs = {null};
-        CgroupRegistry registry = CgroupRegistry.host();
+        CgroupRegistry registry = store.cgroupRegistry();
         undo.push("remove the container's cgroup", () -> cgroup.destroy(registry, Container.foreignTo(initPidNs[0])));
         cgroup.create(registry);
         journal.cgroupMade(cgroup);
@@ -201,7 +228,10 @@ public final class ContainerCreator {
             Log.warnOnStderrToo("cgroup " + occupied.getFirst() + " already holds processes: the container shares it with them"
                     + " (kill --all and delete leave the processes of other PID namespaces alone)");
         }
-        cgroup.apply(CgroupManager.initialResources(linux));
+        if (!(cgroup instanceof dev.jrunc.cgroups.NoCgroup)) {
+            dev.jrunc.spec.Resources initial = CgroupManager.initialResources(linux);
+            cgroup.apply(o.rootless() ? dev.jrunc.cgroups.RootlessCgroups.withoutDevices(initial) : initial);
+        }
         Faults.point("create.limits-applied");
         Path fifo = dir.resolve(StateStore.EXEC_FIFO);
         // 0622 whatever the umask: the container's process opens it for writing as its own user.
@@ -269,7 +299,8 @@ public final class ContainerCreator {
                 }
                 switch (m.word()) {
                     case "USERNS" -> {
-                        writeIdMaps(helperPid, linux);
+                        if (idMaps != null) idMaps.write(helperPid, linux);
+                        else writeIdMaps(helperPid, linux);
                         sync.send("USERNS_OK");
                     }
                     case "PID" -> {
@@ -284,7 +315,9 @@ public final class ContainerCreator {
                         HookRunner.run(spec, HookRunner.Kind.CREATE_RUNTIME, hookState);
                         InitPlan plan = new InitPlan(spec, rootfs.toString(), bundle.toString(), o.noPivot(),
                                 fifo.toString(), home.helper().toString(), passedFds,
-                                isNew(linux, "user"), isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
+                                // uid 0 of rootless podman's user namespace cannot mknod or mount sysfs either
+                                isNew(linux, "user") || (o.rootless() && o.identity().inUserNamespace()),
+                                isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
                                 stateForHooks(o, bundle, initPid[0], spec), hasMountNamespace(spec));
                         sendInitFds(sync, fifo);
                         if (isNew(linux, "user")) sendBindSources(sync, spec, bundle, initPid[0]);

@@ -191,6 +191,8 @@ public record ContainerRecord(
         if (cgroupPaths != null) cgroupPaths.forEach((k, v) -> paths.put(k, Path.of(v)));
         List<Path> created = cgroupCreated == null ? List.of() : cgroupCreated.stream().map(Path::of).toList();
         List<Path> joined = cgroupJoined == null ? List.of() : cgroupJoined.stream().map(Path::of).toList();
+        // A rootless container without a cgroup of its own recorded none.
+        if (paths.isEmpty() && !systemdCgroup) return new dev.jrunc.cgroups.NoCgroup(pidNamespace, pid);
         CgroupLayout layout = CgroupLayout.detect();
         CgroupManager cgroupfs = CgroupManager.open(layout, paths, created, joined);
         return systemdCgroup && !paths.isEmpty() ? dev.jrunc.cgroups.SystemdManager.forRecordedContainer(cgroupfs, layout.mode())

@@ -38,6 +38,19 @@ public final class StateStore {
         return root;
     }
 
+    private java.util.function.Supplier<Path> cgroupRegistryDir = () -> dev.jrunc.cgroups.CgroupRegistry.HOST_DIR;
+
+    /** Where the cgroups of this store's containers are recorded (default: the host-wide registry). */
+    public StateStore cgroupRegistry(java.util.function.Supplier<Path> dir) {
+        this.cgroupRegistryDir = dir;
+        return this;
+    }
+
+    /** The registry of the cgroup directories jrunc made for this store's containers. */
+    public dev.jrunc.cgroups.CgroupRegistry cgroupRegistry() {
+        return new dev.jrunc.cgroups.CgroupRegistry(cgroupRegistryDir.get(), dev.jrunc.cgroups.CgroupFs.REAL);
+    }
+
     public Path dir(String id) {
         return root.resolve(ContainerId.validate(id));
     }

@@ -65,6 +65,7 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn CHROOT = Fn.libc("chroot", FunctionDescriptor.of(C_INT, C_POINTER));
     private static final Fn CHDIR = Fn.libc("chdir", FunctionDescriptor.of(C_INT, C_POINTER));
     private static final Fn FCHDIR = Fn.libc("fchdir", FunctionDescriptor.of(C_INT, C_INT));
+    private static final Fn STATFS = Fn.libc("statfs", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER));
     private static final Fn OPEN = new Fn(() -> Native.variadic("open",
             FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT), 2));
     private static final Fn CLOSE = Fn.libc("close", FunctionDescriptor.of(C_INT, C_INT));
@@ -200,6 +201,25 @@ final class LinuxSyscalls implements Syscalls {
     @Override
     public void fchdir(int fd) {
         call(() -> "fchdir(" + fd + ")", (a, st) -> (int) FCHDIR.h().invokeExact(st, fd));
+    }
+
+    /** struct statfs on x86_64: 120 bytes, f_flags the eleventh long (offset 80). */
+    @Override
+    public long statfsMountFlags(String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(120, 8);
+            call(() -> "statfs(" + q(path) + ")", (a, st) -> (int) STATFS.h().invokeExact(st, cstr(a, path), buf));
+            long st = buf.get(C_LONG, 80);
+            long flags = 0;
+            if ((st & 1) != 0) flags |= Linux.MS_RDONLY;       // ST_RDONLY
+            if ((st & 2) != 0) flags |= Linux.MS_NOSUID;       // ST_NOSUID
+            if ((st & 4) != 0) flags |= Linux.MS_NODEV;        // ST_NODEV
+            if ((st & 8) != 0) flags |= Linux.MS_NOEXEC;       // ST_NOEXEC
+            if ((st & 1024) != 0) flags |= Linux.MS_NOATIME;   // ST_NOATIME
+            if ((st & 2048) != 0) flags |= Linux.MS_NODIRATIME; // ST_NODIRATIME
+            if ((st & 4096) != 0) flags |= Linux.MS_RELATIME;  // ST_RELATIME
+            return flags;
+        }
     }
 
     @Override

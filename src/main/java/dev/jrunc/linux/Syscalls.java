@@ -26,6 +26,12 @@ public interface Syscalls {
 
     void fchdir(int fd);
 
+    /**
+     * statfs(2)'s f_flags of the mount holding path, as MS_ mount flags: MS_RDONLY, MS_NOSUID,
+     * MS_NODEV, MS_NOEXEC, MS_NOATIME, MS_NODIRATIME, MS_RELATIME.
+     */
+    long statfsMountFlags(String path);
+
     /** openat2(2): resolve is a RESOLVE_* mask, e.g. RESOLVE_IN_ROOT to keep symlinks inside. */
     int openat2(int dirfd, String path, long flags, long mode, long resolve);
 

@@ -240,13 +240,14 @@ public final class RootfsSetup {
         try {
             String target = RootPaths.procPath(fd);
             try {
-                sys.mount(m.source() == null ? type : m.source(), target, type, flags, opts.dataOrNull());
+                String data = type.equals("devpts") ? mappedIdsOnly(opts.dataOrNull()) : opts.dataOrNull();
+                sys.mount(m.source() == null ? type : m.source(), target, type, flags, data);
             } catch (SyscallException e) {
                 if (type.equals("sysfs") && e.errno() == Errno.EPERM && inUserNamespace) {
                     // A user namespace without its own network namespace may not mount sysfs:
                     // show the host's read-only instead, as runc does.
                     sys.mount("/sys", target, null, MS_BIND | MS_REC, null);
-                    mountAgain(root, dest, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+                    remountBind(root, dest, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
                 } else if (type.equals("mqueue") && e.errno() == Errno.EPERM) {
                     sys.mount("/dev/mqueue", target, null, MS_BIND, null);
                 } else {
@@ -267,6 +268,64 @@ public final class RootfsSetup {
      * A remount or propagation change of the mount just made on dest. It goes through a fresh fd:
      * one opened before the mount names the directory under it, which is not a mount root (EINVAL).
      */
+    private void remountBind(RootPaths root, String dest, long flags) {
+        int fresh = root.open(dest, 0);
+        try {
+            remount(RootPaths.procPath(fresh), flags);
+        } finally {
+            sys.close(fresh);
+        }
+    }
+
+    private static final long LOCKABLE = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    private static final long ATIME = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
+
+    /**
+     * A bind remount. A mount the container's user namespace copied from a more privileged one
+     * has its nosuid, nodev, noexec, read-only and atime flags locked: a remount that would clear
+     * one fails with EPERM. There the mount's current flags of those kinds are kept, as runc does,
+     * rather than failing: the container never gets less restriction than its source had.
+     */
+    private void remount(String target, long flags) {
+        try {
+            sys.mount(null, target, null, flags, null);
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.EPERM || !inUserNamespace) throw e;
+            long current = sys.statfsMountFlags(target);
+            long keep = (flags & ~ATIME) | (current & LOCKABLE) | (current & ATIME);
+            if (keep == flags) throw e;
+            sys.mount(null, target, null, keep, null);
+        }
+    }
+
+    /**
+     * devpts's uid= and gid= options, without those the container's user namespace does not map
+     * (the kernel refuses the mount otherwise): a rootless container mapping only the user's own
+     * gid has no gid 5 (tty), so its ptys keep the group of the process that opens them.
+     */
+    String mappedIdsOnly(String data) {
+        if (data == null || !inUserNamespace) return data;
+        List<LinuxSpec.IdMapping> uids = linux().uidMappingsOrEmpty();
+        List<LinuxSpec.IdMapping> gids = linux().gidMappingsOrEmpty();
+        List<String> kept = new ArrayList<>();
+        for (String o : data.split(",")) {
+            if (o.startsWith("gid=") && !gids.isEmpty() && !isMapped(gids, o.substring(4))) continue;
+            if (o.startsWith("uid=") && !uids.isEmpty() && !isMapped(uids, o.substring(4))) continue;
+            kept.add(o);
+        }
+        return kept.isEmpty() ? null : String.join(",", kept);
+    }
+
+    private static boolean isMapped(List<LinuxSpec.IdMapping> maps, String id) {
+        long v;
+        try {
+            v = Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            return true; // the kernel's to refuse
+        }
+        return maps.stream().anyMatch(m -> v >= m.containerID() && v < m.containerID() + m.size());
+    }
+
     private void mountAgain(RootPaths root, String dest, long flags) {
         int fresh = root.open(dest, 0);
         try {
@@ -338,14 +397,7 @@ public final class RootfsSetup {
             }
             // A second mount, through a fresh fd, to reach the new mount rather than what was under it.
             long extra = opts.flags() & ~MS_REMOUNT;
-            if (extra != 0) {
-                Integer fresh = root.open(dest, 0);
-                try {
-                    sys.mount(null, RootPaths.procPath(fresh), null, MS_BIND | MS_REMOUNT | extra, null);
-                } finally {
-                    sys.close(fresh);
-                }
-            }
+            if (extra != 0) remountBind(root, dest, MS_BIND | MS_REMOUNT | extra);
             if (opts.propagation() != 0) {
                 Integer fresh = root.open(dest, 0);
                 try {
@@ -376,6 +428,19 @@ public final class RootfsSetup {
      * a tmpfs when there are several, as v1 lays them out), read-only unless asked otherwise.
      */
     private void mountCgroup(RootPaths root, String dest, MountOptions opts) {
+        if (cgroupDirs.isEmpty() && inUserNamespace) {
+            // A rootless container without a cgroup of its own: the host's hierarchy, read-only
+            // (what the user can read anyway), as runc shows it.
+            int fd = root.mkdirs(dest, 0755);
+            try {
+                sys.mount("/sys/fs/cgroup", RootPaths.procPath(fd), null, MS_BIND | MS_REC, null);
+            } finally {
+                sys.close(fd);
+            }
+            remountBind(root, dest, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+            makeReadonly(root, dest, true);
+            return;
+        }
         if (cgroupDirs.isEmpty()) {
             warn.accept("no cgroup hierarchy to show at " + dest + "; skipping the cgroup mount");
             return;
@@ -411,14 +476,7 @@ public final class RootfsSetup {
         } finally {
             sys.close(fd);
         }
-        if (flags != 0) {
-            Integer fresh = root.open(dest, 0);
-            try {
-                sys.mount(null, RootPaths.procPath(fresh), null, MS_BIND | MS_REMOUNT | flags, null);
-            } finally {
-                sys.close(fresh);
-            }
-        }
+        if (flags != 0) remountBind(root, dest, MS_BIND | MS_REMOUNT | flags);
     }
 
     /**
@@ -544,7 +602,7 @@ public final class RootfsSetup {
             mask(p);
         }
         if (spec.root() != null && spec.root().isReadonly()) {
-            sys.mount(null, "/", null, MS_BIND | MS_REMOUNT | MS_RDONLY, null);
+            remount("/", MS_BIND | MS_REMOUNT | MS_RDONLY);
         }
         // Last: an unbindable tree would refuse the binds of readonlyPaths.
         long after = RootPropagation.of(linux().rootfsPropagation()).after();
@@ -558,7 +616,7 @@ public final class RootfsSetup {
             if (e.errno() == Errno.ENOENT) return;
             throw e;
         }
-        sys.mount(null, path, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+        remount(path, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC);
     }
 
     private void mask(String path) {

@@ -33,6 +33,12 @@ class SystemdPropertiesTest {
     }
 
     @Test
+    void swapEqualToLimitIsNoSwapOnV2() {
+        assertEquals("[MemoryMax=67108864, MemorySwapMax=0]",
+                text(SystemdProperties.forResources(memory(64L << 20, null, 64L << 20), CgroupMode.V2, 252).properties()));
+    }
+
+    @Test
     void memoryOnV1IsMemoryLimit() {
         assertEquals("[MemoryLimit=67108864]",
                 text(SystemdProperties.forResources(memory(64L << 20, null, null), CgroupMode.V1, 252).properties()));

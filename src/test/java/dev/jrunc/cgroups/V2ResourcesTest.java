@@ -76,6 +76,14 @@ class V2ResourcesTest {
     }
 
     @Test
+    void swapEqualToLimitTurnsSwapOff() throws IOException {
+        Files.writeString(dir.resolve("memory.swap.max"), "max");
+        m.apply(R.memory(R.mem(32L << 20, 32L << 20)));
+        assertEquals(Long.toString(32L << 20), last("memory.max"));
+        assertEquals("0", last("memory.swap.max"));
+    }
+
+    @Test
     void v1OnlyMemoryFieldsAreRefused() {
         var sw = new Resources.Memory(null, null, null, null, null, 30L, null, null, null);
         assertMentions(assertThrows(CgroupException.class, () -> m.apply(R.memory(sw))),

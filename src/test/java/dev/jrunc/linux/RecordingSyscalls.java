@@ -341,6 +341,22 @@ public final class RecordingSyscalls implements Syscalls {
         cwd = r.path;
     }
 
+    private final java.util.Map<String, Long> mountFlags = new java.util.HashMap<>();
+
+    /** What {@link #statfsMountFlags} answers for the mount at path (0 when not set). */
+    public RecordingSyscalls mountFlags(String path, long flags) {
+        mountFlags.put(path, flags);
+        return this;
+    }
+
+    @Override
+    public long statfsMountFlags(String path) {
+        begin("statfs", absolute(path), "statfs(" + q(path) + ")", path);
+        Integer fd = fdOfProcPath(path);
+        String p = fd != null ? fds.get(fd) : absolute(path);
+        return mountFlags.getOrDefault(p, 0L);
+    }
+
     @Override
     public void fchdir(int fd) {
         begin("fchdir", fds.get(fd), "fchdir(" + fd + ")", fd);

@@ -211,6 +211,54 @@ class RootfsSetupTest {
     }
 
     @Test
+    void lockedFlagsOfABindSourceAreKeptWhenTheRemountIsRefused() throws IOException {
+        // The source is nodev,noexec,relatime and locked (a less privileged mount namespace):
+        // remounting it without them fails with EPERM; the retry keeps them.
+        Files.createDirectories(bundle.resolve("data"));
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/data", "bind", bundle.resolve("data").toString(), "rbind", "ro")));
+        sys.failNext("mount", c -> c.line().contains("MS_REMOUNT"), Errno.EPERM);
+        sys.mountFlags("/bundle/rootfs/data", Linux.MS_NODEV | Linux.MS_NOEXEC | Linux.MS_RELATIME);
+        setup(spec, true, UNIFIED).mountAll();
+        List<String> remounts = configMounts().stream().filter(m -> m.contains("MS_REMOUNT")).toList();
+        assertEquals(List.of(
+                "mount(null, @/bundle/rootfs/data, null, MS_RDONLY|MS_REMOUNT|MS_BIND, null) = -1 EPERM",
+                "mount(null, @/bundle/rootfs/data, null, MS_RDONLY|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND|MS_RELATIME, null)"),
+                remounts);
+    }
+
+    @Test
+    void aRefusedRemountOutsideAUserNamespaceStaysAnError() throws IOException {
+        Files.createDirectories(bundle.resolve("data"));
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/data", "bind", bundle.resolve("data").toString(), "rbind", "ro")));
+        sys.failNext("mount", c -> c.line().contains("MS_REMOUNT"), Errno.EPERM);
+        assertThrows(JruncException.class, () -> setup(spec, false, UNIFIED).mountAll());
+    }
+
+    @Test
+    void devptsIdsTheUserNamespaceDoesNotMapAreDropped() {
+        LinuxSpec l = DefaultSpec.toRootless(DefaultSpec.example(), 1000, 1000).linux();
+        Spec spec = withLinux(DefaultSpec.example(), l); // the default mounts, with gid=5
+        RootfsSetup setup = setup(spec, true, UNIFIED);
+        assertEquals("newinstance,ptmxmode=0666,mode=0620", setup.mappedIdsOnly("newinstance,ptmxmode=0666,mode=0620,gid=5"));
+        assertEquals("mode=0620,gid=0", setup.mappedIdsOnly("mode=0620,gid=0"));
+        // without a user namespace of its own, the option is the kernel's to judge
+        assertEquals("gid=5", setup(spec, false, UNIFIED).mappedIdsOnly("gid=5"));
+        setup.mountAll();
+        assertTrue(sys.mounts().contains("mount(\"devpts\", @/bundle/rootfs/dev/pts, \"devpts\", MS_NOSUID|MS_NOEXEC, "
+                + "\"newinstance,ptmxmode=0666,mode=0620\")"), sys.mounts().toString());
+    }
+
+    @Test
+    void withoutACgroupOfItsOwnARootlessContainerSeesTheHostHierarchyReadOnly() {
+        setup(DefaultSpec.example(), true, Map.of()).mountAll();
+        List<String> mounts = configMounts();
+        assertTrue(mounts.contains("mount(\"/sys/fs/cgroup\", @/bundle/rootfs/sys/fs/cgroup, null, MS_BIND|MS_REC, null)"), mounts.toString());
+        assertTrue(sys.calls("mount_setattr").stream().anyMatch(c -> c.contains("AT_RECURSIVE") && c.contains("set=RDONLY")),
+                sys.calls("mount_setattr").toString());
+        assertEquals(List.of(), warnings);
+    }
+
+    @Test
     void sysfsRefusedOutsideAUserNamespaceIsAnError() {
         sys.failNextMount("sysfs", Errno.EPERM);
         JruncException e = assertThrows(JruncException.class,
