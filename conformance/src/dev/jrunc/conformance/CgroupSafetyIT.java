@@ -109,7 +109,12 @@ class CgroupSafetyIT {
             // a pre-existing one stays, with the sub-cgroup it held; the container's processes go
             String inPre = t.uniqueId("inpre");
             int init = t.runDetached(inPre, at(t.config("sh", "-c", "sleep 1000 & sleep 1000"), p.path("pre")));
+            // the shell forks its background sleep in its own time after start
             List<Long> pids = pidsIn(p.dir("pids", "pre"));
+            for (long end = System.nanoTime() + 10_000_000_000L; pids.size() < 2 && System.nanoTime() < end; ) {
+                Thread.sleep(50);
+                pids = pidsIn(p.dir("pids", "pre"));
+            }
             assertTrue(pids.size() >= 2 && pids.contains((long) init), pids.toString());
             t.remove(inPre);
             for (long pid : pids) assertFalse(CgroupTestSupport.alive(pid), "process " + pid + " survived delete");
