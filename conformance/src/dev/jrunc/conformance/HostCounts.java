@@ -48,6 +48,8 @@ record HostCounts(int mounts, int markedMounts, int cgroups, int markedCgroups, 
         long self = ProcessHandle.current().pid();
         Set<Long> marked = new TreeSet<>();
         for (Proc p : procs.values()) {
+            // Reparented to the host's init, which reaps it in its own time: exited, not leaked.
+            if (p.zombie() && p.ppid() == 1) continue;
             if (p.environ().contains(ENV + "=" + mark) || p.cgroup().contains(mark)) marked.add(p.pid());
         }
         int zombies = 0;
@@ -55,7 +57,6 @@ record HostCounts(int mounts, int markedMounts, int cgroups, int markedCgroups, 
         for (Proc p : procs.values()) {
             if (!p.zombie()) continue;
             zombies++;
-            // Reparented to the host's init, which reaps it in its own time: exited, not leaked.
             if (p.ppid() == 1) continue;
             if (marked.contains(p.pid()) || p.ppid() == self || marked.contains(p.ppid())) {
                 markedZombies++;
