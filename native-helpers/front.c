@@ -51,7 +51,9 @@
 
 extern char **environ;
 
-#define MAX_MESSAGE (256 * 1024)
+/* The engine's SPAWN carries an exec's whole environment (up to execve's limit, 6 MiB at most);
+ * the buffer is only touched as far as a message fills it. FrontConnection.MAX_SPAWN_MESSAGE agrees. */
+#define MAX_MESSAGE (8 * 1024 * 1024)
 #define CHUNK (64 * 1024)
 #define MAX_FDS 64
 #define ENGINE_START_SECONDS 60

@@ -35,18 +35,19 @@ class HooksIT {
      * not the right /proc entry for createContainer, which runs in the new pid namespace with the
      * host's /proc still mounted, so its cmdline line stays empty.)
      */
+    // The record goes out in one write: the container's program appends to the same log meanwhile.
     static final String HOOK_SCRIPT = """
             kind=$1
             state=$(tr -d '\\n')
-            {
-              echo "== $kind"
-              echo "args=$(printf '%s|' "$0" "$@")"
-              echo "cmdline=$(tr '\\000' '|' < /proc/$$/cmdline 2>/dev/null)"
-              echo "env=$(env | grep -v -e '^PWD=' -e '^SHLVL=' -e '^_=' | sort | tr '\\n' '|')"
-              echo "mntns=$(readlink /proc/self/ns/mnt)"
-              echo "uptime=$(cut -d ' ' -f 1 /proc/uptime)"
-              echo "state=$state"
-            } >> "$2"
+            record="== $kind
+            args=$(printf '%s|' "$0" "$@")
+            cmdline=$(tr '\\000' '|' < /proc/$$/cmdline 2>/dev/null)
+            env=$(env | grep -v -e '^PWD=' -e '^SHLVL=' -e '^_=' | sort | tr '\\n' '|')
+            mntns=$(readlink /proc/self/ns/mnt)
+            uptime=$(cut -d ' ' -f 1 /proc/uptime)
+            state=$state
+            "
+            printf '%s' "$record" >> "$2"
             """;
     static final List<String> HOOK_ENV = List.of("HOOK_VAR=some value", "PATH=/usr/bin:/bin");
 

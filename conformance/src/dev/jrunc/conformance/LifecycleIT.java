@@ -157,9 +157,12 @@ class LifecycleIT extends ContainerTest {
         Bundle running = bundle("running").args("sleep", "60");
         String id2 = newId("crash2");
         run(running, id2, "-d").assertOk();
-        Process events = new ProcessBuilder(Jrunc.binary().toString(), "--root", jrunc.root().toString(), "events", id2)
-                .directory(cwd.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("events.out").toFile())
-                .start();
+        // in direct mode: with the engine, no JVM of its own runs the verb
+        ProcessBuilder eventsVerb = new ProcessBuilder(Jrunc.binary().toString(), "--root", jrunc.root().toString(),
+                "events", id2).directory(cwd.toFile()).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("events.out").toFile());
+        eventsVerb.environment().put("JRUNC_ENGINE", "off");
+        Process events = eventsVerb.start();
         Path verbReport = logDir.resolve("hs_err_pid" + events.pid() + ".log");
         try {
             ExecTestSupport.waitUntil("the events JVM to be up", 20_000, () -> {

@@ -17,6 +17,11 @@ final class FrontConnection implements Caller {
     private final Channel channel;
     private boolean foreground;
 
+    /** Below the kernel's default socket send buffer (net.core.wmem_default, 208 KiB). */
+    private static final int DEFAULT_SEND_BUFFER = 192 * 1024;
+    /** The front's receive buffer for one message (front.c's MAX_MESSAGE). */
+    static final int MAX_SPAWN_MESSAGE = 8 * 1024 * 1024;
+
     FrontConnection(Syscalls sys, Channel channel) {
         this.sys = sys;
         this.channel = channel;
@@ -50,6 +55,15 @@ final class FrontConnection implements Caller {
         head[2 + targets.length] = argv.size();
         head[3 + targets.length] = env.size();
         byte[] payload = Packet.concat(Packet.ints(head), Packet.strings(strings));
+        if (payload.length > DEFAULT_SEND_BUFFER) {
+            // an environment up to execve's limit travels whole: the front takes up to MAX_SPAWN_MESSAGE
+            if (payload.length > MAX_SPAWN_MESSAGE) {
+                throw new JruncException("cannot start " + argv.getFirst() + ": its arguments and environment ("
+                        + payload.length + " bytes) exceed what the engine passes to the jrunc front ("
+                        + MAX_SPAWN_MESSAGE + " bytes); JRUNC_ENGINE=off runs the verb without the engine");
+            }
+            sys.setSendBufferForce(channel.fd(), payload.length + 64 * 1024);
+        }
         channel.send(Message.SPAWN, payload, attached.stream().mapToInt(Integer::intValue).toArray());
         Packet reply = channel.expect(Message.SPAWNED);
         int pid = reply.int32(0);
