@@ -78,8 +78,10 @@ public final class ContainerCreator {
         ContainerId.validate(given.id());
         if (given.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
         boolean systemd = given.systemdCgroup();
-        if (given.rootless() && systemd) {
-            Log.warn("rootless: --systemd-cgroup is not supported; the container's cgroup is made on the cgroupfs where delegated");
+        if (given.rootless() && systemd && CgroupLayout.detect().mode() != dev.jrunc.cgroups.CgroupMode.V2) {
+            // a user's systemd instance can delegate a cgroup on cgroup v2 only
+            Log.warn("rootless: --systemd-cgroup needs cgroup v2 (a user's systemd cannot delegate a cgroup on v1 or hybrid);"
+                    + " the container's cgroup is made on the cgroupfs where delegated");
             systemd = false;
         }
         Options o = new Options(given.id(), inv.resolve(given.bundle()), given.pidFile() == null ? null : inv.resolve(given.pidFile()),
@@ -102,7 +104,10 @@ public final class ContainerCreator {
         // cgroup and its ancestors is against the caller's: in the engine, the process that stands
         // for jrunc is the front, in the caller's cgroup (the engine's own is refused as well).
         String cgroupsPath = spec.linux() == null ? null : spec.linux().cgroupsPath();
-        CgroupManager cgroup = o.rootless() ? dev.jrunc.cgroups.RootlessCgroups.forSpec(spec, o.id(), Log::warn)
+        CgroupManager cgroup = o.rootless() && o.systemdCgroup()
+                ? dev.jrunc.cgroups.SystemdManager.forNewUserContainer(CgroupLayout.detect(), cgroupsPath, o.id(),
+                        o.identity().euid(), o.identity().env(), o.identity().runtimeDir())
+                : o.rootless() ? dev.jrunc.cgroups.RootlessCgroups.forSpec(spec, o.id(), Log::warn)
                 : CgroupManager.forContainer(callerLayout(), cgroupsPath, o.id(), o.systemdCgroup());
         if (!o.rootless() && inv.pid() != ProcessHandle.current().pid()) {
             CgroupLayout.detect().checkPlacement(cgroupsPath == null || cgroupsPath.isEmpty() ? o.id() : cgroupsPath,
