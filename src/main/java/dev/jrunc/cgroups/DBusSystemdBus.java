@@ -47,7 +47,7 @@ final class DBusSystemdBus implements SystemdBus {
 
     /** A connection to the system instance of systemd (root's units), over the system bus. */
     static SystemdBus openSystem() {
-        return open(null, "the system bus");
+        return open(null, "the system bus", -1);
     }
 
     /**
@@ -56,7 +56,7 @@ final class DBusSystemdBus implements SystemdBus {
      */
     static SystemdBus openUser(String address, long uid) {
         try {
-            return open(address, "the user bus " + address);
+            return open(address, "the user bus " + address, uid);
         } catch (CgroupException e) {
             throw new CgroupException("--systemd-cgroup: no systemd user instance for uid " + uid + ": " + e.getMessage()
                     + " (a rootless container with --systemd-cgroup needs the user's systemd, e.g. a login session or"
@@ -76,11 +76,20 @@ final class DBusSystemdBus implements SystemdBus {
         return "unix:path=" + runtimeDir.resolve("bus");
     }
 
-    private static SystemdBus open(String address, String busName) {
+    /**
+     * uid (-1: the process's own) is the identity claimed in EXTERNAL authentication: uid 0 of a
+     * user namespace (rootless podman's) is the user's host uid to the bus, which compares the
+     * claim with the socket's peer credentials.
+     */
+    private static SystemdBus open(String address, String busName, long uid) {
         DBusConnection conn;
         try {
-            conn = (address == null ? DBusConnectionBuilder.forSystemBus() : DBusConnectionBuilder.forAddress(address))
-                    .withShared(false).build();
+            DBusConnectionBuilder builder = address == null ? DBusConnectionBuilder.forSystemBus()
+                    : DBusConnectionBuilder.forAddress(address);
+            if (uid >= 0) {
+                builder = builder.transportConfig().configureSasl().withSaslUid(uid).back().back();
+            }
+            conn = builder.withShared(false).build();
         } catch (DBusException | RuntimeException e) {
             throw new CgroupException("--systemd-cgroup: cannot connect to systemd over D-Bus (" + busName + "): "
                     + reason(e), e);
