@@ -4,7 +4,8 @@
 # jrunc-rootless with /etc/subuid and /etc/subgid ranges) and runs every container as that user
 # (runuser), with its own XDG_RUNTIME_DIR. --cgroup2 runs the delegated cgroup v2 cases instead,
 # where systemd is PID 1 on cgroup v2 (make test-rootless runs them in scripts/systemd-vm): a scope
-# systemd delegates to the user, where a memory limit OOM-kills, pause freezes and nothing is left.
+# systemd delegates to the user, where a memory limit OOM-kills, pause freezes and nothing is left;
+# and --systemd-cgroup on the user's own systemd instance.
 #
 # Each case prints "NAME  jrunc: PASS|FAIL (...)  runc: ..."; the last line is
 # "rootless: N passed, M failed" (jrunc's results; runc's are shown for comparison). Nothing is
@@ -311,6 +312,53 @@ EOF
     kill "$holder"; wait "$holder" 2>/dev/null
     for _ in $(seq 50); do [ -e $D ] || break; sleep 0.1; done
     [ -e $D ] && { echo "left behind: $D"; FAIL=$((FAIL + 1)); }
+    user_systemd_case
+}
+
+# --systemd-cgroup as the user: the container's unit belongs to the user's own systemd instance
+# (user@UID.service, started as a login would start it), reached over the user's bus at
+# $XDG_RUNTIME_DIR/bus; with no cgroupsPath it is a scope in the user's user.slice with Delegate=yes,
+# its memory.max holds the limit, update and pause act on it, and delete removes the unit.
+user_systemd_case() {
+    local RUN=/run/user/$UID_ MGR=/sys/fs/cgroup/user.slice/user-$UID_.slice/user@$UID_.service r
+    local dropin=/run/systemd/system/user@$UID_.service.d
+    if ! systemctl start user@$UID_.service 2>"$W/user-manager.err"; then
+        # This guest may lack the PAM service systemd-user (a trimmed image): start the user's manager
+        # without PAM, with the runtime directory pam_systemd would give it (a runtime drop-in, removed below).
+        echo "user@$UID_.service did not start: $(journalctl -b -u user@$UID_.service --no-pager -o cat 2>/dev/null | tail -4 | paste -sd'|'); again without PAM"
+        mkdir -p $dropin
+        printf '[Service]\nPAMName=\nEnvironment=XDG_RUNTIME_DIR=%s\n' $RUN >$dropin/jrunc-test.conf
+        systemctl daemon-reload
+        systemctl reset-failed user@$UID_.service
+        systemctl start user@$UID_.service || echo "user@$UID_.service: $(journalctl -b -u user@$UID_.service --no-pager -o cat | tail -6 | paste -sd'|')"
+    fi
+    for _ in $(seq 100); do [ -S $RUN/bus ] && break; sleep 0.1; done
+    as_user_sd() { runuser -u "$U" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/home/$U" XDG_RUNTIME_DIR=$RUN "$@"; }
+    bundle usersd "$(args 'sleep 300') | del(.linux.cgroupsPath) | .linux.resources = {memory: {limit: 33554432}}"
+    for r in jrunc runc; do
+        local id=usersd-$r unit=$r-usersd-$r.scope bin=$JRUNC show pid cgd max incg upd umax fz gone
+        [ $r = runc ] && bin=$RUNC
+        (cd "$W/usersd" && as_user_sd "$bin" --root "$W/xdg/$r" --systemd-cgroup run -d $id </dev/null >/dev/null 2>"$W/usersd/$r.err")
+        show=$(as_user_sd systemctl --user show -p Slice -p Delegate -p ActiveState -p ControlGroup $unit 2>&1 | sort | paste -sd' ')
+        cgd=/sys/fs/cgroup$(as_user_sd systemctl --user show -P ControlGroup $unit 2>/dev/null)
+        pid=$(as_user_sd "$bin" --root "$W/xdg/$r" state $id 2>/dev/null | jq -r .pid)
+        max=$(cat $cgd/memory.max 2>/dev/null)
+        incg=$(cut -d: -f3 /proc/${pid:-0}/cgroup 2>/dev/null)
+        as_user_sd "$bin" --root "$W/xdg/$r" --systemd-cgroup update --memory 67108864 $id 2>>"$W/usersd/$r.err"
+        upd=$(cat $cgd/memory.max 2>/dev/null) umax=$(as_user_sd systemctl --user show -P MemoryMax $unit 2>/dev/null)
+        as_user_sd "$bin" --root "$W/xdg/$r" --systemd-cgroup pause $id 2>>"$W/usersd/$r.err"
+        fz=$(sed -n 's/^frozen //p' $cgd/cgroup.events 2>/dev/null)
+        as_user_sd "$bin" --root "$W/xdg/$r" --systemd-cgroup resume $id 2>>"$W/usersd/$r.err"
+        as_user_sd "$bin" --root "$W/xdg/$r" --systemd-cgroup delete -f $id 2>>"$W/usersd/$r.err"
+        gone=$(as_user_sd systemctl --user show -P LoadState $unit 2>&1)
+        check usersd $r '[ "$show" = "ActiveState=active ControlGroup=${MGR#/sys/fs/cgroup}/user.slice/$unit Delegate=yes Slice=user.slice" ] && [ "$max" = 33554432 ] && [ "$incg" = "${cgd#/sys/fs/cgroup}" ] && [ "$upd" = 67108864 ] && [ "$umax" = 67108864 ] && [ "$fz" = 1 ] && [ "$gone" = not-found ] && [ ! -e "$cgd" ]' \
+            "show=$show max=$max init-in=$incg update=$upd/$umax frozen=$fz after-delete=$gone err=$(head -c 400 "$W/usersd/$r.err")"
+        RES[usersd/$r]="${RES[usersd/$r]} [$unit memory.max=$max→$upd frozen=$fz]"
+    done
+    report usersd
+    systemctl stop user@$UID_.service user-runtime-dir@$UID_.service
+    [ -d $dropin ] && { rm -rf $dropin; systemctl daemon-reload; }
+    for _ in $(seq 100); do [ -z "$(ps -u "$U" -o pid=)" ] && break; sleep 0.1; done
 }
 
 if [ "$MODE" = --cgroup2 ]; then cgroup2_cases; else host_cases; fi

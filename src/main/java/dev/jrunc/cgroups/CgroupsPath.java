@@ -12,27 +12,35 @@ import java.util.Deque;
  *
  * <p>systemd driver: "slice:prefix:name" names a scope unit "prefix-name.scope" inside the slice,
  * laid out the way systemd lays slices out on cgroupfs ("a-b.slice" lives in "a.slice"). An
- * absent path means "system.slice:jrunc:&lt;id&gt;".
+ * absent path means "system.slice:jrunc:&lt;id&gt;" ("user.slice" for a rootless container, whose
+ * unit lives in the user's own systemd instance).
  */
 public final class CgroupsPath {
     public static final String DEFAULT_SLICE = "system.slice";
+    /** The default slice of a rootless container's unit, inside the user's own systemd instance. */
+    public static final String DEFAULT_USER_SLICE = "user.slice";
     public static final String DEFAULT_SCOPE_PREFIX = "jrunc";
 
     private CgroupsPath() {}
 
     /** The path to place the container at; starts with "/" when absolute. */
     public static String resolve(String cgroupsPath, String containerId, boolean systemd) {
+        return resolve(cgroupsPath, containerId, systemd, DEFAULT_SLICE);
+    }
+
+    /** As {@link #resolve(String, String, boolean)}, with the systemd driver's slice for an empty one. */
+    public static String resolve(String cgroupsPath, String containerId, boolean systemd, String defaultSlice) {
         boolean absent = cgroupsPath == null || cgroupsPath.isEmpty();
         if (systemd) {
             if (absent) {
-                return systemdPath(DEFAULT_SLICE, DEFAULT_SCOPE_PREFIX, containerId);
+                return systemdPath(defaultSlice, DEFAULT_SCOPE_PREFIX, containerId);
             }
             String[] parts = cgroupsPath.split(":", -1);
             if (parts.length != 3) {
                 throw new CgroupException("linux.cgroupsPath: \"" + cgroupsPath
                         + "\" must have the form \"slice:prefix:name\" with the systemd cgroup driver");
             }
-            return systemdPath(parts[0], parts[1], parts[2]);
+            return systemdPath(parts[0].isEmpty() ? defaultSlice : parts[0], parts[1], parts[2]);
         }
         if (absent) {
             return clean(containerId);

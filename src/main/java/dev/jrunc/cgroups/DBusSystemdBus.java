@@ -19,8 +19,8 @@ import org.freedesktop.dbus.types.UInt64;
 
 /**
  * {@link SystemdBus} over D-Bus (dbus-java, the JDK's own Unix-domain sockets): the system bus
- * for root; the caller's session bus is the seam for rootless containers, whose units live in
- * the user's own systemd instance. Calls are sent as plain messages with their signatures
+ * for root; the user's bus for rootless containers, whose units live in the user's own systemd
+ * instance. Calls are sent as plain messages with their signatures
  * spelled out, so every argument has exactly the D-Bus type systemd expects.
  *
  * <p>Only the systemd driver loads this class, so verbs on cgroupfs containers never load the
@@ -45,13 +45,51 @@ final class DBusSystemdBus implements SystemdBus {
         this.busName = busName;
     }
 
-    /** A connection to the systemd instance for root (system bus) or for the calling user (session bus). */
-    static SystemdBus open(boolean user) {
-        String busName = user ? "the user's session bus" : "the system bus";
+    /** A connection to the system instance of systemd (root's units), over the system bus. */
+    static SystemdBus openSystem() {
+        return open(null, "the system bus", -1);
+    }
+
+    /**
+     * A connection to the calling user's systemd instance over the user's bus at address
+     * ({@link #userBusAddress}); without a bus or a manager there, the error says so.
+     */
+    static SystemdBus openUser(String address, long uid) {
+        try {
+            return open(address, "the user bus " + address, uid);
+        } catch (CgroupException e) {
+            throw new CgroupException("--systemd-cgroup: no systemd user instance for uid " + uid + ": " + e.getMessage()
+                    + " (a rootless container with --systemd-cgroup needs the user's systemd, e.g. a login session or"
+                    + " `loginctl enable-linger`)", e);
+        }
+    }
+
+    /**
+     * The user's bus: $DBUS_SESSION_BUS_ADDRESS, else the socket systemd's user instance serves at
+     * $XDG_RUNTIME_DIR/bus (runtimeDir: $XDG_RUNTIME_DIR or /run/user/UID).
+     */
+    static String userBusAddress(java.util.function.Function<String, String> env, java.nio.file.Path runtimeDir) {
+        String given = env.apply("DBUS_SESSION_BUS_ADDRESS");
+        if (given != null && !given.isBlank()) {
+            return given;
+        }
+        return "unix:path=" + runtimeDir.resolve("bus");
+    }
+
+    /**
+     * uid (-1: the process's own) is the identity claimed in EXTERNAL authentication: uid 0 of a
+     * user namespace (rootless podman's) is the user's host uid to the bus, which compares the
+     * claim with the socket's peer credentials.
+     */
+    private static SystemdBus open(String address, String busName, long uid) {
         DBusConnection conn;
         try {
-            conn = (user ? DBusConnectionBuilder.forSessionBus() : DBusConnectionBuilder.forSystemBus())
-                    .withShared(false).build();
+            DBusConnectionBuilder builder = address == null ? DBusConnectionBuilder.forSystemBus()
+                    : DBusConnectionBuilder.forAddress(address);
+            if (uid >= 0) {
+                builder = builder.transportConfig().configureSasl().withSaslUid(uid).back().back();
+            }
+            conn = builder.withShared(false).build();
         } catch (DBusException | RuntimeException e) {
             throw new CgroupException("--systemd-cgroup: cannot connect to systemd over D-Bus (" + busName + "): "
                     + reason(e), e);
@@ -161,6 +199,19 @@ final class DBusSystemdBus implements SystemdBus {
         } catch (CgroupException e) {
             return -1;
         }
+    }
+
+    @Override
+    public String controlGroup() {
+        Object[] reply = send("org.freedesktop.DBus.Properties", "Get", "ss", MANAGER, "ControlGroup");
+        Object v = reply.length == 0 ? null : reply[0];
+        if (v instanceof org.freedesktop.dbus.types.Variant<?> variant) {
+            v = variant.getValue();
+        }
+        if (!(v instanceof String cg)) {
+            throw new CgroupException("--systemd-cgroup: systemd's ControlGroup property on " + busName + " is not a string: " + v);
+        }
+        return cg;
     }
 
     /** "252.38-1~deb12u1", "v245.4-1.fc32" or "245": the leading number. */

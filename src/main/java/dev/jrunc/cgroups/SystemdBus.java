@@ -31,6 +31,13 @@ public interface SystemdBus extends AutoCloseable {
     /** The manager's Version property as a number ("252.38-1~deb12u1" is 252), -1 if unreadable. */
     int version();
 
+    /**
+     * The manager's ControlGroup property: the cgroup (from the hierarchy's root) the instance's
+     * units live under; "" or "/" for the system instance, e.g.
+     * "/user.slice/user-1000.slice/user@1000.service" for a user's.
+     */
+    String controlGroup();
+
     @Override
     void close();
 

@@ -55,23 +55,71 @@ public final class SystemdManager implements CgroupManager {
      */
     static SystemdManager forNewContainer(CgroupManager cgroupfs, CgroupMode mode, String cgroupPath, String containerId) {
         return new SystemdManager(cgroupfs, mode, SystemdUnit.forCgroupPath(cgroupPath), "jrunc container " + containerId,
-                connector(false), SYSTEMD_RUNNING, false);
-    }
-
-    /** The driver for a container whose unit a container record says was started. */
-    public static CgroupManager forRecordedContainer(CgroupManager cgroupfs, CgroupMode mode) {
-        Path dir = cgroupfs.paths().values().iterator().next();
-        return new SystemdManager(cgroupfs, mode, SystemdUnit.forCgroupDir(dir), "", connector(false),
-                SYSTEMD_RUNNING, true);
+                DBusSystemdBus::openSystem, SYSTEMD_RUNNING, false);
     }
 
     /**
-     * The systemd instance that owns the units: the system one for root. Rootless containers
-     * will use the calling user's instance (its session bus) and "user.slice" by default.
+     * The driver for a rootless container (cgroup v2 only): its unit belongs to the calling user's
+     * systemd instance, reached over the user's bus, and lives under that instance's own cgroup
+     * (the manager's ControlGroup, e.g. /user.slice/user-1000.slice/user@1000.service), in
+     * "user.slice" unless cgroupsPath names another slice of the user's.
      */
-    static SystemdBus.Connector connector(boolean rootless) {
-        return () -> DBusSystemdBus.open(rootless);
+    public static CgroupManager forNewUserContainer(CgroupLayout layout, String cgroupsPath, String containerId, long uid,
+            java.util.function.Function<String, String> env, Path runtimeDir) {
+        String address = DBusSystemdBus.userBusAddress(env, runtimeDir);
+        return forNewUserContainer(layout, cgroupsPath, containerId, () -> DBusSystemdBus.openUser(address, uid), CgroupFs.REAL,
+                SYSTEMD_RUNNING);
     }
+
+    static SystemdManager forNewUserContainer(CgroupLayout layout, String cgroupsPath, String containerId,
+            SystemdBus.Connector connector, CgroupFs fs, Path runningMarker) {
+        if (layout.mode() != CgroupMode.V2) {
+            throw new CgroupException("--systemd-cgroup: a rootless container's unit needs cgroup v2 (a user's systemd"
+                    + " cannot delegate a cgroup on cgroup v1 or hybrid)");
+        }
+        String inManager = CgroupsPath.resolve(cgroupsPath, containerId, true, CgroupsPath.DEFAULT_USER_SLICE);
+        String root;
+        try (SystemdBus bus = connector.open()) {
+            root = bus.controlGroup();
+        }
+        root = root.replaceAll("/+$", "");
+        if (root.isEmpty()) {
+            throw new CgroupException("--systemd-cgroup: the user's bus leads to a systemd whose units live at the cgroup"
+                    + " root (the system instance?), not to the user's own instance");
+        }
+        String path = root + inManager;
+        Map<String, Path> placement = layout.placement(path);
+        layout.checkPlacement(path, placement);
+        CgroupManager cgroupfs = CgroupManager.open(layout, placement, List.of(), List.of(), fs);
+        return new SystemdManager(cgroupfs, layout.mode(), SystemdUnit.forCgroupPath(inManager), "jrunc container "
+                + containerId, connector, runningMarker, false);
+    }
+
+    /**
+     * The driver for a container whose unit a container record says was started: a unit under a
+     * user's instance (a "user@UID.service" directory above it) belongs to that user's systemd,
+     * reached at /run/user/UID/bus, where systemd's user instance serves its bus.
+     */
+    public static CgroupManager forRecordedContainer(CgroupManager cgroupfs, CgroupMode mode) {
+        Path dir = cgroupfs.paths().values().iterator().next();
+        long uid = userInstanceOwner(dir);
+        SystemdBus.Connector connector = uid < 0 ? DBusSystemdBus::openSystem
+                : () -> DBusSystemdBus.openUser("unix:path=/run/user/" + uid + "/bus", uid);
+        return new SystemdManager(cgroupfs, mode, SystemdUnit.forCgroupDir(dir), "", connector, SYSTEMD_RUNNING, true);
+    }
+
+    /** UID when dir lies under a user's systemd instance (user@UID.service), else -1. */
+    static long userInstanceOwner(Path dir) {
+        for (Path part : dir) {
+            java.util.regex.Matcher m = USER_INSTANCE.matcher(part.toString());
+            if (m.matches()) {
+                return Long.parseLong(m.group(1));
+            }
+        }
+        return -1;
+    }
+
+    private static final java.util.regex.Pattern USER_INSTANCE = java.util.regex.Pattern.compile("user@(\\d{1,10})\\.service");
 
     public SystemdUnit unit() {
         return unit;

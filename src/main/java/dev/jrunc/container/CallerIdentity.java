@@ -60,6 +60,24 @@ public record CallerIdentity(long euid, long egid, boolean inUserNamespace, Func
         };
     }
 
+    /**
+     * The host uid that id of the user namespace whose uid_map is given stands for (the user's
+     * own uid for uid 0 of rootless podman's namespace); -1 if the map does not map it.
+     */
+    public static long hostUid(Path uidMap, long id) {
+        try {
+            for (String line : Files.readAllLines(uidMap)) {
+                String[] f = line.strip().split("\\s+");
+                if (f.length != 3) continue;
+                long inside = Long.parseLong(f[0]), outside = Long.parseLong(f[1]), count = Long.parseLong(f[2]);
+                if (id >= inside && id - inside < count) return outside + (id - inside);
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
     /** $XDG_RUNTIME_DIR, else /run/user/UID: where a user's runtime state goes. */
     public Path runtimeDir() {
         String xdg = env.apply("XDG_RUNTIME_DIR");

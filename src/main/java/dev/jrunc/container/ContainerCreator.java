@@ -78,8 +78,10 @@ public final class ContainerCreator {
         ContainerId.validate(given.id());
         if (given.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
         boolean systemd = given.systemdCgroup();
-        if (given.rootless() && systemd) {
-            Log.warn("rootless: --systemd-cgroup is not supported; the container's cgroup is made on the cgroupfs where delegated");
+        if (given.rootless() && systemd && CgroupLayout.detect().mode() != dev.jrunc.cgroups.CgroupMode.V2) {
+            // a user's systemd instance can delegate a cgroup on cgroup v2 only
+            Log.warn("rootless: --systemd-cgroup needs cgroup v2 (a user's systemd cannot delegate a cgroup on v1 or hybrid);"
+                    + " the container's cgroup is made on the cgroupfs where delegated");
             systemd = false;
         }
         Options o = new Options(given.id(), inv.resolve(given.bundle()), given.pidFile() == null ? null : inv.resolve(given.pidFile()),
@@ -102,7 +104,8 @@ public final class ContainerCreator {
         // cgroup and its ancestors is against the caller's: in the engine, the process that stands
         // for jrunc is the front, in the caller's cgroup (the engine's own is refused as well).
         String cgroupsPath = spec.linux() == null ? null : spec.linux().cgroupsPath();
-        CgroupManager cgroup = o.rootless() ? dev.jrunc.cgroups.RootlessCgroups.forSpec(spec, o.id(), Log::warn)
+        CgroupManager cgroup = o.rootless() && o.systemdCgroup() ? userSystemdCgroup(o.identity(), cgroupsPath, o.id())
+                : o.rootless() ? dev.jrunc.cgroups.RootlessCgroups.forSpec(spec, o.id(), Log::warn)
                 : CgroupManager.forContainer(callerLayout(), cgroupsPath, o.id(), o.systemdCgroup());
         if (!o.rootless() && inv.pid() != ProcessHandle.current().pid()) {
             CgroupLayout.detect().checkPlacement(cgroupsPath == null || cgroupsPath.isEmpty() ? o.id() : cgroupsPath,
@@ -126,6 +129,27 @@ public final class ContainerCreator {
             undo.runAll();
             throw e;
         }
+    }
+
+    /**
+     * A rootless container's unit, in the systemd instance of the caller's uid or, for uid 0 of a
+     * user namespace (rootless podman's), of the host uid it stands for; its bus under
+     * $XDG_RUNTIME_DIR, else /run/user/that-uid.
+     */
+    private CgroupManager userSystemdCgroup(CallerIdentity id, String cgroupsPath, String containerId) {
+        long uid = id.euid();
+        if (id.inUserNamespace()) {
+            Path map = Path.of("/proc", Long.toString(inv.pid()), "uid_map");
+            uid = CallerIdentity.hostUid(map, id.euid());
+            if (uid < 0) {
+                throw new JruncException("--systemd-cgroup: uid " + id.euid() + " of the caller's user namespace is not"
+                        + " mapped to a host uid (" + map + "), so no user's systemd instance is its");
+            }
+        }
+        String xdg = id.env().apply("XDG_RUNTIME_DIR");
+        Path runtimeDir = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of("/run/user", Long.toString(uid));
+        return dev.jrunc.cgroups.SystemdManager.forNewUserContainer(CgroupLayout.detect(), cgroupsPath, containerId, uid,
+                id.env(), runtimeDir);
     }
 
     /** runc's rules: a terminal needs somewhere to go, and a console socket needs a terminal. */

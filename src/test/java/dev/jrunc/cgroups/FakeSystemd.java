@@ -27,6 +27,8 @@ final class FakeSystemd implements SystemdBus.Connector {
     int opened;
     int open;
     int version = 252;
+    /** The manager's ControlGroup: "" for the system instance, the user@UID.service cgroup for a user's. */
+    String controlGroup = "";
 
     /** hierarchies: the directories under which systemd realizes units (v2: the cgroup2 mount). */
     FakeSystemd(Path... hierarchies) {
@@ -128,6 +130,12 @@ final class FakeSystemd implements SystemdBus.Connector {
             @Override
             public void setUnitProperties(String unit, List<UnitProperty> properties) {
                 calls.add("set " + unit + " " + properties);
+            }
+
+            @Override
+            public String controlGroup() {
+                calls.add("get ControlGroup");
+                return controlGroup;
             }
 
             @Override

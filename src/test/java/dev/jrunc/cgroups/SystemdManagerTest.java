@@ -197,4 +197,96 @@ class SystemdManagerTest {
         assertFalse(Files.exists(r.resolve("freezer/system.slice")), "jrunc made it, jrunc removes it");
         assertFalse(Files.exists(r.resolve("memory/system.slice/docker-v1.scope")));
     }
+
+    private static final String USER_MANAGER = "/user.slice/user-1000.slice/user@1000.service";
+
+    /** A v2 host whose user 1000 runs a systemd instance of its own. */
+    private static FakeSystemd userInstance(FakeHost host) throws IOException {
+        Path managerDir = Files.createDirectories(host.root.resolve(USER_MANAGER.substring(1)));
+        FakeSystemd systemd = new FakeSystemd(managerDir).on(host);
+        systemd.controlGroup = USER_MANAGER;
+        return systemd;
+    }
+
+    @Test
+    void aRootlessUnitLivesInUserSliceUnderTheUsersOwnInstance() throws IOException {
+        FakeHost host = FakeHost.v2Host(tmp.resolve("cg"));
+        FakeSystemd systemd = userInstance(host);
+        SystemdManager m = SystemdManager.forNewUserContainer(host.layout(), null, "c1", systemd, host.fs, running());
+        assertEquals(new SystemdUnit("jrunc-c1.scope", "user.slice"), m.unit());
+        Path dir = host.root.resolve(USER_MANAGER.substring(1) + "/user.slice/jrunc-c1.scope");
+        assertEquals(dir, m.paths().get(CgroupLayout.UNIFIED), "found through the manager's ControlGroup");
+        assertEquals(List.of("get ControlGroup"), systemd.calls);
+        assertEquals(0, systemd.open);
+
+        m.create(host.registry);
+        m.apply(limits());
+        assertEquals("33554432", host.fs.last(dir.resolve("memory.max")));
+        m.addProcess(4242);
+        String start = systemd.call("start ");
+        assertTrue(start.startsWith("start jrunc-c1.scope ["), start);
+        for (String p : List.of("Slice=user.slice", "Delegate=true", "PIDs=4242", "MemoryMax=33554432", "TasksMax=10")) {
+            assertTrue(start.contains(p), p + " in " + start);
+        }
+        assertEquals("activate user.slice", systemd.calls.get(1), "the user's slice starts first");
+        assertEquals(List.of(dir), m.createdDirs());
+
+        // delete: the recorded directory names the user's instance, and the unit is stopped there
+        assertEquals(1000, SystemdManager.userInstanceOwner(dir));
+        m.destroy(host.registry, FakeHost.NONE_FOREIGN);
+        assertEquals(List.of("stop jrunc-c1.scope", "reset-failed jrunc-c1.scope"),
+                systemd.calls.subList(systemd.calls.size() - 2, systemd.calls.size()));
+        assertFalse(Files.exists(dir));
+        assertEquals(0, systemd.open);
+    }
+
+    @Test
+    void aRootlessCgroupsPathNamesASliceOfTheUsersInstanceAndAnEmptySliceIsUserSlice() throws IOException {
+        FakeHost host = FakeHost.v2Host(tmp.resolve("cg"));
+        FakeSystemd systemd = userInstance(host);
+        SystemdManager named = SystemdManager.forNewUserContainer(host.layout(), "user-app.slice:jrunc:a", "a", systemd,
+                host.fs, running());
+        assertEquals(new SystemdUnit("jrunc-a.scope", "user-app.slice"), named.unit());
+        assertEquals(host.root.resolve(USER_MANAGER.substring(1) + "/user.slice/user-app.slice/jrunc-a.scope"),
+                named.paths().get(CgroupLayout.UNIFIED));
+        SystemdManager empty = SystemdManager.forNewUserContainer(host.layout(), ":pod:b", "b", systemd, host.fs, running());
+        assertEquals(new SystemdUnit("pod-b.scope", "user.slice"), empty.unit());
+        // root's driver keeps system.slice for an empty slice
+        assertEquals("/system.slice/pod-b.scope", CgroupsPath.resolve(":pod:b", "b", true));
+    }
+
+    @Test
+    void aRootlessUnitNeedsCgroupV2AndTheUsersOwnInstance() throws IOException {
+        FakeHost v1 = FakeHost.v1Host(tmp.resolve("v1"));
+        FakeSystemd systemd = new FakeSystemd(v1.root).on(v1);
+        CgroupException e = assertThrows(CgroupException.class,
+                () -> SystemdManager.forNewUserContainer(v1.layout(), null, "c", systemd, v1.fs, running()));
+        assertTrue(e.getMessage().contains("needs cgroup v2"), e.getMessage());
+        assertEquals(List.of(), systemd.calls, "no bus for a layout that cannot work");
+
+        FakeHost v2 = FakeHost.v2Host(tmp.resolve("v2"));
+        FakeSystemd system = new FakeSystemd(v2.root).on(v2);
+        e = assertThrows(CgroupException.class,
+                () -> SystemdManager.forNewUserContainer(v2.layout(), null, "c", system, v2.fs, running()));
+        assertTrue(e.getMessage().contains("not to the user's own instance"), e.getMessage());
+        assertEquals(0, system.open);
+        assertEquals(-1, SystemdManager.userInstanceOwner(v2.root.resolve("system.slice/jrunc-c.scope")));
+    }
+
+    @Test
+    void theUsersBusComesFromTheCallersEnvironment() {
+        Path runtime = Path.of("/run/user/1000");
+        assertEquals("unix:path=/tmp/b", DBusSystemdBus.userBusAddress(
+                k -> k.equals("DBUS_SESSION_BUS_ADDRESS") ? "unix:path=/tmp/b" : null, runtime));
+        assertEquals("unix:path=/run/user/1000/bus", DBusSystemdBus.userBusAddress(k -> null, runtime));
+        assertEquals("unix:path=/run/user/1000/bus", DBusSystemdBus.userBusAddress(k -> "", runtime));
+    }
+
+    @Test
+    void withoutAUserBusTheErrorNamesTheUid() throws IOException {
+        String address = "unix:path=" + tmp.resolve("no-such-bus");
+        CgroupException e = assertThrows(CgroupException.class, () -> DBusSystemdBus.openUser(address, 4321));
+        assertTrue(e.getMessage().startsWith("--systemd-cgroup: no systemd user instance for uid 4321: "), e.getMessage());
+        assertTrue(e.getMessage().contains(address), e.getMessage());
+    }
 }

@@ -48,4 +48,13 @@ class CallerIdentityTest {
         assertEquals(Path.of("/run/user/1000/jrunc-cgroups"), USER_NO_XDG.cgroupRegistryDir(true));
         assertEquals(Path.of("/run/jrunc-cgroups"), ROOT.cgroupRegistryDir(false));
     }
+
+    @Test
+    void uidZeroOfAUserNamespaceStandsForTheUsersHostUid(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path map = java.nio.file.Files.writeString(dir.resolve("uid_map"), "         0       1000          1\n         1     100000      65536\n");
+        assertEquals(1000, CallerIdentity.hostUid(map, 0));
+        assertEquals(100004, CallerIdentity.hostUid(map, 5));
+        assertEquals(-1, CallerIdentity.hostUid(map, 65537));
+        assertEquals(-1, CallerIdentity.hostUid(dir.resolve("missing"), 0));
+    }
 }
