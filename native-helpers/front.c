@@ -572,7 +572,10 @@ static int in_host_user_namespace(void) {
 }
 
 static int engine_session(enum start autostart, char *why, size_t whylen) {
-    for (int attempt = 0; attempt < 4; attempt++) {
+    /* An engine of another build or one that is exiting may take a while to let go of the
+     * socket on a busy machine: retry for a few seconds rather than a few microseconds. */
+    for (int attempt = 0; attempt < 40; attempt++) {
+        if (attempt > 0) usleep(attempt < 4 ? 10000 : 100000);
         int fd = connect_engine();
         if (fd < 0) {
             if (errno == EACCES || errno == EPERM) {
