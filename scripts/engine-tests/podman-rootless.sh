@@ -57,7 +57,7 @@ cleanup() {
     done
     local left i
     for i in $(seq 20); do
-        left=$(ps -u "$U" -o pid=,comm= | tr '\n' ' ')
+        left=$(ps -u "$U" -o pid=,stat=,comm= | awk '$2 !~ /^Z/ {print $1, $3}' | tr '\n' ' ')   # zombies wait on the host's PID 1
         [ -z "$left" ] && break
         sleep 0.25
     done
