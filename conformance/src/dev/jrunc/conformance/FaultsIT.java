@@ -32,8 +32,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The short form (one pass over the steps) runs with every conformance run; `make faults`
  * runs the full one (-Djrunc.faults=full): also the namespace helper, the container's init and
- * an exec'd process killed at their stages (STEP@TARGET, jrunc carrying on), and a plain
- * `delete` of each create killed half-way. Prints a table of step against leftovers.
+ * an exec'd process killed at their stages (STEP@TARGET, jrunc carrying on), the resident engine
+ * killed at every step (STEP@engine: the caller gets the engine's one-line error, and the next
+ * verb starts a new engine), and a plain `delete` of each create killed half-way. Prints a table of step against leftovers.
  *
  * <p>This JVM makes itself a child subreaper meanwhile, so that every process jrunc started ends
  * up its descendant: "processes" counts those still alive after the delete. Like an engine's
@@ -125,6 +126,7 @@ class FaultsIT {
             for (Faults.Step s : Faults.STEPS) {
                 for (String target : s.targets()) out.add(new Case(s.name(), target, true));
             }
+            for (Faults.Step s : Faults.STEPS) out.add(new Case(s.name(), Faults.ENGINE, true));
             for (Faults.Step s : Faults.STEPS) {
                 if (s.name().startsWith("create.")) out.add(new Case(s.name(), null, false));
             }
@@ -171,7 +173,7 @@ class FaultsIT {
         switch (c.verb()) {
             case "create" -> {
                 r = jrunc(env, "create", "--bundle", bundle.toString(), id);
-                if (c.target() == null) {
+                if (c.target() == null || c.target().equals(Faults.ENGINE)) {
                     // a create killed half-way is a container: state and list show it, stopped
                     Result st = jrunc(none, "state", id);
                     shown = st.exit() != 0 ? "absent" : CgroupTestSupport.JSON.readTree(st.out()).get("status").asText();
@@ -197,7 +199,11 @@ class FaultsIT {
             default -> throw new AssertionError("no verb for " + c.step());
         }
         if (c.target() == null && r.exit() != 137) problems.add("jrunc was not killed at " + c.step() + ": " + r);
-        if (c.target() != null && (r.exit() == 0 || r.exit() == 137)) {
+        if (Faults.ENGINE.equals(c.target())) {
+            // the engine's death is the caller's error, said in one line (direct mode: jrunc's own SIGKILL)
+            boolean said = r.exit() == 137 || (r.exit() != 0 && r.err().contains("the jrunc engine stopped"));
+            if (!said) problems.add("the engine's death at " + c.step() + " was not reported: " + r);
+        } else if (c.target() != null && (r.exit() == 0 || r.exit() == 137)) {
             problems.add("the death of the " + c.target() + " at " + c.step() + " went unnoticed: " + r);
         }
         Result del = c.force() ? jrunc(none, "delete", "--force", id) : jrunc(none, "delete", id);

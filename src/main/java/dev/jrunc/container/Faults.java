@@ -21,10 +21,15 @@ import java.util.concurrent.Callable;
  * handler catches (they catch RuntimeException), so everything the verb made stays for `state`,
  * `list` and `delete` to find, as after a real crash; only what the kernel would release for a
  * dead process is released on the way out (its fds, its locks). The engine itself, serving other
- * callers, is not killed: its own death is a crash of every verb in flight, which EngineIT covers.
+ * callers, is not killed by a plain STEP; "STEP@engine", which every step offers, kills the
+ * engine there instead, a crash of every verb in flight (in direct mode, where this JVM is
+ * jrunc, it is the same as STEP).
  */
 public final class Faults {
     public static final String ENV = "JRUNC_FAULT";
+
+    /** The target every step offers: the process the verb runs in, the engine or this JVM. */
+    public static final String ENGINE = "engine";
 
     /** A step and the processes it can kill besides jrunc itself. */
     public record Step(String name, List<String> targets) {}
@@ -98,6 +103,12 @@ public final class Faults {
             throw new Killed(step);
         }
         String who = fault.substring(at + 1);
+        if (who.equals(ENGINE)) {
+            sys.kill((int) ProcessHandle.current().pid(), Signals.SIGKILL);
+            while (true) {
+                Thread.onSpinWait();
+            }
+        }
         for (Target t : targets) {
             if (t.name().equals(who) && t.pid() > 0) {
                 sys.kill((int) t.pid(), Signals.SIGKILL);
@@ -119,7 +130,10 @@ public final class Faults {
         int at = fault.indexOf('@');
         String name = at < 0 ? fault : fault.substring(0, at);
         for (Step s : STEPS) {
-            if (s.name().equals(name) && (at < 0 || s.targets().contains(fault.substring(at + 1)))) return;
+            if (s.name().equals(name) && (at < 0 || s.targets().contains(fault.substring(at + 1))
+                    || fault.substring(at + 1).equals(ENGINE))) {
+                return;
+            }
         }
         throw new JruncException(ENV + "=" + fault + ": no such fault point (see dev.jrunc.container.Faults.STEPS)");
     }

@@ -93,4 +93,23 @@ class FaultsTest {
             init.destroyForcibly();
         }
     }
+
+    @Test
+    void everyStepOffersTheEngineAndNoOtherUnlistedTarget() throws Exception {
+        for (Faults.Step step : Faults.STEPS) {
+            Invocation inv = callerWith(Map.of(Faults.ENV, step.name() + "@" + Faults.ENGINE), ProcessHandle.current().pid());
+            // armed for another step: a valid fault, and this point is not it
+            String other = step.name().equals("delete.killed") ? "create.state-written" : "delete.killed";
+            Faults.with(inv, () -> {
+                Faults.point(other);
+                return null;
+            });
+        }
+        Invocation bad = callerWith(Map.of(Faults.ENV, "start.before-fifo@init"), ProcessHandle.current().pid());
+        JruncException e = assertThrows(JruncException.class, () -> Faults.with(bad, () -> {
+            Faults.point("delete.killed");
+            return null;
+        }));
+        assertTrue(e.getMessage().contains("start.before-fifo@init: no such fault point"), e.getMessage());
+    }
 }
