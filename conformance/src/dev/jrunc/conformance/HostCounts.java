@@ -87,10 +87,11 @@ record HostCounts(int mounts, int markedMounts, int cgroups, int markedCgroups, 
                 "zombies", "fds", "engine-rss");
     }
 
-    /** One row: each count as test/host. */
-    String row(int cycle) {
+    /** One row: each count as test/host, and the resident engine's RSS ("-" without an engine). */
+    String row(int cycle, String engineRss) {
         return String.format("%7d  %-13s %-13s %-13s %-11s %5d %10s", cycle, markedMounts + "/" + mounts,
-                markedCgroups + "/" + cgroups, markedProcesses + "/" + processes, markedZombies + "/" + zombies, fds, "-");
+                markedCgroups + "/" + cgroups, markedProcesses + "/" + processes, markedZombies + "/" + zombies, fds,
+                engineRss);
     }
 
     private record Proc(long pid, long ppid, boolean zombie, String comm, String environ, String cgroup, String cmdline) {}

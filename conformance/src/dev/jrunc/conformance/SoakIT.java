@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
  * by side, as an engine would drive them: `run -d` / `exec` / `kill` / `delete`, and `create` /
  * `start` / `delete` of a process that exits. After a warm-up cycle and then every 100 cycles,
  * with no container alive, the host's mounts, cgroup directories, processes and zombies and the
- * test JVM's open fds are counted ({@link HostCounts}); the test fails if any count that belongs
- * to the test grows, and at the end nothing of the test may remain.
+ * test JVM's open fds are counted ({@link HostCounts}), with the resident engine's RSS; the test
+ * fails if any count that belongs to the test grows or the engine's memory grows with the cycles,
+ * and at the end nothing of the test may remain.
  *
  * <p>{@code -Djrunc.soak.cycles=N} sets the number of cycles of each stream: 100 in the
  * conformance suite, 1000 for {@code make soak}; {@code -Djrunc.soak.report=FILE} also writes the
@@ -59,7 +60,9 @@ class SoakIT extends ContainerTest {
         report("soak: " + cycles + " cycles of run -d/exec/kill/delete and create/start/delete, side by side;"
                 + " counts are this test's / the host's");
         report(HostCounts.header());
-        report(samples.getFirst().row(0));
+        List<EngineSample> engine = new ArrayList<>();
+        engine.add(engineSample());
+        report(samples.getFirst().row(0, engine.getLast().shown()));
 
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
@@ -80,7 +83,8 @@ class SoakIT extends ContainerTest {
                 HostCounts now = HostCounts.take(mark, tmp);
                 samples.add(now);
                 at.add(done);
-                report(now.row(done));
+                engine.add(engineSample());
+                report(now.row(done, engine.getLast().shown()));
             }
         } finally {
             pool.shutdownNow();
@@ -97,12 +101,41 @@ class SoakIT extends ContainerTest {
                 }
             }
         }
+        // The engine serves every verb of the soak: its memory must not grow with the cycles. The
+        // first hundred cycles warm it up (JIT code, a heap sized to the load); after that, the
+        // last sample may exceed the one at cycle 100 by a quarter at most.
+        if (engine.size() > 3 && engine.get(1).pid() > 0 && engine.getLast().pid() == engine.get(1).pid()) {
+            long warm = engine.get(1).rssKb();
+            long end = engine.getLast().rssKb();
+            if (end > warm + warm / 4) grew.add("the engine's RSS grew from " + warm + " kB at cycle " + at.get(1) + " to " + end + " kB");
+        }
         HostCounts last = samples.getLast();
         if (!grew.isEmpty()) fail(String.join("\n", grew) + "\nwhat belongs to the test now:\n  " + String.join("\n  ", last.markedNames()));
         assertEquals(List.of(), last.markedNames(), "nothing of the test's containers remains on the host");
         try (Stream<Path> left = Files.list(jrunc.root())) {
             assertEquals(List.of(), left.toList(), "no state left under --root");
         }
+    }
+
+    /** The resident engine's pid and RSS from `jrunc engine status`; pid 0 when none serves the soak. */
+    record EngineSample(long pid, long rssKb) {
+        String shown() {
+            return pid == 0 ? "-" : (rssKb / 1024) + " MiB";
+        }
+    }
+
+    private EngineSample engineSample() {
+        Jrunc.Result r = jrunc.exec(List.of(Jrunc.binary().toString(), "engine", "status"), TIMEOUT, env, null);
+        long pid = 0;
+        long rss = 0;
+        if (r.exit() == 0) {
+            for (String line : r.out().lines().toList()) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 2 && f[0].equals("pid")) pid = Long.parseLong(f[1]);
+                if (f.length >= 2 && f[0].equals("rss")) rss = Long.parseLong(f[1]);
+            }
+        }
+        return new EngineSample(rss > 0 ? pid : 0, rss);
     }
 
     private final List<String> lines = new ArrayList<>();
