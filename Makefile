@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PREFIX ?= /usr/local
 JDK := $(shell scripts/find-jdk.sh)
 ifeq ($(JDK),)
-$(error no JDK >= 22 found (see the message above))
+$(error no JDK >= 25 found (see the message above))
 endif
 JAVA := $(JDK)/bin/java
 MVN := JAVA_HOME=$(JDK) mvn -B -q

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Prints the home of a JDK >= 22 (FFM API): $JAVA_HOME if it is new enough, else the newest
+# Prints the home of a JDK >= 25 (the pom compiles for release 25: the FFM API, ScopedValue, the AOT cache): $JAVA_HOME if it is new enough, else the newest
 # under /usr/lib/jvm. Fails with a message saying what to install.
 set -eu
 version_of() {
@@ -8,7 +8,7 @@ version_of() {
 good() {
     [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 1
     v=$(version_of "$1")
-    [ -n "$v" ] && [ "${v%%.*}" -ge 22 ]
+    [ -n "$v" ] && [ "${v%%.*}" -ge 25 ]
 }
 if [ -n "${JAVA_HOME:-}" ] && good "$JAVA_HOME"; then echo "$JAVA_HOME"; exit 0; fi
 best=""; best_v=0
@@ -20,7 +20,7 @@ for d in /usr/lib/jvm/*; do
     fi
 done
 if [ -z "$best" ]; then
-    echo "jrunc needs a JDK >= 22 (the FFM API): none in JAVA_HOME or /usr/lib/jvm." >&2
+    echo "jrunc needs a JDK >= 25 (the FFM API, ScopedValue, the AOT cache): none in JAVA_HOME or /usr/lib/jvm." >&2
     echo "Install one, e.g. Temurin 25 (temurin-25-jdk), or set JAVA_HOME to it." >&2
     exit 1
 fi

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Checks jrunc's build and test prerequisites and installs the missing Debian packages.
-#   scripts/prereqs.sh build    gcc, make, maven, a JDK >= 22
+#   scripts/prereqs.sh build    gcc, make, maven, a JDK >= 25
 #   scripts/prereqs.sh test     the above, plus busybox-static (test rootfs) and zsh (completion test)
 #   scripts/prereqs.sh bench    the above, plus runc (the comparison)
 #   scripts/prereqs.sh man      the above, plus asciidoctor (man pages)

@@ -15,15 +15,29 @@ import java.util.List;
  * branch only ever goes from short to long, so this ends.
  */
 final class Bpf {
-    // instruction classes and fields (linux/bpf_common.h)
-    static final int LD_W_ABS = 0x00 | 0x00 | 0x20; // BPF_LD | BPF_W | BPF_ABS
-    static final int ALU_AND_K = 0x04 | 0x50 | 0x00; // BPF_ALU | BPF_AND | BPF_K
-    static final int JA = 0x05 | 0x00; // BPF_JMP | BPF_JA
-    static final int JEQ_K = 0x05 | 0x10 | 0x00; // BPF_JMP | BPF_JEQ | BPF_K
-    static final int JGT_K = 0x05 | 0x20 | 0x00; // BPF_JMP | BPF_JGT | BPF_K
-    static final int JGE_K = 0x05 | 0x30 | 0x00; // BPF_JMP | BPF_JGE | BPF_K
-    static final int JSET_K = 0x05 | 0x40 | 0x00; // BPF_JMP | BPF_JSET | BPF_K
-    static final int RET_K = 0x06 | 0x00; // BPF_RET | BPF_K
+    // instruction classes and fields (linux/bpf_common.h); several are 0, named for the reader
+    private static final int BPF_LD = 0x00;
+    private static final int BPF_ALU = 0x04;
+    private static final int BPF_JMP = 0x05;
+    private static final int BPF_RET = 0x06;
+    private static final int BPF_W = 0x00;
+    private static final int BPF_ABS = 0x20;
+    private static final int BPF_AND = 0x50;
+    private static final int BPF_JA = 0x00;
+    private static final int BPF_JEQ = 0x10;
+    private static final int BPF_JGT = 0x20;
+    private static final int BPF_JGE = 0x30;
+    private static final int BPF_JSET = 0x40;
+    private static final int BPF_K = 0x00;
+
+    static final int LD_W_ABS = BPF_LD | BPF_W | BPF_ABS;
+    static final int ALU_AND_K = BPF_ALU | BPF_AND | BPF_K;
+    static final int JA = BPF_JMP | BPF_JA;
+    static final int JEQ_K = BPF_JMP | BPF_JEQ | BPF_K;
+    static final int JGT_K = BPF_JMP | BPF_JGT | BPF_K;
+    static final int JGE_K = BPF_JMP | BPF_JGE | BPF_K;
+    static final int JSET_K = BPF_JMP | BPF_JSET | BPF_K;
+    static final int RET_K = BPF_RET | BPF_K;
 
     /** BPF_MAXINSNS: the kernel's limit on a classic BPF program's length. */
     static final int MAX_INSNS = 4096;
