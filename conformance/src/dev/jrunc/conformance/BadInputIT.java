@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.function.Consumer;
@@ -73,6 +74,8 @@ class BadInputIT extends ContainerTest {
                 bad("3 MB of environment", b -> {
                     for (int i = 0; i < 30; i++) b.env("V" + i + "=" + "x".repeat(100_000));
                 }, "$.process.env", "RLIMIT_STACK"),
+                bad("1 MB mount type", b -> ((ObjectNode) b.config.get("mounts").get(0))
+                        .put("type", "t".repeat(1 << 20)), "$.mounts[0].type", "PATH_MAX"),
                 bad("empty device access", b -> Bundle.arr(Bundle.obj(b.linux(), "resources"), "devices").addObject()
                         .put("allow", false).put("access", ""), "$.linux.resources.devices[1].access"),
                 bad("closID ..", b -> Bundle.obj(b.linux(), "intelRdt").put("closID", ".."), "$.linux.intelRdt.closID"),

@@ -38,8 +38,9 @@ public final class Main {
             return Log.with(log, () -> dev.jrunc.container.Faults.with(inv, () -> execute(args, inv, log, out, err)));
         } catch (Exception e) {
             // execute handles the verb's own errors: this is jrunc failing to run it at all
-            log.error(e.toString());
-            err.println("jrunc: " + e);
+            String msg = ErrorText.bounded(e.toString());
+            log.error(msg);
+            err.println("jrunc: " + msg);
             return 1;
         } finally {
             out.flush();
@@ -59,7 +60,7 @@ public final class Main {
         });
         cli.setParameterExceptionHandler((e, a) -> {
             String verb = unknownVerb(e);
-            String msg = verb == null ? e.getMessage() : unknownVerbMessage(verb, e);
+            String msg = ErrorText.bounded(verb == null ? e.getMessage() : unknownVerbMessage(verb, e));
             log.error(msg);
             err.println("jrunc: " + msg);
             // The usage of every verb would bury the one line that matters.
@@ -67,7 +68,7 @@ public final class Main {
             return 1;
         });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
-            String msg = e instanceof JruncException ? e.getMessage() : e.toString();
+            String msg = ErrorText.bounded(e instanceof JruncException ? e.getMessage() : e.toString());
             log.error(msg);
             err.println("jrunc: " + msg);
             if (!(e instanceof JruncException) || log.debugEnabled()) e.printStackTrace(err);

@@ -68,7 +68,8 @@ public final class VerbLog {
         if (debug) write("debug", msg);
     }
 
-    private void write(String level, String msg) {
+    private void write(String level, String raw) {
+        String msg = ErrorText.bounded(raw);
         String time = Instant.now().toString();
         if (file == null) {
             if (!level.equals("error")) stderr.println("jrunc: " + level + ": " + msg);

@@ -43,6 +43,17 @@ class MainTest {
     }
 
     @Test
+    void aHugeArgumentGivesAnErrorOfBoundedLength() throws Exception {
+        Path log = tmp.resolve("log.json");
+        String verb = "v".repeat(1 << 20);
+        int rc = Main.run(new String[] {"--root", tmp.toString(), "--log", log.toString(), "--log-format", "json", verb});
+        assertEquals(1, rc);
+        JsonNode entry = new ObjectMapper().readTree(Files.readAllLines(log).getFirst());
+        String msg = entry.get("msg").asText();
+        assertTrue(msg.length() <= ErrorText.MAX + 64 && msg.contains("characters left out"), msg);
+    }
+
+    @Test
     void anUnknownFlagOfAVerbIsLoggedToo() throws Exception {
         Path log = tmp.resolve("log.json");
         int rc = Main.run(new String[] {"--log=" + log, "--log-format=json", "--root", tmp.toString(), "state",

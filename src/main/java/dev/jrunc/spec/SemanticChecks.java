@@ -255,6 +255,11 @@ public final class SemanticChecks {
             if (m.source() != null) {
                 checkPathLength(m.source(), here + ".source", DOC);
             }
+            // mount(2) and fsopen(2) copy the type with a PATH_MAX bound: a longer one names no filesystem
+            if (m.type() != null && KernelLimits.cBytes(m.type()) > KernelLimits.PATH_MAX) {
+                fail(here + ".type", "is " + (KernelLimits.cBytes(m.type()) - 1) + " bytes long; the kernel takes a "
+                        + "filesystem type of at most " + (KernelLimits.PATH_MAX - 1) + " bytes (PATH_MAX)");
+            }
             if (!dest.startsWith("/")) {
                 warnings.add("config.json: " + here + ".destination: " + quote(dest)
                         + " is not an absolute path; taken relative to the container's /");

@@ -232,6 +232,16 @@ class ValidationRulesTest {
     }
 
     @Test
+    void aMountTypeIsAtMostPathMax() throws IOException {
+        load(c -> c.putArray("mounts").addObject().put("destination", "/t").put("type", "t".repeat(4095)));
+        ConfigException e = refused(c -> c.putArray("mounts").addObject().put("destination", "/t")
+                .put("type", "t".repeat(1 << 20)));
+        assertEquals("$.mounts[0].type", e.path());
+        assertTrue(e.getMessage().contains("is 1048576 bytes long; the kernel takes a filesystem type of at most 4095"),
+                e.getMessage());
+    }
+
+    @Test
     void pathsAreAtMostPathMax() {
         ConfigException e = refused(c -> process(c).put("cwd", "/" + "a".repeat(4095)));
         assertEquals("$.process.cwd", e.path());
