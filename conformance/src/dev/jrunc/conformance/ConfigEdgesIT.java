@@ -44,6 +44,21 @@ class ConfigEdgesIT extends ContainerTest {
         refusedCreate(b, "$.process.args[4]", "131071 bytes", "MAX_ARG_STRLEN");
     }
 
+    /**
+     * linux is optional (config.md), and runc runs such a config: no namespace of its own, so the
+     * process shares the host's, and what create mounted under the rootfs goes with the container.
+     */
+    @Test
+    void aConfigWithoutLinuxRunsInTheHostsNamespacesAndLeavesNothing() throws Exception {
+        Bundle b = bundle("b").args("sh", "-c", "echo pidns=$(readlink /proc/self/ns/pid)");
+        b.config.remove("linux");
+        b.config.remove("hostname"); // a hostname needs a UTS namespace of its own
+        String id = newId("nolinux");
+        Jrunc.Result r = run(b, id).assertOk();
+        assertEquals(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString(), facts(r.out()).get("pidns"));
+        assertNothingLeftBehind(id);
+    }
+
     @Test
     void aHostnameOfHostNameMaxIsSetOneMoreIsRefused() {
         String longest = "h".repeat(64);

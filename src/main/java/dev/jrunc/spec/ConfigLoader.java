@@ -3,6 +3,7 @@ package dev.jrunc.spec;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -54,6 +55,8 @@ public final class ConfigLoader {
         String doc = documentName(configFile);
         JsonNode tree = parse(readBytes(configFile, doc), doc);
         SpecSchemas.validate(SpecSchemas.Kind.CONFIG, tree, doc);
+        // linux is optional (config.md); on Linux an absent one asks for what an empty one does
+        if (tree instanceof ObjectNode o && !o.has("linux")) o.putObject("linux");
         Spec spec = SpecJson.bind(tree, Spec.class, doc);
         SpecStrings.refuseNul(SpecJson.mapper().valueToTree(spec), doc, "$");
         return spec;

@@ -96,6 +96,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anAbsentLinuxIsAnEmptyOne() throws IOException {
+        Files.createDirectories(bundle.resolve("rootfs"));
+        write("""
+                {"ociVersion":"1.2.0","root":{"path":"rootfs"},
+                 "process":{"cwd":"/","args":["sh"],"user":{"uid":0,"gid":0}}}""");
+        Spec spec = ConfigLoader.load(bundle);
+        assertEquals(List.of(), spec.linux().namespacesOrEmpty());
+        assertEquals(null, spec.linux().cgroupsPath());
+    }
+
+    @Test
     void missingConfigFile() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(bundle));
         assertTrue(e.getMessage().startsWith("config.json: $: cannot read"), e.getMessage());
