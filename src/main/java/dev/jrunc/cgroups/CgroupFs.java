@@ -1,5 +1,6 @@
 package dev.jrunc.cgroups;
 
+import dev.jrunc.linux.Syscalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +13,14 @@ import java.nio.file.StandardOpenOption;
  * where directories hold regular files and cannot simply be rmdir'ed, and records the program.
  */
 public class CgroupFs {
-    public static final CgroupFs REAL = new CgroupFs();
+    public static final CgroupFs REAL = new CgroupFs(Syscalls.linux());
+
+    private final DeviceFilter deviceFilter;
+
+    /** sys: the system calls that load and attach device filters. */
+    public CgroupFs(Syscalls sys) {
+        this.deviceFilter = new DeviceFilter(sys);
+    }
 
     /**
      * One write(2) per call: cgroup files parse a single entry per write, so multi-entry values
@@ -54,6 +62,6 @@ public class CgroupFs {
      * replacing the filters a previous call attached.
      */
     public void installDeviceFilter(Path dir, byte[] program) {
-        dev.jrunc.linux.Bpf.replaceCgroupDeviceFilter(dir, program);
+        deviceFilter.replace(dir, program);
     }
 }

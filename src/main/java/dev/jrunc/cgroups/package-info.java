@@ -14,6 +14,7 @@
  * cgroup and every directory jrunc did not make ({@link dev.jrunc.cgroups.CgroupRegistry}).
  *
  * <p>On cgroup v2 the device rules become an eBPF program ({@link dev.jrunc.cgroups.DeviceBpfProgram})
- * attached through {@link dev.jrunc.linux.Bpf}; everything else is files.
+ * that {@link dev.jrunc.cgroups.DeviceFilter} attaches with the bpf(2) calls of
+ * {@link dev.jrunc.linux.Syscalls}; everything else is files.
  */
 package dev.jrunc.cgroups;

@@ -925,4 +925,147 @@ final class LinuxSyscalls implements Syscalls {
         call(() -> "fchmodat(AT_FDCWD, " + q(path) + ", 0" + Integer.toOctalString(mode) + ")",
                 (a, st) -> (int) FCHMODAT.h().invokeExact(st, Linux.AT_FDCWD, cstr(a, path), mode, 0));
     }
+
+    // ---- cgroup v2 device filters: bpf(2)
+
+    private static final long SYS_BPF = 321; // x86_64, as the numbers at the top
+    private static final int BPF_PROG_LOAD = 5;
+    private static final int BPF_PROG_ATTACH = 8;
+    private static final int BPF_PROG_DETACH = 9;
+    private static final int BPF_PROG_GET_FD_BY_ID = 13;
+    private static final int BPF_PROG_QUERY = 16;
+    private static final int BPF_PROG_TYPE_CGROUP_DEVICE = 15;
+    private static final int BPF_CGROUP_DEVICE = 6;
+    private static final int BPF_F_ALLOW_MULTI = 2;
+    /** Larger than union bpf_attr on any kernel: the kernel accepts the size when the tail it does not know is zero. */
+    private static final long BPF_ATTR_SIZE = 128;
+    private static final int BPF_INSN_SIZE = 8;
+    private static final int BPF_LOG_SIZE = 64 * 1024;
+    private static final int BPF_LOG_LINES = 20;
+    private static final int ENOSPC = 28;
+
+    private static long bpf(MemorySegment errnoState, int cmd, MemorySegment attr) throws Throwable {
+        return (long) SYSCALL3.h().invokeExact(errnoState, SYS_BPF, (long) cmd, attr.address(), BPF_ATTR_SIZE);
+    }
+
+    /**
+     * Loaded without a verifier log first: at log level 1 the verifier logs every instruction it
+     * walks, which for a hundred device rules is more than the buffer, and a full log fails the
+     * load with ENOSPC. Only a refused program is loaded again, with the log, to say why.
+     */
+    @Override
+    public int bpfLoadDeviceProgram(byte[] insns) {
+        if (insns.length == 0 || insns.length % BPF_INSN_SIZE != 0) {
+            throw new IllegalArgumentException("a BPF program of " + insns.length + " bytes: not a whole number of "
+                    + BPF_INSN_SIZE + "-byte instructions");
+        }
+        int count = insns.length / BPF_INSN_SIZE;
+        String what = "bpf(BPF_PROG_LOAD, prog_type=BPF_PROG_TYPE_CGROUP_DEVICE, insn_cnt=" + count + ")";
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.errnoState(arena);
+            MemorySegment attr = arena.allocate(BPF_ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, BPF_PROG_TYPE_CGROUP_DEVICE);
+            attr.set(ValueLayout.JAVA_INT, 4, count);
+            attr.set(ValueLayout.JAVA_LONG, 8, arena.allocateFrom(ValueLayout.JAVA_BYTE, insns).address());
+            // device programs call no GPL-only helper; a license string is still required
+            attr.set(ValueLayout.JAVA_LONG, 16, arena.allocateFrom("Apache-2.0").address());
+            MemorySegment.copy(arena.allocateFrom("jrunc_devices"), 0, attr, 48, 14); // prog_name[16]
+            long fd = bpfOrMinusOne(state, BPF_PROG_LOAD, attr, what);
+            if (fd >= 0) {
+                return (int) fd;
+            }
+            int errno = Native.errno(state);
+            MemorySegment log = arena.allocate(BPF_LOG_SIZE);
+            attr.set(ValueLayout.JAVA_INT, 24, 1); // log_level
+            attr.set(ValueLayout.JAVA_INT, 28, BPF_LOG_SIZE);
+            attr.set(ValueLayout.JAVA_LONG, 32, log.address());
+            fd = bpfOrMinusOne(state, BPF_PROG_LOAD, attr, what);
+            if (fd >= 0) {
+                return (int) fd; // the first failure passed (EAGAIN, ENOMEM)
+            }
+            String verifier = lastLines(log.getString(0).strip(), BPF_LOG_LINES);
+            throw verifier.isEmpty() ? new SyscallException(what, errno)
+                    : new SyscallException(what, errno, "verifier: " + verifier);
+        }
+    }
+
+    private static long bpfOrMinusOne(MemorySegment state, int cmd, MemorySegment attr, String what) {
+        try {
+            return bpf(state, cmd, attr);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(what, t);
+        }
+    }
+
+    /** The end of the verifier's log says why; the start is the walk that led there. */
+    private static String lastLines(String text, int n) {
+        List<String> lines = text.lines().toList();
+        return lines.size() <= n ? text
+                : "... " + String.join("\n", lines.subList(lines.size() - n, lines.size()));
+    }
+
+    @Override
+    public void bpfAttachDeviceProgram(int cgroupFd, int progFd) {
+        call(() -> "bpf(BPF_PROG_ATTACH, target_fd=" + cgroupFd + ", attach_bpf_fd=" + progFd
+                        + ", attach_type=BPF_CGROUP_DEVICE, attach_flags=BPF_F_ALLOW_MULTI)",
+                (a, st) -> {
+                    MemorySegment attr = a.allocate(BPF_ATTR_SIZE, 8);
+                    attr.set(ValueLayout.JAVA_INT, 0, cgroupFd);
+                    attr.set(ValueLayout.JAVA_INT, 4, progFd);
+                    attr.set(ValueLayout.JAVA_INT, 8, BPF_CGROUP_DEVICE);
+                    attr.set(ValueLayout.JAVA_INT, 12, BPF_F_ALLOW_MULTI);
+                    return bpf(st, BPF_PROG_ATTACH, attr);
+                });
+    }
+
+    @Override
+    public void bpfDetachDeviceProgram(int cgroupFd, int progFd) {
+        call(() -> "bpf(BPF_PROG_DETACH, target_fd=" + cgroupFd + ", attach_bpf_fd=" + progFd
+                        + ", attach_type=BPF_CGROUP_DEVICE)",
+                (a, st) -> {
+                    MemorySegment attr = a.allocate(BPF_ATTR_SIZE, 8);
+                    attr.set(ValueLayout.JAVA_INT, 0, cgroupFd);
+                    attr.set(ValueLayout.JAVA_INT, 4, progFd);
+                    attr.set(ValueLayout.JAVA_INT, 8, BPF_CGROUP_DEVICE);
+                    return bpf(st, BPF_PROG_DETACH, attr);
+                });
+    }
+
+    @Override
+    public int[] bpfQueryDevicePrograms(int cgroupFd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(BPF_ATTR_SIZE, 8);
+            int room = 8;
+            while (true) {
+                MemorySegment ids = arena.allocate(4L * room, 4);
+                attr.fill((byte) 0);
+                attr.set(ValueLayout.JAVA_INT, 0, cgroupFd);
+                attr.set(ValueLayout.JAVA_INT, 4, BPF_CGROUP_DEVICE);
+                attr.set(ValueLayout.JAVA_LONG, 16, ids.address());
+                attr.set(ValueLayout.JAVA_INT, 24, room);
+                long r = call(() -> "bpf(BPF_PROG_QUERY, target_fd=" + cgroupFd + ", attach_type=BPF_CGROUP_DEVICE)",
+                        (a, st) -> {
+                            long rr = bpf(st, BPF_PROG_QUERY, attr);
+                            return rr == -1 && Native.errno(st) == ENOSPC ? -2 : rr;
+                        });
+                int total = attr.get(ValueLayout.JAVA_INT, 24);
+                if (r != -2) {
+                    return ids.asSlice(0, 4L * Math.min(total, room)).toArray(ValueLayout.JAVA_INT);
+                }
+                // more programs than room: the kernel has said how many there are
+                room = Math.max(total, room * 2);
+            }
+        }
+    }
+
+    @Override
+    public int bpfProgFdById(int progId) {
+        return (int) call(() -> "bpf(BPF_PROG_GET_FD_BY_ID, prog_id=" + progId + ")", (a, st) -> {
+            MemorySegment attr = a.allocate(BPF_ATTR_SIZE, 8);
+            attr.set(ValueLayout.JAVA_INT, 0, progId);
+            return bpf(st, BPF_PROG_GET_FD_BY_ID, attr);
+        });
+    }
 }

@@ -11,6 +11,12 @@ public final class SyscallException extends JruncException {
         this.errno = errno;
     }
 
+    /** As above, with what else the kernel said (the verifier's log of a refused BPF program). */
+    public SyscallException(String call, int errno, String detail) {
+        super(call + ": " + Errno.describe(errno) + "; " + detail);
+        this.errno = errno;
+    }
+
     public int errno() {
         return errno;
     }

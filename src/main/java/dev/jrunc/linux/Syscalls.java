@@ -209,6 +209,26 @@ public interface Syscalls {
     /** fchmodat(AT_FDCWD, path, mode, 0). */
     void chmod(String path, int mode);
 
+    // ---- cgroup v2 device filters: bpf(2) with BPF_PROG_TYPE_CGROUP_DEVICE programs
+    /**
+     * bpf(BPF_PROG_LOAD) of a BPF_PROG_TYPE_CGROUP_DEVICE program given as struct bpf_insn[]
+     * (a multiple of 8 bytes); returns its fd, close-on-exec. A refusal's message carries the
+     * verifier's log.
+     */
+    int bpfLoadDeviceProgram(byte[] insns);
+
+    /** bpf(BPF_PROG_ATTACH): progFd becomes one more device program of the cgroup (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI). */
+    void bpfAttachDeviceProgram(int cgroupFd, int progFd);
+
+    /** bpf(BPF_PROG_DETACH): progFd is no longer a device program of the cgroup. */
+    void bpfDetachDeviceProgram(int cgroupFd, int progFd);
+
+    /** bpf(BPF_PROG_QUERY): the ids of the device programs attached to the cgroup itself (not inherited). */
+    int[] bpfQueryDevicePrograms(int cgroupFd);
+
+    /** bpf(BPF_PROG_GET_FD_BY_ID): an fd (close-on-exec) for the loaded program with this id. */
+    int bpfProgFdById(int progId);
+
     /** A status as waitpid reports it. */
     record WaitStatus(int pid, int raw) {
         public boolean exited() {

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.jrunc.linux.Bpf;
+import dev.jrunc.linux.Linux;
+import dev.jrunc.linux.SyscallException;
+import dev.jrunc.linux.Syscalls;
 import dev.jrunc.spec.Resources.DeviceRule;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,6 +24,8 @@ import org.junit.jupiter.api.Test;
  * cgroup device programs of a process's cgroup2 cgroup even on a hybrid host. Root only.
  */
 class BpfHostTest {
+    final Syscalls sys = Syscalls.linux();
+
     @Test
     void theVerifierAcceptsGeneratedPrograms() {
         assumeTrue(HostAssumptions.isRoot(), "needs root");
@@ -32,9 +36,9 @@ class BpfHostTest {
                         new DeviceRule(true, "b", 8L, null, "r"), new DeviceRule(false, "c", 1L, 9L, "w"),
                         new DeviceRule(true, "a", null, 4L, "rm"))));
         for (List<DeviceRule> rules : programs) {
-            int fd = Bpf.loadDeviceProgram(DeviceBpfProgram.build(rules));
+            int fd = sys.bpfLoadDeviceProgram(DeviceBpfProgram.build(rules));
             assertTrue(fd > 0);
-            Bpf.close(fd);
+            sys.close(fd);
         }
     }
 
@@ -43,7 +47,7 @@ class BpfHostTest {
         assumeTrue(HostAssumptions.isRoot(), "needs root");
         // r0 is never set: the verifier refuses
         byte[] bad = DeviceBpfProgram.encode(List.of(new DeviceBpfProgram.Insn(0x95, 0, 0, 0, 0)));
-        var e = assertThrows(Bpf.BpfException.class, () -> Bpf.loadDeviceProgram(bad));
+        var e = assertThrows(SyscallException.class, () -> sys.bpfLoadDeviceProgram(bad));
         assertTrue(e.getMessage().contains("BPF_PROG_LOAD"), e.getMessage());
         assertTrue(e.getMessage().contains("R0"), e.getMessage());
     }
@@ -60,8 +64,10 @@ class BpfHostTest {
             List<DeviceRule> denyZero = DeviceRules.withDefaults(List.of(DeviceRules.denyAll()));
             denyZero = new ArrayList<>(denyZero);
             denyZero.add(new DeviceRule(false, "c", 1L, 5L, "rwm"));
-            Bpf.replaceCgroupDeviceFilter(dir, DeviceBpfProgram.build(List.of(DeviceRules.denyAll())));
-            Bpf.replaceCgroupDeviceFilter(dir, DeviceBpfProgram.build(denyZero));
+            DeviceFilter filter = new DeviceFilter(sys);
+            filter.replace(dir, DeviceBpfProgram.build(List.of(DeviceRules.denyAll())));
+            filter.replace(dir, DeviceBpfProgram.build(denyZero));
+            assertEquals(1, attachedPrograms(dir), "the first filter was detached");
 
             p = new ProcessBuilder("sh", "-c",
                     "read go; (head -c1 /dev/zero >/dev/null 2>&1 && echo zero-ok || echo zero-denied);"
@@ -79,6 +85,64 @@ class BpfHostTest {
                 p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
             rmdir(dir);
+        }
+    }
+
+    /**
+     * A hundred rules make the verifier walk tens of thousands of instructions: logged at level 1
+     * that is more than any log buffer, and a full log fails the load (ENOSPC).
+     */
+    @Test
+    void aProgramWithManyRulesLoads() {
+        assumeTrue(HostAssumptions.isRoot(), "needs root");
+        List<DeviceRule> rules = new ArrayList<>(List.of(DeviceRules.denyAll()));
+        for (int i = 0; i < 150; i++) {
+            rules.add(new DeviceRule(true, "c", 10L + i, (long) i, "rw"));
+        }
+        int fd = sys.bpfLoadDeviceProgram(DeviceBpfProgram.build(rules));
+        assertTrue(fd > 0);
+        sys.close(fd);
+    }
+
+    /** BPF_PROG_QUERY asks again with room for all when more programs are attached than it had room for. */
+    @Test
+    void queryListsEveryAttachedProgram() throws Exception {
+        assumeTrue(HostAssumptions.isRoot(), "needs root");
+        CgroupLayout layout = CgroupLayout.detect();
+        assumeTrue(layout.unifiedMount() != null, "needs a cgroup2 mount");
+        Path dir = layout.unifiedMount().resolve(HostAssumptions.uniqueName());
+        Files.createDirectory(dir);
+        int cgroupFd = sys.open(dir.toString(), Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_CLOEXEC, 0);
+        List<Integer> progFds = new ArrayList<>();
+        try {
+            byte[] allowAll = DeviceBpfProgram.build(List.of());
+            for (int i = 0; i < 12; i++) {
+                int fd = sys.bpfLoadDeviceProgram(allowAll);
+                progFds.add(fd);
+                sys.bpfAttachDeviceProgram(cgroupFd, fd);
+            }
+            int[] ids = sys.bpfQueryDevicePrograms(cgroupFd);
+            assertEquals(12, ids.length);
+            assertEquals(12, java.util.Arrays.stream(ids).distinct().count());
+            for (int fd : progFds) {
+                sys.bpfDetachDeviceProgram(cgroupFd, fd);
+            }
+            assertEquals(0, sys.bpfQueryDevicePrograms(cgroupFd).length);
+        } finally {
+            for (int fd : progFds) {
+                sys.close(fd);
+            }
+            sys.close(cgroupFd);
+            rmdir(dir);
+        }
+    }
+
+    int attachedPrograms(Path dir) {
+        int fd = sys.open(dir.toString(), Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_CLOEXEC, 0);
+        try {
+            return sys.bpfQueryDevicePrograms(fd).length;
+        } finally {
+            sys.close(fd);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jrunc.linux.RecordingSyscalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ class CgroupLayoutTest {
 
     @Test
     void parsesThisHostsHybridLayout() {
-        CgroupLayout l = CgroupLayout.parse(HYBRID_MOUNTINFO, HYBRID_PROC_CGROUP, new CgroupFs() {
+        CgroupLayout l = CgroupLayout.parse(HYBRID_MOUNTINFO, HYBRID_PROC_CGROUP, new CgroupFs(new RecordingSyscalls()) {
             @Override
             public boolean exists(Path file) {
                 return file.toString().equals("/sys/fs/cgroup/unified/cgroup.controllers");
@@ -72,7 +73,7 @@ class CgroupLayoutTest {
 
     @Test
     void relativePathHangsOffOwnCgroupPerHierarchyOnV1() {
-        CgroupLayout l = CgroupLayout.parse(HYBRID_MOUNTINFO, HYBRID_PROC_CGROUP, new CgroupFs());
+        CgroupLayout l = CgroupLayout.parse(HYBRID_MOUNTINFO, HYBRID_PROC_CGROUP, new CgroupFs(new RecordingSyscalls()));
         Map<String, Path> p = l.placement("ctr");
         assertEquals(Path.of("/sys/fs/cgroup/memory/process_api/4d36/ctr"), p.get("memory"));
         assertEquals(Path.of("/sys/fs/cgroup/cpu/ctr"), p.get("cpu"));
@@ -87,7 +88,7 @@ class CgroupLayoutTest {
     void pureV2RelativePathHangsOffTheParentOfOwnCgroup() throws IOException {
         Files.writeString(tmp.resolve("cgroup.controllers"), "cpu memory pids\n");
         String mi = "30 23 0:26 / " + tmp + " rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
-        CgroupLayout l = CgroupLayout.parse(mi, "0::/user.slice/user-0.slice/user@0.service\n", new CgroupFs());
+        CgroupLayout l = CgroupLayout.parse(mi, "0::/user.slice/user-0.slice/user@0.service\n", new CgroupFs(new RecordingSyscalls()));
         assertEquals(CgroupMode.V2, l.mode());
         assertEquals(Set.of("cpu", "memory", "pids"), l.unifiedControllers());
         assertEquals(Map.of("", tmp.resolve("user.slice/user-0.slice/ctr")), l.placement("ctr"));
@@ -98,7 +99,7 @@ class CgroupLayoutTest {
     void coMountedControllersShareOneDirectoryAndOptionsAreNotControllers() {
         String mi = "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
                 + "33 31 0:30 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset,clone_children\n";
-        CgroupLayout l = CgroupLayout.parse(mi, "2:cpu,cpuacct:/x\n1:cpuset:/\n", new CgroupFs());
+        CgroupLayout l = CgroupLayout.parse(mi, "2:cpu,cpuacct:/x\n1:cpuset:/\n", new CgroupFs(new RecordingSyscalls()));
         assertEquals(CgroupMode.V1, l.mode());
         assertEquals(Set.of("cpu", "cpuacct", "cpuset"), l.v1Mounts().keySet());
         assertEquals(1, l.distinctV1Mounts().stream().filter(p -> p.toString().contains("cpuacct")).count());
@@ -108,14 +109,14 @@ class CgroupLayoutTest {
     @Test
     void ownPathIsRelativeToABindMountedRootAndEscapesAreDecoded() {
         String mi = "40 31 0:37 /docker/abc /sys/fs/cgroup/mem\\040ory rw - cgroup cgroup rw,memory\n";
-        CgroupLayout l = CgroupLayout.parse(mi, "4:memory:/docker/abc/sub\n", new CgroupFs());
+        CgroupLayout l = CgroupLayout.parse(mi, "4:memory:/docker/abc/sub\n", new CgroupFs(new RecordingSyscalls()));
         assertEquals(Path.of("/sys/fs/cgroup/mem ory"), l.v1Mounts().get("memory"));
         assertEquals("/sub", l.ownPath("memory"));
     }
 
     @Test
     void noCgroupsAtAllIsAnError() {
-        CgroupLayout l = CgroupLayout.parse("23 1 0:21 / / rw - ext4 /dev/sda rw\n", "", new CgroupFs());
+        CgroupLayout l = CgroupLayout.parse("23 1 0:21 / / rw - ext4 /dev/sda rw\n", "", new CgroupFs(new RecordingSyscalls()));
         assertThrows(CgroupException.class, l::mode);
     }
 

@@ -1,5 +1,6 @@
 package dev.jrunc.cgroups;
 
+import dev.jrunc.linux.RecordingSyscalls;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -21,6 +22,10 @@ final class FakeCgroupFs extends CgroupFs {
     final List<String> writes = new ArrayList<>();
     final Map<Path, byte[]> devicePrograms = new LinkedHashMap<>();
     final List<Path> rmdirs = new ArrayList<>();
+
+    FakeCgroupFs() {
+        super(new RecordingSyscalls()); // installDeviceFilter is overridden: no bpf call is made
+    }
 
     @Override
     public void write(Path file, String value) throws IOException {

@@ -1043,4 +1043,97 @@ public final class RecordingSyscalls implements Syscalls {
         Node n = tree.get(path);
         if (n != null) tree.put(path, new Node(n.kind(), n.target(), mode, n.dev(), n.uid(), n.gid()));
     }
+
+    // ---- cgroup v2 device filters: programs loaded, and which cgroup has which attached
+
+    private final Map<Integer, byte[]> bpfPrograms = new HashMap<>();
+    private final Map<Integer, Integer> bpfProgramOfFd = new HashMap<>();
+    private final Map<String, List<Integer>> bpfAttached = new HashMap<>();
+    private int nextBpfProgramId = 100;
+
+    /** A device program attached to the cgroup directory at path before the test (by an earlier run); its id. */
+    public int attachedDeviceProgram(String path, byte[] insns) {
+        int id = nextBpfProgramId++;
+        bpfPrograms.put(id, insns.clone());
+        bpfAttached.computeIfAbsent(normalize(path), k -> new ArrayList<>()).add(id);
+        return id;
+    }
+
+    /** The ids of the device programs attached to the cgroup directory at path, in the order attached. */
+    public List<Integer> deviceProgramIds(String path) {
+        return List.copyOf(bpfAttached.getOrDefault(normalize(path), List.of()));
+    }
+
+    /** The instructions of a loaded program. */
+    public byte[] deviceProgram(int id) {
+        return bpfPrograms.get(id).clone();
+    }
+
+    @Override
+    public int bpfLoadDeviceProgram(byte[] insns) {
+        begin("bpf", null, "bpf(BPF_PROG_LOAD, {prog_type=BPF_PROG_TYPE_CGROUP_DEVICE, insn_cnt=" + insns.length / 8
+                + "})", "BPF_PROG_LOAD", insns);
+        if (insns.length == 0 || insns.length % 8 != 0) throw fail(Errno.EINVAL);
+        int id = nextBpfProgramId++;
+        bpfPrograms.put(id, insns.clone());
+        return returns(newBpfProgramFd(id));
+    }
+
+    @Override
+    public void bpfAttachDeviceProgram(int cgroupFd, int progFd) {
+        begin("bpf", fds.get(cgroupFd), "bpf(BPF_PROG_ATTACH, {target_fd=" + cgroupFd + ", attach_bpf_fd=" + progFd
+                + ", attach_type=BPF_CGROUP_DEVICE, attach_flags=BPF_F_ALLOW_MULTI})", "BPF_PROG_ATTACH", cgroupFd, progFd);
+        List<Integer> attached = attachedAt(cgroupFd);
+        int id = bpfProgramOf(progFd);
+        if (attached.contains(id)) throw fail(Errno.EEXIST);
+        attached.add(id);
+    }
+
+    @Override
+    public void bpfDetachDeviceProgram(int cgroupFd, int progFd) {
+        begin("bpf", fds.get(cgroupFd), "bpf(BPF_PROG_DETACH, {target_fd=" + cgroupFd + ", attach_bpf_fd=" + progFd
+                + ", attach_type=BPF_CGROUP_DEVICE})", "BPF_PROG_DETACH", cgroupFd, progFd);
+        List<Integer> attached = attachedAt(cgroupFd);
+        if (!attached.remove(Integer.valueOf(bpfProgramOf(progFd)))) throw fail(Errno.ENOENT);
+    }
+
+    @Override
+    public int[] bpfQueryDevicePrograms(int cgroupFd) {
+        begin("bpf", fds.get(cgroupFd), "bpf(BPF_PROG_QUERY, {target_fd=" + cgroupFd
+                + ", attach_type=BPF_CGROUP_DEVICE})", "BPF_PROG_QUERY", cgroupFd);
+        List<Integer> attached = attachedAt(cgroupFd);
+        returns(attached.toString());
+        return attached.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Override
+    public int bpfProgFdById(int progId) {
+        begin("bpf", null, "bpf(BPF_PROG_GET_FD_BY_ID, {prog_id=" + progId + "})", "BPF_PROG_GET_FD_BY_ID", progId);
+        // the kernel frees a program once no fd and no cgroup holds it
+        boolean alive = bpfPrograms.containsKey(progId)
+                && (bpfProgramOfFd.entrySet().stream().anyMatch(e -> e.getValue() == progId && fds.containsKey(e.getKey()))
+                        || bpfAttached.values().stream().anyMatch(ids -> ids.contains(progId)));
+        if (!alive) throw fail(Errno.ENOENT);
+        return returns(newBpfProgramFd(progId));
+    }
+
+    private int newBpfProgramFd(int id) {
+        int fd = nextFd++;
+        fds.put(fd, "bpf-prog:" + id);
+        bpfProgramOfFd.put(fd, id);
+        return fd;
+    }
+
+    /** The programs attached to the directory cgroupFd was opened on; EBADF for an fd not open. */
+    private List<Integer> attachedAt(int cgroupFd) {
+        String path = fds.get(cgroupFd);
+        if (path == null || bpfProgramOfFd.containsKey(cgroupFd)) throw fail(Errno.EBADF);
+        return bpfAttached.computeIfAbsent(path, k -> new ArrayList<>());
+    }
+
+    private int bpfProgramOf(int progFd) {
+        Integer id = bpfProgramOfFd.get(progFd);
+        if (id == null || !fds.containsKey(progFd)) throw fail(Errno.EBADF);
+        return id;
+    }
 }
