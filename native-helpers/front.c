@@ -183,27 +183,41 @@ static int add_crash_flags(char **out, int n) {
     return n;
 }
 
-static void direct_mode(void) {
-    restore_signals();
-    char *args[256 + g_argc];
-    int n = 0;
-    static char aot[PATH_MAX + 32], home[PATH_MAX + 32], cp[PATH_MAX + 16];
-    args[n++] = JRUNC_JAVA;
-    n = add_flags(args, n, JRUNC_JVM_FLAGS);
-    n = add_crash_flags(args, n);
+/*
+ * The start of every jrunc JVM's command line, direct mode's and the engine's alike: java, the
+ * given flags, the crash-report flags, the AOT cache when there is one, and this build's
+ * identity. The caller adds its own properties, then "-cp", jrunc_jar(), and the main class.
+ */
+static int add_jvm_prefix(char **out, int n, const char *flags) {
+    static char aot[PATH_MAX + 32], home[PATH_MAX + 32];
+    out[n++] = JRUNC_JAVA;
+    n = add_flags(out, n, flags);
+    n = add_crash_flags(out, n);
     snprintf(aot, sizeof aot, "%s/jrunc.aot", JRUNC_HOME);
     if (file_nonempty(aot)) {
         snprintf(aot, sizeof aot, "-XX:AOTCache=%s/jrunc.aot", JRUNC_HOME);
-        args[n++] = aot;
+        out[n++] = aot;
     }
     snprintf(home, sizeof home, "-Djrunc.home=%s", JRUNC_HOME);
+    out[n++] = "--enable-native-access=ALL-UNNAMED";
+    out[n++] = home;
+    out[n++] = "-Djrunc.commit=" JRUNC_COMMIT;
+    out[n++] = "-Djrunc.build=" JRUNC_BUILD_ID;
+    return n;
+}
+
+static char *jrunc_jar(void) {
+    static char cp[PATH_MAX + 16];
     snprintf(cp, sizeof cp, "%s/jrunc.jar", JRUNC_HOME);
-    args[n++] = "--enable-native-access=ALL-UNNAMED";
-    args[n++] = home;
-    args[n++] = "-Djrunc.commit=" JRUNC_COMMIT;
-    args[n++] = "-Djrunc.build=" JRUNC_BUILD_ID;
+    return cp;
+}
+
+static void direct_mode(void) {
+    restore_signals();
+    char *args[256 + g_argc];
+    int n = add_jvm_prefix(args, 0, JRUNC_JVM_FLAGS);
     args[n++] = "-cp";
-    args[n++] = cp;
+    args[n++] = jrunc_jar();
     args[n++] = "dev.jrunc.Main";
     for (int i = 1; i < g_argc; i++) args[n++] = g_argv[i];
     args[n] = NULL;
@@ -435,23 +449,9 @@ static void exec_engine(int ready) {
     sigprocmask(SIG_SETMASK, &none, NULL);
 
     char *args[256];
-    int n = 0;
-    static char aot[PATH_MAX + 32], home[PATH_MAX + 32], cp[PATH_MAX + 16], dir[PATH_MAX + 32], idle[64];
-    args[n++] = JRUNC_JAVA;
-    n = add_flags(args, n, JRUNC_ENGINE_JVM_FLAGS);
-    n = add_crash_flags(args, n);
-    snprintf(aot, sizeof aot, "%s/jrunc.aot", JRUNC_HOME);
-    if (file_nonempty(aot)) {
-        snprintf(aot, sizeof aot, "-XX:AOTCache=%s/jrunc.aot", JRUNC_HOME);
-        args[n++] = aot;
-    }
-    snprintf(home, sizeof home, "-Djrunc.home=%s", JRUNC_HOME);
-    snprintf(cp, sizeof cp, "%s/jrunc.jar", JRUNC_HOME);
+    static char dir[PATH_MAX + 32], idle[64];
+    int n = add_jvm_prefix(args, 0, JRUNC_ENGINE_JVM_FLAGS);
     snprintf(dir, sizeof dir, "-Djrunc.engine.dir=%s", JRUNC_ENGINE_DIR);
-    args[n++] = "--enable-native-access=ALL-UNNAMED";
-    args[n++] = home;
-    args[n++] = "-Djrunc.commit=" JRUNC_COMMIT;
-    args[n++] = "-Djrunc.build=" JRUNC_BUILD_ID;
     args[n++] = dir;
     args[n++] = "-Djrunc.engine.ready-fd=3";
     const char *idle_env = getenv("JRUNC_ENGINE_IDLE");
@@ -460,7 +460,7 @@ static void exec_engine(int ready) {
         args[n++] = idle;
     }
     args[n++] = "-cp";
-    args[n++] = cp;
+    args[n++] = jrunc_jar();
     args[n++] = "dev.jrunc.engine.EngineMain";
     args[n] = NULL;
     char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};

@@ -66,6 +66,32 @@ public sealed interface CgroupManager permits V1Manager, V2Manager, HybridManage
      */
     void killAll(int signal, Signaller signaller, LongPredicate foreign);
 
+    /**
+     * killAll's signalling for a cgroup whose pids are all: frozen first when freeze is true and
+     * the freezer obliges, so none can fork away; a cgroup that will not freeze is still
+     * signalled, accepting the fork race.
+     */
+    default void signalEach(Set<Long> all, boolean freeze, int signal, Signaller signaller, LongPredicate foreign) {
+        if (freeze) {
+            try {
+                freeze();
+            } catch (CgroupException e) {
+                freeze = false;
+            }
+        }
+        try {
+            for (long pid : freeze ? pids() : all) {
+                if (!foreign.test(pid)) {
+                    signaller.signal(pid, signal);
+                }
+            }
+        } finally {
+            if (freeze) {
+                thaw();
+            }
+        }
+    }
+
     CgroupStats stats();
 
     /** How many processes the OOM killer has killed in this cgroup. */

@@ -200,25 +200,7 @@ public final class V1Manager implements CgroupManager {
         // Freezing stops a fork race, but a cgroup shared with another container's processes is
         // not this container's to freeze.
         boolean freeze = canFreeze() && all.stream().noneMatch(foreign::test);
-        if (freeze) {
-            try {
-                freeze();
-            } catch (CgroupException e) {
-                // a cgroup that will not freeze must still be killable; accept the fork race
-                freeze = false;
-            }
-        }
-        try {
-            for (long pid : freeze ? pids() : all) {
-                if (!foreign.test(pid)) {
-                    signaller.signal(pid, signal);
-                }
-            }
-        } finally {
-            if (freeze) {
-                thaw();
-            }
-        }
+        signalEach(all, freeze, signal, signaller, foreign);
     }
 
     @Override

@@ -239,25 +239,7 @@ public final class V2Manager implements CgroupManager {
             return;
         }
         boolean freeze = exclusive && dir().has("cgroup.freeze");
-        if (freeze) {
-            try {
-                freeze();
-            } catch (CgroupException e) {
-                // a cgroup that will not freeze must still be killable; accept the fork race
-                freeze = false;
-            }
-        }
-        try {
-            for (long pid : freeze ? pids() : all) {
-                if (!foreign.test(pid)) {
-                    signaller.signal(pid, signal);
-                }
-            }
-        } finally {
-            if (freeze) {
-                thaw();
-            }
-        }
+        signalEach(all, freeze, signal, signaller, foreign);
     }
 
     @Override
