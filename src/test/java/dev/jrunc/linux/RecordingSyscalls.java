@@ -564,6 +564,31 @@ public final class RecordingSyscalls implements Syscalls {
     }
 
     @Override
+    public void fsconfig(int fsfd, int cmd, String key, String value, int aux) {
+        begin("fsconfig", null, "fsconfig(" + fdRef(fsfd) + ", " + cmd + ", " + q(key) + ", " + q(value) + ", " + aux + ")",
+                fsfd, cmd, key, value, aux);
+    }
+
+    @Override
+    public int fsmount(int fsfd, int flags, long attrs) {
+        begin("fsmount", null, "fsmount(" + fdRef(fsfd) + ", " + flags + ", 0x" + Long.toHexString(attrs) + ")", fsfd, flags, attrs);
+        int fd = nextFd++;
+        fds.put(fd, "fsmount:" + fds.get(fsfd));
+        fdMountDepth.put(fd, 1);
+        return returns(fd);
+    }
+
+    @Override
+    public void unshare(long flags) {
+        begin("unshare", null, "unshare(0x" + Long.toHexString(flags) + ")", flags);
+    }
+
+    @Override
+    public void setns(int fd, long nstype) {
+        begin("setns", fds.get(fd), "setns(" + fdRef(fd) + ", 0x" + Long.toHexString(nstype) + ")", fd, nstype);
+    }
+
+    @Override
     public void sethostname(String name) {
         begin("sethostname", null, "sethostname(" + q(name) + ")", name);
     }
