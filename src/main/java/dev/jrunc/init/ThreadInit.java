@@ -90,6 +90,7 @@ public final class ThreadInit {
         // PID 1's, not this process's: it was started by the caller, whose bounding set it has.
         long bounding = Capabilities.bounding(Path.of("/proc", Integer.toString(pid), "status"));
 
+        initProc = initProcEntry();
         Map<String, Integer> namespaces = openNamespaces(spec);
         List<String> warnings = new ArrayList<>();
         Built built;
@@ -186,10 +187,46 @@ public final class ThreadInit {
         String cwd = process == null || process.cwd() == null || process.cwd().isEmpty() ? "/" : process.cwd();
         String executable = null;
         if (process != null) {
-            ContainerInit.ensureDirectory(cwd);
-            executable = ExecutableLookup.find(process.argsOrEmpty().getFirst(), process.effectiveEnv(), cwd);
+            String seen = asInit(cwd);
+            ContainerInit.ensureDirectory(seen);
+            executable = fromInit(ExecutableLookup.find(asInit(process.argsOrEmpty().getFirst()), process.effectiveEnv(), seen));
         }
         return new Built(sys.open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC, 0), executable, cwd);
+    }
+
+    /** PID 1's /proc entry as the container's proc shows it ("/proc/N"), set before the thread starts. */
+    private String initProc = "/proc/self";
+
+    /**
+     * A path as PID 1 resolves it: the container's /proc/self is PID 1's own entry, and this
+     * thread (of another PID namespace) has none there. A cwd through an fd PID 1 holds is
+     * thus found as it would be, and then refused by the last stage as outside the root.
+     */
+    private String asInit(String path) {
+        for (String self : List.of("/proc/self", "/proc/thread-self")) {
+            if (path.equals(self) || path.startsWith(self + "/")) return initProc + path.substring(self.length());
+        }
+        return path;
+    }
+
+    private String fromInit(String path) {
+        if (path.equals(initProc) || path.startsWith(initProc + "/")) return "/proc/self" + path.substring(initProc.length());
+        return path;
+    }
+
+    /** PID 1's pid in its own PID namespace, the one its proc mount shows (NSpid's last field). */
+    private String initProcEntry() {
+        try {
+            for (String line : dev.jrunc.linux.KernelFiles.read(Path.of("/proc", Integer.toString(pid), "status")).split("\n")) {
+                if (line.startsWith("NSpid:")) {
+                    String[] ids = line.substring(6).trim().split("\\s+");
+                    return "/proc/" + ids[ids.length - 1];
+                }
+            }
+        } catch (java.io.IOException e) {
+            // PID 1 is gone: the create fails on its next message
+        }
+        return "/proc/self";
     }
 
     /** A proc context opened by PID 1, in its PID namespace. */
