@@ -257,7 +257,12 @@ public final class RootfsSetup {
             String target = RootPaths.procPath(fd);
             try {
                 String data = type.equals("devpts") ? mappedIdsOnly(opts.dataOrNull()) : opts.dataOrNull();
-                Integer context = contexts.open(type);
+                Integer context;
+                try {
+                    context = contexts.open(type);
+                } catch (JruncException e) {
+                    throw new JruncException("mount " + describe(m) + ": " + e.getMessage(), e);
+                }
                 if (context != null) {
                     mountFromContext(context, fd, m.source() == null ? type : m.source(), flags, data);
                 } else {

@@ -254,6 +254,16 @@ public final class RecordingSyscalls implements Syscalls {
         return this;
     }
 
+    private final Map<byte[], String> incomingFds = new java.util.IdentityHashMap<>();
+
+    /** A packet recvFd() will return with a descriptor: a new fd of this fake, standing for name. */
+    public RecordingSyscalls receiveWithFd(String packet, String name) {
+        byte[] b = packet.getBytes(StandardCharsets.UTF_8);
+        incoming.add(b);
+        incomingFds.put(b, name);
+        return this;
+    }
+
     /** A status waitpid() will return; once these run out waitpid() returns null. */
     public RecordingSyscalls waitResult(WaitStatus status) {
         waits.add(status);
@@ -940,7 +950,12 @@ public final class RecordingSyscalls implements Syscalls {
     @Override
     public FdMessage recvFd(int socket) {
         byte[] b = recv(socket, 1 << 20);
-        return b == null ? null : new FdMessage(-1, b);
+        if (b == null) return null;
+        String name = incomingFds.remove(b);
+        if (name == null) return new FdMessage(-1, b);
+        int fd = nextFd++;
+        fds.put(fd, name);
+        return new FdMessage(fd, b);
     }
 
     @Override
