@@ -270,11 +270,19 @@ public final class ContainerCreator {
                 : dev.jrunc.rootfs.HostMounts.recordBefore(dir, rootfs.toString());
         undo.push("remove what the container's init made in the rootfs",
                 () -> releaseRootfs(rootfs, initPid[0], hostMountsBefore, made));
+        int childFdNumber = 3 + passedFds;
+        boolean inThread = initInThread(spec, o);
+        if (inThread && spec.process() != null) {
+            // The helper's own execve carries the program's environment (its last stage passes
+            // it on), under this process's stack limit: the same check as the program's execve.
+            dev.jrunc.spec.SemanticChecks.checkExecSpace("config.json", "$.process", spec.process().argsOrEmpty(),
+                    spec.process().effectiveEnv(), "/proc/self/fd/" + (childFdNumber + 1),
+                    helperArgs(linux, childFdNumber, -1, true), spec.process().effectiveEnv(),
+                    ProcessSecurity.ownStackSoft());
+        }
         int[] pair = sys.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
         int childEnd = pair[1];
-        int childFdNumber = 3 + passedFds;
         SyncSocket sync = new SyncSocket(sys, pair[0]);
-        boolean inThread = initInThread(spec, o);
         Path crashDir = inThread ? null : initCrashDir(o.id());
         int crashFd = crashDir == null ? -1 : sys.open(crashDir.toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         int crashFdNumber = crashFd < 0 ? -1 : childFdNumber + 1;
