@@ -429,9 +429,9 @@ public final class ContainerCreator {
      * JVM started by the helper inside the namespaces) remains for what such a thread cannot do:
      * a user namespace, made or joined, and any rootless create (a multithreaded process cannot
      * join a user namespace, and what the init makes and mounts must belong to the namespace's
-     * root, not the host's); a time namespace (a thread cannot join one, and the createContainer
-     * hooks run in it); and a mount namespace joined by path (its /proc, through which the setup
-     * reaches the rootfs, need not be the host's).
+     * root, not the host's); a time namespace with createContainer hooks (they run in it, and
+     * only a single-threaded process can join one); and a mount namespace joined by path (its
+     * /proc, through which the setup reaches the rootfs, need not be the host's).
      */
     static boolean initInThread(Spec spec, Options o) {
         if (o.rootless()) return false;
@@ -439,7 +439,8 @@ public final class ContainerCreator {
         if (linux == null) return true;
         for (LinuxSpec.Namespace ns : linux.namespacesOrEmpty()) {
             boolean joined = ns.path() != null && !ns.path().isEmpty();
-            if (ns.type().equals("user") || ns.type().equals("time")) return false;
+            if (ns.type().equals("user")) return false;
+            if (ns.type().equals("time") && !HookRunner.hooks(spec, HookRunner.Kind.CREATE_CONTAINER).isEmpty()) return false;
             if (ns.type().equals("mount") && joined) return false;
         }
         return true;

@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  * The container's init without a JVM inside the container: the work {@link ContainerInit} does
  * in a JVM of its own is done here by a fresh platform thread of the runtime, which leaves the
  * runtime's filesystem context (unshare(CLONE_FS)), joins the container's namespaces (all but
- * the user namespace, which a multithreaded process cannot join, and the time namespace) and ends
+ * the user and time namespaces, which a multithreaded process cannot join) and ends
  * when the rootfs is built, so nothing of the runtime keeps the container's namespaces. PID 1, the
  * native helper (`jrunc-nsexec enter --setup`), waits meanwhile; it opens the proc filesystem
  * (bound to its PID namespace) for this thread, moves to the new root when told and then runs the

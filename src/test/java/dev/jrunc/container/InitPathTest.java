@@ -45,10 +45,16 @@ class InitPathTest {
     }
 
     @Test
-    void userAndTimeNamespacesJoinedMountNamespacesAndRootlessKeepTheInitJvm() {
+    void userNamespacesTimeNamespacesWithHooksJoinedMountNamespacesAndRootlessKeepTheInitJvm() {
         assertFalse(ContainerCreator.initInThread(with(defaults(new LinuxSpec.Namespace("user", null))), options(false)));
         assertFalse(ContainerCreator.initInThread(with(defaults(new LinuxSpec.Namespace("user", "/proc/9/ns/user"))), options(false)));
-        assertFalse(ContainerCreator.initInThread(with(defaults(new LinuxSpec.Namespace("time", null))), options(false)));
+        // a time namespace only with createContainer hooks, which run in it
+        Spec time = with(defaults(new LinuxSpec.Namespace("time", null)));
+        assertTrue(ContainerCreator.initInThread(time, options(false)));
+        Spec.Hooks hooks = new Spec.Hooks(null, null, List.of(new Spec.Hook("/bin/true", null, null, null)), null, null, null);
+        Spec timeWithHook = new Spec(time.ociVersion(), time.root(), time.mounts(), time.process(), time.hostname(),
+                time.domainname(), hooks, time.annotations(), time.linux());
+        assertFalse(ContainerCreator.initInThread(timeWithHook, options(false)));
         List<LinuxSpec.Namespace> joinedMount = new ArrayList<>(defaults());
         joinedMount.set(4, new LinuxSpec.Namespace("mount", "/proc/9/ns/mnt"));
         assertFalse(ContainerCreator.initInThread(with(joinedMount), options(false)));
