@@ -101,25 +101,25 @@ public final class ThreadInit {
             warnings.forEach(warn);
         }
 
+        List<String> options = new ArrayList<>();
         try {
+            if (process == null) {
+                // config.md: process is optional at create; the container waits for a kill.
+                options.addAll(List.of("--no-process", "--cwd", "/", "--"));
+            } else {
+                List<String> argv = ContainerInit.finalStageArgs(plan, process, built.cwd(), lastCap, bounding, warn);
+                options.addAll(argv.subList(2, argv.size()));
+                int processUmask = process.user() != null && process.user().umask() != null ? process.user().umask() : 0022;
+                options.addAll(List.of("--umask", "0" + Integer.toOctalString(processUmask), "--", built.executable()));
+                options.addAll(process.argsOrEmpty());
+                SemanticChecks.checkExecSpace("config.json", "$.process", process.argsOrEmpty(), process.effectiveEnv(),
+                        built.executable(), process.argsOrEmpty(), process.effectiveEnv(), ProcessSecurity.stackSoftFor(process));
+            }
             sys.sendFd(sync.fd(), built.root(), "ROOT".getBytes(StandardCharsets.US_ASCII));
         } finally {
             sys.close(built.root());
         }
         sys.sendFd(sync.fd(), fifoDir, ("FIFODIR " + fifoName).getBytes(StandardCharsets.US_ASCII));
-        List<String> options = new ArrayList<>();
-        if (process == null) {
-            // config.md: process is optional at create; the container waits for a kill.
-            options.addAll(List.of("--no-process", "--cwd", "/", "--"));
-        } else {
-            List<String> argv = ContainerInit.finalStageArgs(plan, process, built.cwd(), lastCap, bounding, warn);
-            options.addAll(argv.subList(2, argv.size()));
-            int processUmask = process.user() != null && process.user().umask() != null ? process.user().umask() : 0022;
-            options.addAll(List.of("--umask", "0" + Integer.toOctalString(processUmask), "--", built.executable()));
-            options.addAll(process.argsOrEmpty());
-            SemanticChecks.checkExecSpace("config.json", "$.process", process.argsOrEmpty(), process.effectiveEnv(),
-                    built.executable(), process.argsOrEmpty(), process.effectiveEnv(), ProcessSecurity.stackSoftFor(process));
-        }
         int opts = ContainerInit.optionsFile(sys, options);
         try {
             sys.sendFd(sync.fd(), opts, "EXEC".getBytes(StandardCharsets.US_ASCII));
