@@ -2,7 +2,7 @@
  * jrunc-nsexec: the two steps of container creation that a multithreaded JVM cannot do.
  *
  *   jrunc-nsexec enter --sync-fd N [--userns] [--clone-flags HEX] [--join TYPE:PATH]...
- *                [--join-fd TYPE:FD]... [--timens OFFSETS] [--root-fd FD] [--exec] -- INIT-COMMAND...
+ *                [--join-fd TYPE:FD]... [--timens OFFSETS] [--root-fd FD] [--exec | --setup] -- INIT-COMMAND...
  *       Joins and creates namespaces (unshare/setns need a single-threaded process), forks so the
  *       child is PID 1 of a new PID namespace (or a member of the joined one), reports the child's
  *       pid and exits. The child execs INIT-COMMAND (the Java init) inside the namespaces, or,
@@ -10,6 +10,9 @@
  *       --join-fd takes a namespace file the runtime opened, so no host path or pid is ever on
  *       this process's command line, which the container can read. --root-fd (a container without
  *       a mount namespace of its own, which chroots instead) makes that directory the root first.
+ *       With --setup (no INIT-COMMAND) the child runs no init JVM: it waits while a thread of the
+ *       runtime joins its mount namespace and builds the rootfs, answers the runtime's requests
+ *       (SETUP messages below), then runs the last stage below itself.
  *
  *   jrunc-nsexec userns --sync-fd N
  *       Makes a user namespace (for an idmapped mount) and holds it until the runtime, which
@@ -24,6 +27,7 @@
  *         [--hook-state JSON --start-hook SPEC...] [--no-process]
  *         [--sched P,FLAGS,NICE,PRIO,RUNTIME,DEADLINE,PERIOD] [--ioprio V] [--personality N]
  *         [--cpus-initial LIST] [--cpus-final LIST] [--apparmor PROFILE] [--selinux LABEL]
+ *         [--umask OCTAL]
  *         -- PATH ARGV0 ARGS...
  *
  * Messages on the sync socket (SOCK_SEQPACKET, one message per packet):
@@ -32,6 +36,12 @@
  *   runtime -> helper: "USERNS_OK", "AGENT <process state>" (+ a socket connected to
  *                      linux.seccomp.listenerPath, only with SCMP_ACT_NOTIFY),
  *                      "GO" [u32 seccomp flags, struct sock_filter[]]
+ *   SETUP (enter --setup, before the last stage; the Java side is ContainerCreator's in-thread init):
+ *     runtime -> child:  "FSOPEN <fstype>" (a filesystem bound to the child's namespaces, proc),
+ *                        "ROOT" (+ the container's root dir: fchdir and chroot there),
+ *                        "FIFODIR <name>" (+ the exec fifo's directory),
+ *                        "EXEC" (+ the last stage's options file: the last stage runs now)
+ *     child -> runtime:  "FSCTX" (+ the fsopen() context fd), "ERROR <text>"
  * The exec fifo (`start`): the last stage writes "0" when the program is about to run, or
  * "E<text>" when something after create failed (a startContainer hook), which `start` reports.
  *
@@ -198,6 +208,66 @@ static long parse_num(const char *s, const char *what) {
 }
 
 static int cmd_exec(int argc, char **argv);
+static void send_fd(const char *word, int fd, const char *payload, size_t len);
+static void enter_root(int fd);
+
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 0x1
+#endif
+
+/* ---------------------------------------------------------------- setup */
+
+/*
+ * enter --setup: PID 1 of the new namespaces waits here while the runtime builds the rootfs from
+ * a thread that joined this process's mount namespace. Only what must come from inside the
+ * namespaces is done here: filesystem contexts bound to them (fsopen), the move to the new root.
+ * Then the last stage, with the options file the runtime sent (no exec of anything in between).
+ */
+static void serve_setup(void) {
+    static char buf[4096];
+    int fifo_dir = -1;
+    char fifo_name[256] = "";
+    /* Nothing in the container (a createContainer hook) may open this process's /proc files. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail("prctl(PR_SET_DUMPABLE)");
+    /* Whatever directory the runtime had, it is not the container's: "/" moves with pivot_root. */
+    if (chdir("/") < 0) fail("chdir /");
+    for (;;) {
+        int fd;
+        ssize_t n = recv_msg(buf, sizeof buf - 1, &fd);
+        buf[n] = '\0';
+        if (starts_with(buf, n, "FSOPEN ")) {
+            if (fd >= 0) close(fd);
+            int fc = (int)syscall(SYS_fsopen, buf + 7, FSOPEN_CLOEXEC);
+            if (fc < 0) fail("fsopen(%s) in the container's namespaces", buf + 7);
+            send_fd("FSCTX", fc, NULL, 0);
+            close(fc);
+        } else if (starts_with(buf, n, "ROOT")) {
+            if (fd < 0) { errno = 0; fail("ROOT without a directory"); }
+            enter_root(fd);
+        } else if (starts_with(buf, n, "FIFODIR ")) {
+            if (fd < 0) { errno = 0; fail("FIFODIR without a directory"); }
+            if (fifo_dir >= 0) close(fifo_dir);
+            fifo_dir = fd;
+            if (strlen(buf + 8) >= sizeof fifo_name) { errno = 0; fail("FIFODIR name too long"); }
+            memcpy(fifo_name, buf + 8, strlen(buf + 8) + 1);
+        } else if (starts_with(buf, n, "EXEC")) {
+            if (fd < 0) { errno = 0; fail("EXEC without an options file"); }
+            char sync_s[16], opts_s[16], fifo_s[300];
+            snprintf(sync_s, sizeof sync_s, "%d", sync_fd);
+            snprintf(opts_s, sizeof opts_s, "%d", fd);
+            snprintf(fifo_s, sizeof fifo_s, "%d:%s", fifo_dir, fifo_name);
+            char *argv[] = {"--sync-fd", sync_s, "--opts-fd", opts_s, "--fifo-at", fifo_s, NULL};
+            _exit(cmd_exec(fifo_dir >= 0 ? 6 : 4, argv));
+        } else {
+            if (fd >= 0) close(fd);
+            errno = 0;
+            fail("unexpected %.*s from the runtime during setup", (int)(n > 40 ? 40 : n), buf);
+        }
+    }
+}
 
 /* ---------------------------------------------------------------- enter */
 
@@ -223,20 +293,22 @@ static void enter_root(int fd) {
 
 static int cmd_enter(int argc, char **argv) {
     struct join joins[16];
-    int njoins = 0, new_user = 0, joined_user = 0, then_exec = 0;
+    int njoins = 0, new_user = 0, joined_user = 0, then_exec = 0, then_setup = 0;
     unsigned long flags = 0;
     const char *timens = NULL;
     int root_fd = -1;
     int i;
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) { i++; break; }
-        if (i + 1 >= argc && strcmp(argv[i], "--userns") != 0 && strcmp(argv[i], "--exec") != 0) {
+        if (i + 1 >= argc && strcmp(argv[i], "--userns") != 0 && strcmp(argv[i], "--exec") != 0
+                && strcmp(argv[i], "--setup") != 0) {
             errno = 0;
             fail("option %s needs a value", argv[i]);
         }
         if (strcmp(argv[i], "--sync-fd") == 0) sync_fd = (int)parse_num(argv[++i], "--sync-fd");
         else if (strcmp(argv[i], "--userns") == 0) new_user = 1;
         else if (strcmp(argv[i], "--exec") == 0) then_exec = 1;
+        else if (strcmp(argv[i], "--setup") == 0) then_setup = 1;
         else if (strcmp(argv[i], "--clone-flags") == 0) flags = (unsigned long)parse_num(argv[++i], "--clone-flags");
         else if (strcmp(argv[i], "--timens") == 0) timens = argv[++i];
         else if (strcmp(argv[i], "--root-fd") == 0) root_fd = (int)parse_num(argv[++i], "--root-fd");
@@ -252,7 +324,7 @@ static int cmd_enter(int argc, char **argv) {
             njoins++;
         } else { errno = 0; fail("unknown option %s", argv[i]); }
     }
-    if (i >= argc) { errno = 0; fail("no init command after --"); }
+    if (i >= argc && !then_setup) { errno = 0; fail("no init command after --"); }
 
     /* Open every path before joining anything: joining a mount namespace changes what paths mean. */
     for (int j = 0; j < njoins; j++) {
@@ -321,6 +393,7 @@ static int cmd_enter(int argc, char **argv) {
     close(order[0]);
     /* `jrunc exec`: the namespaces are the container's, so the last stage runs right here. */
     if (then_exec) return cmd_exec(argc - i, &argv[i]);
+    if (then_setup) serve_setup();
     execv(argv[i], &argv[i]);
     fail("exec %s", argv[i]);
     return 1;
@@ -384,8 +457,6 @@ static char **expand_opts(int *argc, char **argv) {
     *argc = n;
     return out;
 }
-
-static void send_fd(const char *word, int fd, const char *payload, size_t len);
 
 /*
  * process.terminal: a pty from the container's own devpts. The master goes to the runtime (which
@@ -893,6 +964,7 @@ static int cmd_exec(int argc, char **argv) {
         else if (strcmp(o, "--hook-state") == 0) hook_state = v;
         else if (strcmp(o, "--console-size") == 0) console_size = v;
         else if (strcmp(o, "--start-hook") == 0 && nhooks < 64) hooks[nhooks++] = v;
+        else if (strcmp(o, "--umask") == 0) umask((mode_t)parse_num(v, o));
         else if (attr_option(&attrs, o, v)) {}
         else { errno = 0; fail("unknown option %s", o); }
     }

@@ -5,6 +5,7 @@ import static dev.jrunc.linux.Linux.*;
 import dev.jrunc.JruncException;
 import dev.jrunc.Log;
 import dev.jrunc.init.InitPlan;
+import dev.jrunc.init.ThreadInit;
 import dev.jrunc.invocation.Caller;
 import dev.jrunc.invocation.Invocation;
 import dev.jrunc.init.SyncSocket;
@@ -269,17 +270,32 @@ public final class ContainerCreator {
                 : dev.jrunc.rootfs.HostMounts.recordBefore(dir, rootfs.toString());
         undo.push("remove what the container's init made in the rootfs",
                 () -> releaseRootfs(rootfs, initPid[0], hostMountsBefore, made));
+        int childFdNumber = 3 + passedFds;
+        boolean inThread = initInThread(spec, o);
+        if (inThread && spec.process() != null) {
+            // The helper's own execve carries the program's environment (its last stage passes
+            // it on), under this process's stack limit: the same check as the program's execve.
+            dev.jrunc.spec.SemanticChecks.checkExecSpace("config.json", "$.process", spec.process().argsOrEmpty(),
+                    spec.process().effectiveEnv(), "/proc/self/fd/" + (childFdNumber + 1),
+                    helperArgs(linux, childFdNumber, -1, true), spec.process().effectiveEnv(),
+                    ProcessSecurity.ownStackSoft());
+        }
         int[] pair = sys.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
         int childEnd = pair[1];
-        int childFdNumber = 3 + passedFds;
         SyncSocket sync = new SyncSocket(sys, pair[0]);
-        Path crashDir = initCrashDir(o.id());
+        Path crashDir = inThread ? null : initCrashDir(o.id());
         int crashFd = crashDir == null ? -1 : sys.open(crashDir.toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         int crashFdNumber = crashFd < 0 ? -1 : childFdNumber + 1;
-        List<String> argv = helperArgs(linux, childFdNumber, crashFdNumber);
+        List<String> argv = helperArgs(linux, childFdNumber, crashFdNumber, inThread);
         int helperPid;
+        // Without an init JVM, PID 1 stays the helper until execve: it runs from a sealed copy, so
+        // nothing in the container reaches the host's binary through /proc/1/exe (CVE-2019-5736),
+        // and with the program's environment, which its last stage passes on.
+        int sealed = inThread ? SealedExecutable.copyOf(sys, home.helper().toString()) : -1;
         try {
-            helperPid = inv.caller().spawn(Caller.Program.atPath(home.helper().toString()), argv, List.of(),
+            Caller.Program program = inThread ? Caller.Program.ofFd(sealed) : Caller.Program.atPath(home.helper().toString());
+            List<String> env = inThread && spec.process() != null ? spec.process().effectiveEnv() : List.of();
+            helperPid = inv.caller().spawn(program, argv, env,
                     crashFd < 0 ? Map.of(childEnd, childFdNumber) : Map.of(childEnd, childFdNumber, crashFd, crashFdNumber));
         } catch (RuntimeException e) {
             sync.close();
@@ -287,6 +303,7 @@ public final class ContainerCreator {
         } finally {
             sys.close(childEnd);
             if (crashFd >= 0) sys.close(crashFd);
+            if (sealed >= 0) sys.close(sealed);
         }
         if (crashDir != null) undo.push("remove the init's crash directory if empty", () -> removeIfEmpty(crashDir));
         undo.push("stop the container's init", () -> {
@@ -343,10 +360,14 @@ public final class ContainerCreator {
                                 isNew(linux, "user") || (o.rootless() && o.identity().inUserNamespace()),
                                 isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
                                 stateForHooks(o, bundle, initPid[0], spec), hasMountNamespace(spec));
-                        sendInitFds(sync, fifo);
-                        if (isNew(linux, "user")) sendBindSources(sync, spec, bundle, initPid[0]);
-                        sendIdmappedMounts(sync, spec, bundle, initPid[0]);
-                        sync.send("PLAN", SpecJson.mapper().writeValueAsBytes(plan));
+                        if (inThread) {
+                            initInThread(sync, plan, spec, bundle, fifo, initPid[0], made);
+                        } else {
+                            sendInitFds(sync, fifo);
+                            if (isNew(linux, "user")) sendBindSources(sync, spec, bundle, initPid[0]);
+                            sendIdmappedMounts(sync, spec, bundle, initPid[0]);
+                            sync.send("PLAN", SpecJson.mapper().writeValueAsBytes(plan));
+                        }
                     }
                     case "WARN" -> Log.warn(m.text());
                     case "MADE" -> made.addAll(java.util.Arrays.asList(
@@ -398,6 +419,45 @@ public final class ContainerCreator {
                     // reaped already
                 }
             }
+        }
+    }
+
+    /**
+     * Which init builds the container's rootfs, decided here alone. Most containers get no JVM
+     * inside them: a thread of this JVM joins the container's namespaces, builds the rootfs and
+     * ends ({@link ThreadInit}), while PID 1, the native helper, waits. The init JVM (InitMain, a
+     * JVM started by the helper inside the namespaces) remains for what such a thread cannot do:
+     * a user namespace, made or joined, and any rootless create (a multithreaded process cannot
+     * join a user namespace, and what the init makes and mounts must belong to the namespace's
+     * root, not the host's); a time namespace with createContainer hooks (they run in it, and
+     * only a single-threaded process can join one); and a mount namespace joined by path (its
+     * /proc, through which the setup reaches the rootfs, need not be the host's).
+     */
+    static boolean initInThread(Spec spec, Options o) {
+        if (o.rootless()) return false;
+        LinuxSpec linux = spec.linux();
+        if (linux == null) return true;
+        for (LinuxSpec.Namespace ns : linux.namespacesOrEmpty()) {
+            boolean joined = ns.path() != null && !ns.path().isEmpty();
+            if (ns.type().equals("user")) return false;
+            if (ns.type().equals("time") && !HookRunner.hooks(spec, HookRunner.Kind.CREATE_CONTAINER).isEmpty()) return false;
+            if (ns.type().equals("mount") && joined) return false;
+        }
+        return true;
+    }
+
+    /** The in-thread init: the rootfs built from here, then PID 1 told to run the last stage. */
+    private void initInThread(SyncSocket sync, InitPlan plan, Spec spec, Path bundle, Path fifo, int initPid,
+            List<String> made) {
+        Map<Integer, Integer> trees = dev.jrunc.rootfs.IdmappedMounts.indexes(spec).isEmpty() ? Map.of()
+                : dev.jrunc.rootfs.IdmappedMounts.open(sys, spec, bundle, null, home.helper().toString());
+        int fifoDir = sys.open(fifo.getParent().toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        try {
+            new ThreadInit(sys, plan, sync, initPid, inv.umask(), Log::warn).detachedMounts(trees).onCreated(made::addAll)
+                    .run(fifoDir, fifo.getFileName().toString());
+        } finally {
+            sys.close(fifoDir);
+            trees.values().forEach(sys::close);
         }
     }
 
@@ -564,7 +624,7 @@ public final class ContainerCreator {
         }
     }
 
-    private List<String> helperArgs(LinuxSpec linux, int syncFd, int crashDirFd) {
+    private List<String> helperArgs(LinuxSpec linux, int syncFd, int crashDirFd, boolean inThread) {
         List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "enter", "--sync-fd", Integer.toString(syncFd)));
         long flags = 0;
         for (LinuxSpec.Namespace ns : linux.namespacesOrEmpty()) {
@@ -586,8 +646,12 @@ public final class ContainerCreator {
             }
             argv.addAll(List.of("--timens", String.join(";", offsets)));
         }
-        argv.add("--");
-        argv.addAll(home.initCommand(syncFd, crashDirFd));
+        if (inThread) {
+            argv.addAll(List.of("--setup", "--"));
+        } else {
+            argv.add("--");
+            argv.addAll(home.initCommand(syncFd, crashDirFd));
+        }
         return argv;
     }
 

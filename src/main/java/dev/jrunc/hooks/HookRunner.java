@@ -77,6 +77,19 @@ public final class HookRunner {
 
     /** As {@link #run(Spec, Kind, ContainerState)}, in the working directory cwd (null: jrunc's). */
     public static void run(Spec spec, Kind kind, ContainerState state, String cwd) {
+        run(spec, kind, state, cwd, false);
+    }
+
+    /**
+     * As {@link #run(Spec, Kind, ContainerState, String)}, without starting any thread: for a
+     * thread that joined the container's namespaces, where a thread it started would share them
+     * (and a pool's worker could keep them long after).
+     */
+    public static void runInThisThread(Spec spec, Kind kind, ContainerState state, String cwd) {
+        run(spec, kind, state, cwd, true);
+    }
+
+    private static void run(Spec spec, Kind kind, ContainerState state, String cwd, boolean thisThreadOnly) {
         List<Spec.Hook> list = hooks(spec, kind);
         if (list.isEmpty()) return;
         byte[] stdin;
@@ -87,7 +100,11 @@ public final class HookRunner {
         }
         for (int i = 0; i < list.size(); i++) {
             try {
-                runOne(Syscalls.linux(), list.get(i), stdin, cwd);
+                if (thisThreadOnly) {
+                    runOneInThisThread(Syscalls.linux(), list.get(i), stdin, cwd);
+                } else {
+                    runOne(Syscalls.linux(), list.get(i), stdin, cwd);
+                }
             } catch (JruncException e) {
                 String msg = kind.field + " hook #" + i + " (" + list.get(i).path() + "): " + e.getMessage();
                 if (kind.fatal) throw new JruncException(msg, e);
@@ -135,6 +152,87 @@ public final class HookRunner {
         closeAll(sys, out[0], err[0]);
         String text = output.toString(StandardCharsets.UTF_8).strip();
         if (!text.isEmpty()) Log.debug("hook " + hook.path() + " output: " + text);
+        if (status == null) throw new JruncException("timed out after " + hook.timeout() + "s");
+        String failure = failure(status);
+        if (failure != null) throw new JruncException(failure + (text.isEmpty() ? "" : ": " + text));
+    }
+
+    /** As {@link #runOne}, its output read by polling here instead of by threads. */
+    static void runOneInThisThread(Syscalls sys, Spec.Hook hook, byte[] stdin, String cwd) {
+        List<String> argv = hook.args() == null || hook.args().isEmpty() ? List.of(hook.path()) : hook.args();
+        List<String> env = hook.env() == null ? List.of() : hook.env();
+        int[] in = sys.socketpair(Linux.AF_UNIX, SOCK_STREAM | Linux.SOCK_CLOEXEC);
+        int[] out = sys.socketpair(Linux.AF_UNIX, SOCK_STREAM | Linux.SOCK_CLOEXEC);
+        int[] err = sys.socketpair(Linux.AF_UNIX, SOCK_STREAM | Linux.SOCK_CLOEXEC);
+        int pid;
+        try {
+            pid = sys.spawn(hook.path(), argv, env, Map.of(in[1], 0, out[1], 1, err[1], 2), cwd);
+        } catch (SyscallException e) {
+            closeAll(sys, in[0], in[1], out[0], out[1], err[0], err[1]);
+            throw new JruncException("cannot run: " + e.getMessage(), e);
+        }
+        closeAll(sys, in[1], out[1], err[1]);
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        try {
+            sys.write(in[0], stdin);
+        } catch (SyscallException e) {
+            // the hook need not read its stdin
+        } finally {
+            sys.close(in[0]);
+        }
+        int[] open = {out[0], err[0]};
+        long deadline = hook.timeout() == null || hook.timeout() <= 0 ? Long.MAX_VALUE
+                : System.nanoTime() + hook.timeout() * 1_000_000_000L;
+        Syscalls.WaitStatus status = null;
+        long drainUntil = 0;
+        while (true) {
+            boolean read = false;
+            for (int k = 0; k < open.length; k++) {
+                if (open[k] < 0 || !sys.pollIn(open[k], 0)) continue;
+                byte[] b;
+                try {
+                    b = sys.read(open[k], 8192);
+                } catch (SyscallException e) {
+                    b = new byte[0];
+                }
+                if (b.length == 0) {
+                    sys.close(open[k]);
+                    open[k] = -1;
+                } else {
+                    output.writeBytes(b);
+                    read = true;
+                }
+            }
+            if (status == null) {
+                status = sys.waitpid(pid, Linux.WNOHANG);
+                if (status != null) drainUntil = System.nanoTime() + 1_000_000_000L;
+            }
+            boolean drained = open[0] < 0 && open[1] < 0;
+            // Once it has exited: what it wrote, but not what a child it left behind keeps writing.
+            if (status != null && (drained || System.nanoTime() > drainUntil)) break;
+            if (status == null && System.nanoTime() > deadline) {
+                try {
+                    sys.kill(pid, Signals.SIGKILL);
+                } catch (SyscallException ignored) {
+                    // exited just now
+                }
+                sys.waitpid(pid, 0);
+                break;
+            }
+            if (!read) {
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        for (int fd : open) {
+            if (fd >= 0) sys.close(fd);
+        }
+        // No log line here: the log may be a file opened by path, and this thread's paths are the container's.
+        String text = output.toString(StandardCharsets.UTF_8).strip();
         if (status == null) throw new JruncException("timed out after " + hook.timeout() + "s");
         String failure = failure(status);
         if (failure != null) throw new JruncException(failure + (text.isEmpty() ? "" : ": " + text));

@@ -134,6 +134,12 @@ public final class ContainerInit {
     }
 
     private List<String> finalStageArgs(ProcessSpec process, String cwd, int lastCap, long bounding) {
+        return finalStageArgs(plan, process, cwd, lastCap, bounding, warn);
+    }
+
+    /** The last stage's command line (from "jrunc-nsexec exec" on) for the container's process. */
+    static List<String> finalStageArgs(InitPlan plan, ProcessSpec process, String cwd, int lastCap, long bounding,
+            Consumer<String> warn) {
         List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "exec"));
         ProcessSpec.User user = process.user();
         long uid = user == null ? 0 : user.uid();
@@ -272,7 +278,7 @@ public final class ContainerInit {
         }
     }
 
-    private static void writeProcFile(String path, String value) {
+    static void writeProcFile(String path, String value) {
         try {
             Files.writeString(Path.of(path), value);
         } catch (IOException e) {
@@ -280,7 +286,7 @@ public final class ContainerInit {
         }
     }
 
-    private static void ensureDirectory(String cwd) {
+    static void ensureDirectory(String cwd) {
         Path p = Path.of(cwd);
         if (Files.isDirectory(p)) return;
         if (Files.exists(p)) {

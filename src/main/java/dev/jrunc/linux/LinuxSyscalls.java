@@ -27,6 +27,10 @@ final class LinuxSyscalls implements Syscalls {
     private static final long SYS_OPEN_TREE = 428;
     private static final long SYS_MOVE_MOUNT = 429;
     private static final long SYS_MOUNT_SETATTR = 442;
+    private static final long SYS_UNSHARE = 272;
+    private static final long SYS_SETNS = 308;
+    private static final long SYS_FSCONFIG = 431;
+    private static final long SYS_FSMOUNT = 432;
 
     private LinuxSyscalls() {}
 
@@ -338,6 +342,31 @@ final class LinuxSyscalls implements Syscalls {
                     return (long) SYSCALL5.h().invokeExact(st, SYS_MOUNT_SETATTR, (long) dirfd,
                             cstr(a, path).address(), (long) flags, attr.address(), 32L);
                 });
+    }
+
+    @Override
+    public void fsconfig(int fsfd, int cmd, String key, String value, int aux) {
+        call(() -> "fsconfig(" + fsfd + ", " + cmd + ", " + q(key) + ", " + q(value) + ", " + aux + ")",
+                (a, st) -> (long) SYSCALL5.h().invokeExact(st, SYS_FSCONFIG, (long) fsfd, (long) cmd,
+                        key == null ? 0L : cstr(a, key).address(), value == null ? 0L : cstr(a, value).address(), (long) aux));
+    }
+
+    @Override
+    public int fsmount(int fsfd, int flags, long attrs) {
+        return (int) call(() -> "fsmount(" + fsfd + ", 0x" + Integer.toHexString(flags) + ", 0x" + Long.toHexString(attrs) + ")",
+                (a, st) -> (long) SYSCALL3.h().invokeExact(st, SYS_FSMOUNT, (long) fsfd, (long) flags, attrs));
+    }
+
+    @Override
+    public void unshare(long flags) {
+        call(() -> "unshare(0x" + Long.toHexString(flags) + ")",
+                (a, st) -> (long) SYSCALL2.h().invokeExact(st, SYS_UNSHARE, flags, 0L));
+    }
+
+    @Override
+    public void setns(int fd, long nstype) {
+        call(() -> "setns(" + fd + ", 0x" + Long.toHexString(nstype) + ")",
+                (a, st) -> (long) SYSCALL2.h().invokeExact(st, SYS_SETNS, (long) fd, nstype));
     }
 
     @Override

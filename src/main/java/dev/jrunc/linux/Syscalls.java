@@ -75,6 +75,19 @@ public interface Syscalls {
      */
     void mountSetattr(int dirfd, String path, int flags, long attrSet, long attrClr, long propagation, int usernsFd);
 
+    /** fsconfig(2) on a filesystem context (from the helper's fsopen): key/value may be null. */
+    void fsconfig(int fsfd, int cmd, String key, String value, int aux);
+
+    /** fsmount(2): the context's filesystem as a detached mount with MOUNT_ATTR_* attrs. */
+    int fsmount(int fsfd, int flags, long attrs);
+
+    // ---- namespaces of the calling thread
+    /** unshare(2) for the calling thread only (CLONE_FS, namespaces a thread may leave alone). */
+    void unshare(long flags);
+
+    /** setns(2) of the calling thread into the namespace fd names; nstype a CLONE_NEW* flag. */
+    void setns(int fd, long nstype);
+
     // ---- process attributes
     void sethostname(String name);
 

@@ -121,8 +121,13 @@ public final class Capabilities {
      * execs, can still grant. Every capability when it cannot be read.
      */
     public static long ownBounding() {
+        return bounding(java.nio.file.Path.of("/proc/self/status"));
+    }
+
+    /** The bounding set in a /proc/PID/status file; -1 (nothing missing) if it cannot be read. */
+    public static long bounding(java.nio.file.Path status) {
         try {
-            for (String line : dev.jrunc.linux.KernelFiles.read(java.nio.file.Path.of("/proc/self/status")).split("\n")) {
+            for (String line : dev.jrunc.linux.KernelFiles.read(status).split("\n")) {
                 if (line.startsWith("CapBnd:")) return Long.parseUnsignedLong(line.substring(7).trim(), 16);
             }
         } catch (java.io.IOException | NumberFormatException e) {

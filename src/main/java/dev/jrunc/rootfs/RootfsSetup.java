@@ -61,6 +61,22 @@ public final class RootfsSetup {
     /** A read-only /dev is mounted writable, and made read-only once its nodes and submounts are in. */
     private boolean devReadonlyLater;
 
+    /**
+     * Filesystem contexts opened inside the container's namespaces (fsopen by its PID 1), for the
+     * filesystems bound to the namespaces of whoever makes them (proc: the PID namespace), when
+     * this process is not in them. Each call gives a fresh context of the type, or null: mount(2).
+     */
+    public interface FilesystemContexts {
+        Integer open(String type);
+    }
+
+    private FilesystemContexts contexts = type -> null;
+
+    public RootfsSetup filesystemContexts(FilesystemContexts given) {
+        this.contexts = given;
+        return this;
+    }
+
     /** Whether the container has its own mount namespace (default) or shares the caller's. */
     public RootfsSetup ownMountNamespace(boolean own) {
         this.ownMountNamespace = own;
@@ -241,7 +257,17 @@ public final class RootfsSetup {
             String target = RootPaths.procPath(fd);
             try {
                 String data = type.equals("devpts") ? mappedIdsOnly(opts.dataOrNull()) : opts.dataOrNull();
-                sys.mount(m.source() == null ? type : m.source(), target, type, flags, data);
+                Integer context;
+                try {
+                    context = contexts.open(type);
+                } catch (JruncException e) {
+                    throw new JruncException("mount " + describe(m) + ": " + e.getMessage(), e);
+                }
+                if (context != null) {
+                    mountFromContext(context, fd, m.source() == null ? type : m.source(), flags, data);
+                } else {
+                    sys.mount(m.source() == null ? type : m.source(), target, type, flags, data);
+                }
             } catch (SyscallException e) {
                 if (type.equals("sysfs") && e.errno() == Errno.EPERM && inUserNamespace) {
                     // A user namespace without its own network namespace may not mount sysfs:
@@ -262,6 +288,52 @@ public final class RootfsSetup {
         if (devLater) devReadonlyLater = true;
         if (opts.propagation() != 0) mountAgain(root, dest, opts.propagation());
         applyRecursiveAttrs(root, dest, opts);
+    }
+
+    /**
+     * What mount(2) of a new filesystem does, from a context: its options (data, and the
+     * superblock's flags), then a mount with the per-mount flags, attached on the directory fd.
+     */
+    private void mountFromContext(int context, int targetFd, String source, long flags, String data) {
+        try {
+            sys.fsconfig(context, FSCONFIG_SET_STRING, "source", source, 0);
+            if (data != null) {
+                for (String o : data.split(",")) {
+                    if (o.isEmpty()) continue;
+                    int eq = o.indexOf('=');
+                    if (eq < 0) {
+                        sys.fsconfig(context, FSCONFIG_SET_FLAG, o, null, 0);
+                    } else {
+                        sys.fsconfig(context, FSCONFIG_SET_STRING, o.substring(0, eq), o.substring(eq + 1), 0);
+                    }
+                }
+            }
+            if ((flags & MS_SYNCHRONOUS) != 0) sys.fsconfig(context, FSCONFIG_SET_FLAG, "sync", null, 0);
+            if ((flags & MS_DIRSYNC) != 0) sys.fsconfig(context, FSCONFIG_SET_FLAG, "dirsync", null, 0);
+            if ((flags & MS_LAZYTIME) != 0) sys.fsconfig(context, FSCONFIG_SET_FLAG, "lazytime", null, 0);
+            sys.fsconfig(context, FSCONFIG_CMD_CREATE, null, null, 0);
+            int mount = sys.fsmount(context, FSMOUNT_CLOEXEC, mountAttrs(flags));
+            try {
+                sys.moveMount(mount, "", targetFd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+            } finally {
+                sys.close(mount);
+            }
+        } finally {
+            sys.close(context);
+        }
+    }
+
+    /** The MOUNT_ATTR_* form of mount(2)'s per-mount flags. */
+    static long mountAttrs(long flags) {
+        long attrs = 0;
+        if ((flags & MS_RDONLY) != 0) attrs |= MOUNT_ATTR_RDONLY;
+        if ((flags & MS_NOSUID) != 0) attrs |= MOUNT_ATTR_NOSUID;
+        if ((flags & MS_NODEV) != 0) attrs |= MOUNT_ATTR_NODEV;
+        if ((flags & MS_NOEXEC) != 0) attrs |= MOUNT_ATTR_NOEXEC;
+        if ((flags & MS_NOATIME) != 0) attrs |= MOUNT_ATTR_NOATIME;
+        else if ((flags & MS_STRICTATIME) != 0) attrs |= MOUNT_ATTR_STRICTATIME;
+        if ((flags & MS_NODIRATIME) != 0) attrs |= MOUNT_ATTR_NODIRATIME;
+        return attrs;
     }
 
     /**

@@ -254,6 +254,16 @@ public final class RecordingSyscalls implements Syscalls {
         return this;
     }
 
+    private final Map<byte[], String> incomingFds = new java.util.IdentityHashMap<>();
+
+    /** A packet recvFd() will return with a descriptor: a new fd of this fake, standing for name. */
+    public RecordingSyscalls receiveWithFd(String packet, String name) {
+        byte[] b = packet.getBytes(StandardCharsets.UTF_8);
+        incoming.add(b);
+        incomingFds.put(b, name);
+        return this;
+    }
+
     /** A status waitpid() will return; once these run out waitpid() returns null. */
     public RecordingSyscalls waitResult(WaitStatus status) {
         waits.add(status);
@@ -561,6 +571,31 @@ public final class RecordingSyscalls implements Syscalls {
     /** An fd as the new-mount-API lines show it: "fd:N", which {@link #mounts} turns into the path. */
     private static String fdRef(int fd) {
         return fd == AT_FDCWD ? "AT_FDCWD" : "fd:" + fd;
+    }
+
+    @Override
+    public void fsconfig(int fsfd, int cmd, String key, String value, int aux) {
+        begin("fsconfig", null, "fsconfig(" + fdRef(fsfd) + ", " + cmd + ", " + q(key) + ", " + q(value) + ", " + aux + ")",
+                fsfd, cmd, key, value, aux);
+    }
+
+    @Override
+    public int fsmount(int fsfd, int flags, long attrs) {
+        begin("fsmount", null, "fsmount(" + fdRef(fsfd) + ", " + flags + ", 0x" + Long.toHexString(attrs) + ")", fsfd, flags, attrs);
+        int fd = nextFd++;
+        fds.put(fd, "fsmount:" + fds.get(fsfd));
+        fdMountDepth.put(fd, 1);
+        return returns(fd);
+    }
+
+    @Override
+    public void unshare(long flags) {
+        begin("unshare", null, "unshare(0x" + Long.toHexString(flags) + ")", flags);
+    }
+
+    @Override
+    public void setns(int fd, long nstype) {
+        begin("setns", fds.get(fd), "setns(" + fdRef(fd) + ", 0x" + Long.toHexString(nstype) + ")", fd, nstype);
     }
 
     @Override
@@ -915,7 +950,12 @@ public final class RecordingSyscalls implements Syscalls {
     @Override
     public FdMessage recvFd(int socket) {
         byte[] b = recv(socket, 1 << 20);
-        return b == null ? null : new FdMessage(-1, b);
+        if (b == null) return null;
+        String name = incomingFds.remove(b);
+        if (name == null) return new FdMessage(-1, b);
+        int fd = nextFd++;
+        fds.put(fd, name);
+        return new FdMessage(fd, b);
     }
 
     @Override

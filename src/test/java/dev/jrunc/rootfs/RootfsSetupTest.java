@@ -95,6 +95,31 @@ class RootfsSetupTest {
     }
 
     @Test
+    void procFromAContextOpenedInTheContainersNamespacesIsConfiguredMountedAndMovedIntoPlace() {
+        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/proc", "proc", "proc", "nosuid", "noexec", "hidepid=2")));
+        List<Integer> given = new ArrayList<>();
+        setup(spec, false, UNIFIED).filesystemContexts(type -> {
+            if (!type.equals("proc")) return null;
+            int fd = sys.memfdCreate("fscontext", 0);
+            given.add(fd);
+            return fd;
+        }).mountAll();
+        assertEquals(1, given.size(), "one context for the one proc mount");
+        String ctx = "fd:" + given.getFirst();
+        assertEquals(List.of(
+                "fsconfig(" + ctx + ", 1, \"source\", \"proc\", 0)",
+                "fsconfig(" + ctx + ", 1, \"hidepid\", \"2\", 0)",
+                "fsconfig(" + ctx + ", 6, null, null, 0)"), sys.calls("fsconfig"));
+        // nosuid, noexec are the mount's attributes, as mount(2) would have made them
+        assertEquals(1, sys.calls("fsmount").size());
+        assertTrue(sys.calls("fsmount").getFirst().startsWith("fsmount(" + ctx + ", 1, 0xa)"), sys.calls("fsmount").toString());
+        assertTrue(sys.mounts().stream().anyMatch(m -> m.startsWith("move_mount(") && m.contains("@/bundle/rootfs/proc")),
+                "the new proc lands on the rootfs's /proc: " + sys.mounts());
+        assertFalse(sys.mounts().stream().anyMatch(m -> m.contains("\"proc\", @")), "no mount(2) of proc here: " + sys.mounts());
+        assertTrue(sys.calls("close").contains("close(" + given.getFirst() + ")"), "the context is closed once used");
+    }
+
+    @Test
     void mountTargetsAreReachedThroughFdsResolvedInTheRoot() {
         setup(DefaultSpec.example(), false, UNIFIED).mountAll();
         assertEquals("open(\"/bundle/rootfs\", O_PATH|O_DIRECTORY|O_CLOEXEC) = 3",

@@ -1,0 +1,135 @@
+package dev.jrunc.conformance;
+
+import static dev.jrunc.conformance.ExecTestSupport.read;
+import static dev.jrunc.conformance.ExecTestSupport.readLink;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `create` runs no JVM inside the container: the rootfs is built by a thread of the runtime that
+ * joins the container's namespaces and ends, while PID 1 (the small native helper) waits. Nothing
+ * of the runtime keeps the container's namespaces afterwards. (A container with a user namespace
+ * still gets an init JVM: see ContainerCreator.initInThread.)
+ */
+class InitWithoutJvmIT {
+    /** A JVM costs tens of MB; the helper's last stage under 2 MB. */
+    static final long HELPER_RSS_LIMIT_KB = 4096;
+
+    @TempDir Path tmp;
+    ExecTestSupport t;
+
+    @BeforeEach
+    void setUp() {
+        t = new ExecTestSupport(tmp);
+    }
+
+    @AfterEach
+    void cleanUp() {
+        t.deleteAll();
+    }
+
+    @Test
+    void duringCreateContainerHooksOnlyTheHelperIsInTheContainer() throws IOException {
+        Path log = tmp.resolve("hook.log");
+        // The hook runs in the container's namespaces before pivot_root, in the rootfs: ./proc is
+        // the container's proc (its PID namespace); every process there but the hook's own.
+        String script = "for p in proc/[0-9]*; do n=${p#proc/}; [ \"$n\" = \"$$\" ] && continue;"
+                + " printf '%s %s|%s\\n' \"$n\" \"$(readlink $p/exe)\" \"$(tr '\\000' ' ' < $p/cmdline)\"; done > " + log
+                + "; grep VmRSS proc/1/status >> " + log;
+        ObjectNode c = t.config("true");
+        ArrayNode hooks = c.putObject("hooks").putArray("createContainer");
+        ObjectNode h = hooks.addObject();
+        h.put("path", "/bin/sh");
+        h.putArray("args").add("sh").add("-c").add(script);
+        t.jrunc("create", "--bundle", t.bundle("hooked", c).toString(), "hooked").expect(0);
+
+        List<String> lines = Files.readAllLines(log);
+        List<String> processes = new ArrayList<>();
+        long rss = -1;
+        for (String line : lines) {
+            if (line.startsWith("VmRSS:")) {
+                rss = Long.parseLong(line.replaceAll("[^0-9]", ""));
+            } else if (!line.isBlank()) {
+                processes.add(line);
+            }
+        }
+        // pid 1 and the hook's own children (the shell's subshells, readlink, tr, grep) only
+        String init = processes.stream().filter(p -> p.startsWith("1 ")).findFirst().orElse(null);
+        assertTrue(init != null && init.contains("jrunc-nsexec"), "PID 1 during createContainer is the native helper: " + lines);
+        for (String p : processes) {
+            assertFalse(p.contains("java"), "no JVM in the container's PID namespace during create: " + lines);
+        }
+        assertTrue(rss > 0 && rss < HELPER_RSS_LIMIT_KB, "PID 1's RSS during createContainer is the helper's: " + lines);
+    }
+
+    @Test
+    void afterCreateTheInitIsTheHelperAndTheRuntimeKeepsNoNamespace() throws IOException {
+        ObjectNode c = t.config("true");
+        t.jrunc("create", "--bundle", t.bundle("created", c).toString(), "created").expect(0);
+        int pid = t.initPid("created");
+        assertTrue(readLink("/proc/" + pid + "/exe").contains("jrunc-nsexec"), "init is the helper: " + readLink("/proc/" + pid + "/exe"));
+        long rss = Long.parseLong(read(Path.of("/proc/" + pid + "/status")).lines().filter(l -> l.startsWith("VmRSS:"))
+                .findFirst().orElseThrow().replaceAll("[^0-9]", ""));
+        assertTrue(rss < HELPER_RSS_LIMIT_KB, "the created container's init stays small: " + rss + " kB");
+        for (String ns : List.of("mnt", "uts", "ipc", "net", "pid")) {
+            assertFalse(readLink("/proc/" + pid + "/ns/" + ns).equals(readLink("/proc/self/ns/" + ns)),
+                    "the container has a " + ns + " namespace of its own");
+        }
+
+        long engine = enginePid();
+        if (engine <= 0) return; // direct mode: the JVM that built the rootfs has exited
+        List<String> containerNs = new ArrayList<>();
+        for (String ns : List.of("mnt", "uts", "ipc", "net", "pid")) containerNs.add(readLink("/proc/" + pid + "/ns/" + ns));
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + engine + "/task"))) {
+            for (Path task : tasks.toList()) {
+                for (String ns : List.of("mnt", "uts", "ipc", "net", "pid_for_children")) {
+                    assertEquals(readLink("/proc/self/ns/" + ns), readLink(task + "/ns/" + ns),
+                            "engine thread " + task.getFileName() + " is back in (or never left) the host's " + ns + " namespace");
+                }
+                assertEquals("/", readLink(task + "/root"), "engine thread " + task.getFileName() + "'s root");
+            }
+        }
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + engine + "/fd"))) {
+            for (Path fd : fds.toList()) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (IOException gone) {
+                    continue;
+                }
+                assertFalse(containerNs.contains(target), "the engine holds no fd of the container's namespaces: " + fd + " -> " + target);
+                assertFalse(target.startsWith(ExecTestSupport.rootfs().toString()) && !target.equals(ExecTestSupport.rootfs().toString()),
+                        "the engine holds nothing inside the rootfs: " + fd + " -> " + target);
+            }
+        }
+    }
+
+    /** The engine's pid when the suite runs through it (the front), else 0. */
+    private long enginePid() {
+        if (ExecTestSupport.JRUNC.getFileName().toString().equals("jrunc-direct")
+                || "off".equals(System.getenv("JRUNC_ENGINE"))) {
+            return 0;
+        }
+        ExecTestSupport.Result r = ExecTestSupport.runCommand(List.of(ExecTestSupport.JRUNC.toString(), "engine", "start"),
+                Map.of(), null, tmp, 60).expect(0);
+        for (String line : r.out().split("\n")) {
+            if (line.startsWith("pid ")) return Long.parseLong(line.substring(4).trim());
+        }
+        return 0;
+    }
+}

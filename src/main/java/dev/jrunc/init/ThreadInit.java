@@ -1,0 +1,279 @@
+package dev.jrunc.init;
+
+import static dev.jrunc.linux.Linux.*;
+
+import dev.jrunc.JruncException;
+import dev.jrunc.hooks.HookRunner;
+import dev.jrunc.linux.Syscalls;
+import dev.jrunc.process.Capabilities;
+import dev.jrunc.process.ProcessSecurity;
+import dev.jrunc.process.Sysctls;
+import dev.jrunc.rootfs.RootfsSetup;
+import dev.jrunc.spec.LinuxSpec;
+import dev.jrunc.spec.ProcessSpec;
+import dev.jrunc.spec.SemanticChecks;
+import dev.jrunc.spec.Spec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The container's init without a JVM inside the container: the work {@link ContainerInit} does
+ * in a JVM of its own is done here by a fresh platform thread of the runtime, which leaves the
+ * runtime's filesystem context (unshare(CLONE_FS)), joins the container's namespaces (all but
+ * the user and time namespaces, which a multithreaded process cannot join) and ends
+ * when the rootfs is built, so nothing of the runtime keeps the container's namespaces. PID 1, the
+ * native helper (`jrunc-nsexec enter --setup`), waits meanwhile; it opens the proc filesystem
+ * (bound to its PID namespace) for this thread, moves to the new root when told and then runs the
+ * last stage with the options computed here.
+ *
+ * <p>The order is the init JVM's: oom_score_adj, sysctls, the rootfs's mounts and devices, the
+ * createContainer hooks (in the container's namespaces, before pivot_root), pivot_root,
+ * hostname and domainname, read-only and masked paths, process.cwd, the program's path; then
+ * the last stage.
+ */
+public final class ThreadInit {
+    private final Syscalls sys;
+    private final InitPlan plan;
+    private final SyncSocket sync;
+    private final int pid;
+    private final int umask;
+    private final Consumer<String> warn;
+    private Consumer<List<String>> created = paths -> { };
+
+    /**
+     * @param pid PID 1 of the container (the waiting helper), in this process's PID namespace
+     * @param umask the umask the init would have had: the caller's
+     * @param warn told each warning, on the calling thread once the setup thread has ended
+     */
+    public ThreadInit(Syscalls sys, InitPlan plan, SyncSocket sync, int pid, int umask, Consumer<String> warn) {
+        this.sys = sys;
+        this.plan = plan;
+        this.sync = sync;
+        this.pid = pid;
+        this.umask = umask;
+        this.warn = warn;
+    }
+
+    private Map<Integer, Integer> detachedMounts = Map.of();
+
+    /** Idmapped mounts the runtime prepared as detached trees: mount index -> fd (the caller closes them). */
+    public ThreadInit detachedMounts(Map<Integer, Integer> fds) {
+        this.detachedMounts = fds;
+        return this;
+    }
+
+    /** Told what setting up the rootfs made in it, whether it succeeded or not (see ContainerInit). */
+    public ThreadInit onCreated(Consumer<List<String>> report) {
+        this.created = report;
+        return this;
+    }
+
+    /** What the setup thread hands back: the container's root, and the program's path in it. */
+    private record Built(int root, String executable, String cwd) {}
+
+    /**
+     * Builds the rootfs from a thread of its own and tells PID 1 to run the last stage. fifoDir:
+     * the exec fifo's directory (an fd of this process), fifoName the fifo's name in it.
+     */
+    public void run(int fifoDir, String fifoName) {
+        Spec spec = plan.spec();
+        ProcessSpec process = spec.process();
+        if (process != null && process.oomScoreAdj() != null) {
+            ContainerInit.writeProcFile("/proc/" + pid + "/oom_score_adj", Integer.toString(process.oomScoreAdj()));
+        }
+        int lastCap = Capabilities.lastCap();
+        // PID 1's, not this process's: it was started by the caller, whose bounding set it has.
+        long bounding = Capabilities.bounding(Path.of("/proc", Integer.toString(pid), "status"));
+
+        initProc = initProcEntry();
+        Map<String, Integer> namespaces = openNamespaces(spec);
+        List<String> warnings = new ArrayList<>();
+        Built built;
+        try {
+            built = onOwnThread(() -> build(namespaces, warnings::add));
+        } finally {
+            namespaces.values().forEach(sys::close);
+            warnings.forEach(warn);
+        }
+
+        List<String> options = new ArrayList<>();
+        try {
+            if (process == null) {
+                // config.md: process is optional at create; the container waits for a kill.
+                options.addAll(List.of("--no-process", "--cwd", "/", "--"));
+            } else {
+                List<String> argv = ContainerInit.finalStageArgs(plan, process, built.cwd(), lastCap, bounding, warn);
+                options.addAll(argv.subList(2, argv.size()));
+                int processUmask = process.user() != null && process.user().umask() != null ? process.user().umask() : 0022;
+                options.addAll(List.of("--umask", "0" + Integer.toOctalString(processUmask), "--", built.executable()));
+                options.addAll(process.argsOrEmpty());
+                SemanticChecks.checkExecSpace("config.json", "$.process", process.argsOrEmpty(), process.effectiveEnv(),
+                        built.executable(), process.argsOrEmpty(), process.effectiveEnv(), ProcessSecurity.stackSoftFor(process));
+            }
+            sys.sendFd(sync.fd(), built.root(), "ROOT".getBytes(StandardCharsets.US_ASCII));
+        } finally {
+            sys.close(built.root());
+        }
+        sys.sendFd(sync.fd(), fifoDir, ("FIFODIR " + fifoName).getBytes(StandardCharsets.US_ASCII));
+        int opts = ContainerInit.optionsFile(sys, options);
+        try {
+            sys.sendFd(sync.fd(), opts, "EXEC".getBytes(StandardCharsets.US_ASCII));
+        } finally {
+            sys.close(opts);
+        }
+    }
+
+    /** The namespaces the thread joins (type -> fd of PID 1's), opened before it leaves the host's mounts. */
+    private Map<String, Integer> openNamespaces(Spec spec) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        LinuxSpec linux = spec.linux();
+        try {
+            // pid: for the createContainer hooks the thread starts (proc comes from PID 1's context).
+            for (String type : List.of("pid", "net", "ipc", "uts")) out.put(type, openNs(type));
+            if (linux != null && linux.namespacesOrEmpty().stream()
+                    .anyMatch(n -> n.type().equals("cgroup") && n.path() != null && !n.path().isEmpty())) {
+                out.put("cgroup", openNs("cgroup"));
+            }
+            // Last: after it, paths are the container's.
+            if (plan.mountNamespace()) out.put("mnt", openNs("mnt"));
+        } catch (RuntimeException e) {
+            out.values().forEach(sys::close);
+            throw e;
+        }
+        return out;
+    }
+
+    private int openNs(String type) {
+        return sys.open("/proc/" + pid + "/ns/" + type, O_RDONLY | O_CLOEXEC, 0);
+    }
+
+    private static final Map<String, Long> NS_FLAGS = Map.of("pid", CLONE_NEWPID, "net", CLONE_NEWNET,
+            "ipc", CLONE_NEWIPC, "uts", CLONE_NEWUTS, "cgroup", CLONE_NEWCGROUP, "mnt", CLONE_NEWNS);
+
+    /** On the setup thread: everything ContainerInit.prepare does up to the last stage's options. */
+    private Built build(Map<String, Integer> namespaces, Consumer<String> warnings) {
+        Spec spec = plan.spec();
+        ProcessSpec process = spec.process();
+        // This thread's own root, cwd and umask from here on; the JVM's other threads keep theirs.
+        sys.unshare(CLONE_FS);
+        sys.umask(umask);
+        for (var e : namespaces.entrySet()) sys.setns(e.getValue(), NS_FLAGS.get(e.getKey()));
+
+        // Through the host's /proc, before pivot_root: the entries are those of the namespaces joined.
+        if (spec.linux() != null) {
+            for (var e : spec.linux().sysctlOrEmpty().entrySet()) {
+                ContainerInit.writeProcFile(Sysctls.procPath(e.getKey()), e.getValue());
+            }
+        }
+        RootfsSetup rootfs = new RootfsSetup(sys, spec, plan.rootfs(), Path.of(plan.bundle()),
+                plan.newUserNamespace(), plan.cgroupDirs(), warnings).ownMountNamespace(plan.mountNamespace())
+                .detachedMounts(detachedMounts).filesystemContexts(type -> type.equals("proc") ? procContext() : null);
+        try {
+            rootfs.mountAll();
+        } finally {
+            created.accept(rootfs.createdPaths());
+        }
+        HookRunner.runInThisThread(spec, HookRunner.Kind.CREATE_CONTAINER, plan.state(), plan.rootfs());
+        rootfs.pivotRoot(plan.noPivot());
+        if (spec.hostname() != null) sys.sethostname(spec.hostname());
+        if (spec.domainname() != null) sys.setdomainname(spec.domainname());
+        rootfs.finish();
+
+        String cwd = process == null || process.cwd() == null || process.cwd().isEmpty() ? "/" : process.cwd();
+        String executable = null;
+        if (process != null) {
+            String seen = asInit(cwd);
+            ContainerInit.ensureDirectory(seen);
+            executable = fromInit(ExecutableLookup.find(asInit(process.argsOrEmpty().getFirst()), process.effectiveEnv(), seen));
+        }
+        return new Built(sys.open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC, 0), executable, cwd);
+    }
+
+    /** PID 1's /proc entry as the container's proc shows it ("/proc/N"), set before the thread starts. */
+    private String initProc = "/proc/self";
+
+    /**
+     * A path as PID 1 resolves it: the container's /proc/self is PID 1's own entry, and this
+     * thread (of another PID namespace) has none there. A cwd through an fd PID 1 holds is
+     * thus found as it would be, and then refused by the last stage as outside the root.
+     */
+    private String asInit(String path) {
+        for (String self : List.of("/proc/self", "/proc/thread-self")) {
+            if (path.equals(self) || path.startsWith(self + "/")) return initProc + path.substring(self.length());
+        }
+        return path;
+    }
+
+    private String fromInit(String path) {
+        if (path.equals(initProc) || path.startsWith(initProc + "/")) return "/proc/self" + path.substring(initProc.length());
+        return path;
+    }
+
+    /** PID 1's pid in its own PID namespace, the one its proc mount shows (NSpid's last field). */
+    private String initProcEntry() {
+        try {
+            for (String line : dev.jrunc.linux.KernelFiles.read(Path.of("/proc", Integer.toString(pid), "status")).split("\n")) {
+                if (line.startsWith("NSpid:")) {
+                    String[] ids = line.substring(6).trim().split("\\s+");
+                    return "/proc/" + ids[ids.length - 1];
+                }
+            }
+        } catch (java.io.IOException e) {
+            // PID 1 is gone: the create fails on its next message
+        }
+        return "/proc/self";
+    }
+
+    /** A proc context opened by PID 1, in its PID namespace. */
+    private Integer procContext() {
+        sync.send("FSOPEN proc");
+        SyncSocket.Message m = sync.receive();
+        if (m == null) throw new JruncException("container init exited before it was set up");
+        if (m.word().equals("ERROR")) throw new JruncException(m.text());
+        int fd = sync.takeFd();
+        if (!m.word().equals("FSCTX") || fd < 0) {
+            if (fd >= 0) sys.close(fd);
+            throw new JruncException("expected FSCTX from the container's init, got " + m.word());
+        }
+        return fd;
+    }
+
+    /**
+     * Runs work on a new platform thread and waits for it: a thread of its own, because it leaves
+     * the JVM's filesystem context and joins namespaces, and ends with them.
+     */
+    static <T> T onOwnThread(java.util.function.Supplier<T> work) {
+        Object[] result = new Object[1];
+        Throwable[] failure = new Throwable[1];
+        Thread t = Thread.ofPlatform().name("jrunc-init").unstarted(() -> {
+            try {
+                result[0] = work.get();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        });
+        t.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                // The thread holds the container's mounts: it finishes before create goes on.
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (failure[0] instanceof RuntimeException e) throw e;
+        if (failure[0] instanceof Error e) throw e;
+        if (failure[0] != null) throw new JruncException(failure[0].toString(), failure[0]);
+        @SuppressWarnings("unchecked")
+        T r = (T) result[0];
+        return r;
+    }
+}

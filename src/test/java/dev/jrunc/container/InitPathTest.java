@@ -1,0 +1,63 @@
+package dev.jrunc.container;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jrunc.spec.DefaultSpec;
+import dev.jrunc.spec.LinuxSpec;
+import dev.jrunc.spec.Spec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Which init builds the rootfs: a thread of the runtime, or (where a thread cannot) the init JVM. */
+class InitPathTest {
+    private static ContainerCreator.Options options(boolean rootless) {
+        return new ContainerCreator.Options("c", Path.of("/b"), null, null, false, false, 0, false, rootless, null);
+    }
+
+    private static Spec with(List<LinuxSpec.Namespace> namespaces) {
+        Spec s = DefaultSpec.example();
+        LinuxSpec l = s.linux();
+        LinuxSpec linux = new LinuxSpec(namespaces, l.uidMappings(), l.gidMappings(), l.timeOffsets(), l.devices(),
+                l.cgroupsPath(), l.resources(), l.rootfsPropagation(), l.seccomp(), l.sysctl(), l.maskedPaths(),
+                l.readonlyPaths(), l.mountLabel(), l.intelRdt(), l.personality(), l.memoryPolicy(), l.netDevices());
+        return new Spec(s.ociVersion(), s.root(), s.mounts(), s.process(), s.hostname(), s.domainname(), s.hooks(),
+                s.annotations(), linux);
+    }
+
+    private static List<LinuxSpec.Namespace> defaults(LinuxSpec.Namespace... more) {
+        List<LinuxSpec.Namespace> out = new ArrayList<>();
+        for (String t : List.of("pid", "network", "ipc", "uts", "mount", "cgroup")) out.add(new LinuxSpec.Namespace(t, null));
+        out.addAll(List.of(more));
+        return out;
+    }
+
+    @Test
+    void theDefaultConfigAndJoinedNamespacesOtherThanMountGetTheThread() {
+        assertTrue(ContainerCreator.initInThread(with(defaults()), options(false)));
+        List<LinuxSpec.Namespace> joinedNet = new ArrayList<>(defaults());
+        joinedNet.set(1, new LinuxSpec.Namespace("network", "/proc/1/ns/net"));
+        assertTrue(ContainerCreator.initInThread(with(joinedNet), options(false)));
+        // no mount namespace: a chroot, built from a thread in the host's mount namespace
+        assertTrue(ContainerCreator.initInThread(with(List.of(new LinuxSpec.Namespace("pid", null))), options(false)));
+    }
+
+    @Test
+    void userNamespacesTimeNamespacesWithHooksJoinedMountNamespacesAndRootlessKeepTheInitJvm() {
+        assertFalse(ContainerCreator.initInThread(with(defaults(new LinuxSpec.Namespace("user", null))), options(false)));
+        assertFalse(ContainerCreator.initInThread(with(defaults(new LinuxSpec.Namespace("user", "/proc/9/ns/user"))), options(false)));
+        // a time namespace only with createContainer hooks, which run in it
+        Spec time = with(defaults(new LinuxSpec.Namespace("time", null)));
+        assertTrue(ContainerCreator.initInThread(time, options(false)));
+        Spec.Hooks hooks = new Spec.Hooks(null, null, List.of(new Spec.Hook("/bin/true", null, null, null)), null, null, null);
+        Spec timeWithHook = new Spec(time.ociVersion(), time.root(), time.mounts(), time.process(), time.hostname(),
+                time.domainname(), hooks, time.annotations(), time.linux());
+        assertFalse(ContainerCreator.initInThread(timeWithHook, options(false)));
+        List<LinuxSpec.Namespace> joinedMount = new ArrayList<>(defaults());
+        joinedMount.set(4, new LinuxSpec.Namespace("mount", "/proc/9/ns/mnt"));
+        assertFalse(ContainerCreator.initInThread(with(joinedMount), options(false)));
+        assertFalse(ContainerCreator.initInThread(with(defaults()), options(true)));
+    }
+}

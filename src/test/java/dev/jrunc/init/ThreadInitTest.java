@@ -1,0 +1,103 @@
+package dev.jrunc.init;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jrunc.JruncException;
+import dev.jrunc.linux.RecordingSyscalls;
+import dev.jrunc.spec.DefaultSpec;
+import dev.jrunc.spec.Spec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The init in a thread of the runtime: what that thread does in which order (its own filesystem
+ * context, the container's namespaces, then the rootfs), and the handshake with PID 1 over the
+ * sync socket (FSOPEN/FSCTX for proc, then ROOT, FIFODIR, EXEC).
+ */
+class ThreadInitTest {
+    private static final String ROOTFS = "/bundle/rootfs";
+    private static final int PID = 999_999_999; // no such process here: nothing is read from the real /proc for it
+    private static final int SYNC = 50;
+    private static final int FIFO_DIR = 51;
+
+    private final RecordingSyscalls sys = new RecordingSyscalls().dir(ROOTFS + "/proc", ROOTFS + "/sys");
+    private final List<String> warnings = new ArrayList<>();
+
+    RecordingSyscalls withNamespaces() {
+        for (String ns : List.of("pid", "net", "ipc", "uts", "mnt")) sys.file("/proc/" + PID + "/ns/" + ns);
+        return sys;
+    }
+
+    private ThreadInit init(Spec spec) {
+        InitPlan plan = new InitPlan(spec, ROOTFS, "/bundle", false, "/run/jrunc/c1/exec.fifo",
+                "/usr/libexec/jrunc-nsexec", 0, false, false, Map.of("", "/sys/fs/cgroup/c1"), null, true);
+        return new ThreadInit(sys, plan, new SyncSocket(sys, SYNC), PID, 022, warnings::add);
+    }
+
+    @Test
+    void theThreadJoinsTheNamespacesBeforeTouchingTheRootfsAndPid1GetsRootFifoAndOptionsLast() {
+        withNamespaces().receiveWithFd("FSCTX", "fscontext:proc");
+        List<List<String>> made = new ArrayList<>();
+        init(DefaultSpec.example()).onCreated(made::add).run(FIFO_DIR, "exec.fifo");
+
+        List<String> calls = sys.calls();
+        int unshare = calls.indexOf("unshare(0x200)");
+        assertTrue(unshare >= 0, "its own filesystem context (CLONE_FS): " + calls);
+        List<String> setns = sys.calls("setns");
+        assertEquals(5, setns.size(), setns.toString());
+        for (String type : List.of("0x20000000", "0x40000000", "0x8000000", "0x4000000", "0x20000")) {
+            assertTrue(setns.stream().anyMatch(l -> l.endsWith(", " + type + ")")), "setns " + type + ": " + setns);
+        }
+        // the mount namespace last, after the thread's umask (the caller's) is set
+        assertTrue(setns.getLast().endsWith(", 0x20000)"), setns.toString());
+        assertEquals(unshare + 1, calls.indexOf("umask(022)"));
+        int lastSetns = calls.lastIndexOf(setns.getLast());
+        int firstMount = calls.indexOf(calls.stream().filter(l -> l.startsWith("mount(")).findFirst().orElseThrow());
+        assertTrue(lastSetns < firstMount, "every namespace joined before the first mount");
+
+        // proc comes from PID 1's context, asked for with FSOPEN
+        int fsopen = calls.indexOf(calls.stream().filter(l -> l.startsWith("send(" + SYNC + ", \"FSOPEN proc\"")).findFirst().orElseThrow());
+        int created = calls.indexOf(calls.stream().filter(l -> l.contains(", 6, null, null, 0)")).findFirst().orElseThrow());
+        assertTrue(fsopen < created, "the context is PID 1's, then created here");
+        assertFalse(sys.mounts().stream().anyMatch(m -> m.startsWith("mount(\"proc\"")), "no mount(2) of proc: " + sys.mounts());
+
+        // after the root moved: ROOT, FIFODIR, EXEC, in that order
+        List<String> sent = sys.calls("sendFd");
+        assertEquals(3, sent.size(), sent.toString());
+        assertTrue(sent.get(0).endsWith(", \"ROOT\")"), sent.toString());
+        assertEquals("sendFd(" + SYNC + ", " + FIFO_DIR + ", \"FIFODIR exec.fifo\")", sent.get(1));
+        assertTrue(sent.get(2).endsWith(", \"EXEC\")"), sent.toString());
+        assertTrue(calls.indexOf("pivot_root(\".\", \".\")") < calls.indexOf(sent.get(0)));
+        assertTrue(calls.indexOf("sethostname(\"runc\")") < calls.indexOf(sent.get(0)));
+
+        // the options: the last stage's own, the process's umask, the program after "--"
+        String options = sys.calls("write").stream().filter(l -> l.contains("--umask")).findFirst().orElseThrow()
+                .replace('\u0000', ' ');
+        assertTrue(options.contains(" --umask 022 -- /"), options);
+        assertTrue(options.contains(" --console "), "process.terminal: " + options);
+        assertFalse(options.contains("--sync-fd") || options.contains("--fifo-at"), "PID 1 adds its own fds: " + options);
+        assertFalse(made.isEmpty(), "what the rootfs setup made is reported");
+        // the thread's fds are closed once sent: nothing of the container stays open here
+        int root = Integer.parseInt(sent.get(0).replaceAll("sendFd\\(\\d+, (\\d+),.*", "$1"));
+        assertTrue(calls.contains("close(" + root + ")"), "the root fd is closed");
+    }
+
+    @Test
+    void aFailureOfPid1ToOpenProcIsTheCreatesErrorAndNothingIsSentAfter() {
+        withNamespaces().receive("ERROR fsopen(proc) in the container's namespaces: Operation not permitted");
+        JruncException e = assertThrows(JruncException.class, () -> init(DefaultSpec.example()).run(FIFO_DIR, "exec.fifo"));
+        assertTrue(e.getMessage().contains("mount proc on /proc (type proc): fsopen(proc) in the container's namespaces"), e.getMessage());
+        assertTrue(sys.calls("sendFd").isEmpty(), "no ROOT, FIFODIR or EXEC after a failure: " + sys.calls("sendFd"));
+        // the namespace fds opened for the thread are closed again
+        for (String l : sys.calls("open")) {
+            if (!l.contains("/ns/")) continue;
+            String fd = l.replaceAll(".* = (\\d+)$", "$1");
+            assertTrue(sys.calls().contains("close(" + fd + ")"), "closed: " + l);
+        }
+    }
+}
