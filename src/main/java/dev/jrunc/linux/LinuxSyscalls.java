@@ -69,10 +69,6 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn CHROOT = Fn.libc("chroot", FunctionDescriptor.of(C_INT, C_POINTER));
     private static final Fn CHDIR = Fn.libc("chdir", FunctionDescriptor.of(C_INT, C_POINTER));
     private static final Fn FCHDIR = Fn.libc("fchdir", FunctionDescriptor.of(C_INT, C_INT));
-    private static final Fn SETSOCKOPT = Fn.libc("setsockopt",
-            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, ValueLayout.ADDRESS, C_INT));
-    private static final int SOL_SOCKET_LEVEL = 1;
-    private static final int SO_SNDBUFFORCE = 32;
     private static final Fn STATFS = Fn.libc("statfs", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER));
     private static final Fn OPEN = new Fn(() -> Native.variadic("open",
             FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT), 2));
@@ -209,16 +205,6 @@ final class LinuxSyscalls implements Syscalls {
     @Override
     public void fchdir(int fd) {
         call(() -> "fchdir(" + fd + ")", (a, st) -> (int) FCHDIR.h().invokeExact(st, fd));
-    }
-
-    @Override
-    public void setSendBufferForce(int sock, int bytes) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
-            value.set(ValueLayout.JAVA_INT, 0, bytes);
-            call(() -> "setsockopt(" + sock + ", SOL_SOCKET, SO_SNDBUFFORCE, " + bytes + ")",
-                    (a, st) -> (int) SETSOCKOPT.h().invokeExact(st, sock, SOL_SOCKET_LEVEL, SO_SNDBUFFORCE, value, 4));
-        }
     }
 
     /** struct statfs on x86_64: 120 bytes, f_flags the eleventh long (offset 80). */

@@ -27,12 +27,6 @@ public interface Syscalls {
     void fchdir(int fd);
 
     /**
-     * setsockopt(SO_SNDBUFFORCE): a send buffer of at least bytes (root only). A SOCK_SEQPACKET
-     * message must fit the sender's buffer whole.
-     */
-    void setSendBufferForce(int sock, int bytes);
-
-    /**
      * statfs(2)'s f_flags of the mount holding path, as MS_ mount flags: MS_RDONLY, MS_NOSUID,
      * MS_NODEV, MS_NOEXEC, MS_NOATIME, MS_NODIRATIME, MS_RELATIME.
      */
