@@ -218,8 +218,13 @@ public final class RootfsSetup {
                 mountFilesystem(root, m, dest, type, opts);
             }
         } catch (SyscallException e) {
-            throw new JruncException("mount " + describe(m) + ": " + e.getMessage(), e);
+            throw new JruncException(failedMount(m) + e.getMessage(), e);
         }
+    }
+
+    /** The start of a mount's error: the config entry, then what was being mounted where. */
+    private String failedMount(Spec.Mount m) {
+        return "$.mounts[" + mountIndex + "]: mount " + describe(m) + ": ";
     }
 
     private static String describe(Spec.Mount m) {
@@ -261,7 +266,7 @@ public final class RootfsSetup {
                 try {
                     context = contexts.open(type);
                 } catch (JruncException e) {
-                    throw new JruncException("mount " + describe(m) + ": " + e.getMessage(), e);
+                    throw new JruncException(failedMount(m) + e.getMessage(), e);
                 }
                 if (context != null) {
                     mountFromContext(context, fd, m.source() == null ? type : m.source(), flags, data);

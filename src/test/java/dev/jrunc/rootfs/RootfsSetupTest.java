@@ -286,9 +286,11 @@ class RootfsSetupTest {
     @Test
     void sysfsRefusedOutsideAUserNamespaceIsAnError() {
         sys.failNextMount("sysfs", Errno.EPERM);
-        JruncException e = assertThrows(JruncException.class,
-                () -> setup(DefaultSpec.example(), false, UNIFIED).mountAll());
-        assertTrue(e.getMessage().startsWith("mount sysfs on /sys (type sysfs): mount(\"sysfs\", "), e.getMessage());
+        var spec = DefaultSpec.example();
+        int at = spec.mountsOrEmpty().stream().map(m -> m.destination()).toList().indexOf("/sys");
+        JruncException e = assertThrows(JruncException.class, () -> setup(spec, false, UNIFIED).mountAll());
+        assertTrue(e.getMessage().startsWith("$.mounts[" + at + "]: mount sysfs on /sys (type sysfs): mount(\"sysfs\", "),
+                e.getMessage());
         assertTrue(e.getMessage().contains("(EPERM)"), e.getMessage());
     }
 
