@@ -3,6 +3,7 @@ package dev.jrunc.rootfs;
 import static dev.jrunc.linux.Linux.*;
 
 import dev.jrunc.JruncException;
+import dev.jrunc.spec.ConfigException;
 import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
@@ -146,7 +147,13 @@ public final class RootfsSetup {
             try {
                 List<Spec.Mount> mounts = spec.mountsOrEmpty();
                 for (mountIndex = 0; mountIndex < mounts.size(); mountIndex++) {
-                    mount(root, mounts.get(mountIndex));
+                    try {
+                        mount(root, mounts.get(mountIndex));
+                    } catch (ConfigException e) {
+                        throw e; // names its field already
+                    } catch (JruncException e) {
+                        throw new JruncException("$.mounts[" + mountIndex + "]: " + e.getMessage(), e);
+                    }
                 }
                 boolean devIsBind = spec.mountsOrEmpty().stream()
                         .anyMatch(m -> "/dev".equals(clean(m.destination())) && MountOptions.parse(m.optionsOrEmpty()).bind());
@@ -218,13 +225,8 @@ public final class RootfsSetup {
                 mountFilesystem(root, m, dest, type, opts);
             }
         } catch (SyscallException e) {
-            throw new JruncException(failedMount(m) + e.getMessage(), e);
+            throw new JruncException("mount " + describe(m) + ": " + e.getMessage(), e);
         }
-    }
-
-    /** The start of a mount's error: the config entry, then what was being mounted where. */
-    private String failedMount(Spec.Mount m) {
-        return "$.mounts[" + mountIndex + "]: mount " + describe(m) + ": ";
     }
 
     private static String describe(Spec.Mount m) {
@@ -266,7 +268,7 @@ public final class RootfsSetup {
                 try {
                     context = contexts.open(type);
                 } catch (JruncException e) {
-                    throw new JruncException(failedMount(m) + e.getMessage(), e);
+                    throw new JruncException("mount " + describe(m) + ": " + e.getMessage(), e);
                 }
                 if (context != null) {
                     mountFromContext(context, fd, m.source() == null ? type : m.source(), flags, data);
@@ -456,7 +458,7 @@ public final class RootfsSetup {
         if (m.source() == null) throw new JruncException("bind mount on " + dest + " has no source");
         Integer tree = detachedMounts.get(mountIndex);
         if (tree == null && (opts.idmap() || m.uidMappings() != null || m.gidMappings() != null)) {
-            throw new JruncException("mounts[" + mountIndex + "] on " + dest + " asks for an idmapping but no idmapped mount was prepared for it");
+            throw new JruncException("bind mount on " + dest + " asks for an idmapping but no idmapped mount was prepared for it");
         }
         Integer sourceFd = bindSources.get(mountIndex);
         Path source = sourceFd != null ? Path.of(RootPaths.procPath(sourceFd)) : bundle.resolve(m.source());
