@@ -87,6 +87,7 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn SETHOSTNAME = Fn.libc("sethostname", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG));
     private static final Fn SETDOMAINNAME = Fn.libc("setdomainname", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG));
     private static final Fn UMASK = Fn.libc("umask", FunctionDescriptor.of(C_INT, C_INT));
+    private static final Fn MALLOC_TRIM = Fn.libc("malloc_trim", FunctionDescriptor.of(C_INT, C_LONG));
     private static final Fn PRLIMIT = Fn.libc("prlimit",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER, C_POINTER));
     private static final Fn PRCTL = new Fn(() -> Native.variadic("prctl",
@@ -372,6 +373,11 @@ final class LinuxSyscalls implements Syscalls {
     @Override
     public int umask(int mask) {
         return (int) call(() -> "umask", (a, st) -> (int) UMASK.h().invokeExact(st, mask));
+    }
+
+    @Override
+    public boolean mallocTrim() {
+        return call(() -> "malloc_trim(0)", (a, st) -> (int) MALLOC_TRIM.h().invokeExact(st, 0L)) == 1;
     }
 
     @Override

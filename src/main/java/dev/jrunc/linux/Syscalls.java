@@ -89,6 +89,12 @@ public interface Syscalls {
 
     int umask(int mask);
 
+    /**
+     * malloc_trim(3) with no pad: the C heap's free pages, in every malloc arena, go back to the
+     * system. True when memory was released.
+     */
+    boolean mallocTrim();
+
     void prlimit(int pid, int resource, long soft, long hard);
 
     long prctl(int option, long arg2, long arg3, long arg4, long arg5);

@@ -604,6 +604,12 @@ public final class RecordingSyscalls implements Syscalls {
     }
 
     @Override
+    public boolean mallocTrim() {
+        begin("mallocTrim", null, "malloc_trim(0)");
+        return false;
+    }
+
+    @Override
     public int umask(int mask) {
         begin("umask", null, "umask(" + octal(mask) + ")", mask);
         int old = umask;
