@@ -32,8 +32,9 @@ enum jrunc_message {
     JRUNC_MSG_ELSEWHERE = 35,  /* the caller's namespaces are not the engine's: run in direct mode */
     JRUNC_MSG_VERB = 36,       /* u32 foreground, then verb and container id as strings */
     JRUNC_MSG_FOREGROUND = 37, /* become the subreaper and hold signals for the container */
-    JRUNC_MSG_SPAWN = 38,      /* u32 flags (1: program is the first fd), u32 n, i32 target[n], u32 argc,
-                                  u32 envc, then path (empty for an fd), argv, env; fds: program, mapped */
+    JRUNC_MSG_SPAWN = 38,      /* u32 flags (1: program is the first fd; 2: the strings are in the last
+                                  fd, a memfd), u32 n, i32 target[n], u32 argc, u32 envc, then path
+                                  (empty for an fd), argv, env; fds: program, mapped, strings */
     JRUNC_MSG_FORWARD = 39,    /* i32 pid: held and later signals go there */
     JRUNC_MSG_WAIT = 40,       /* i32 pid to wait for; a pty master attached is relayed meanwhile */
     JRUNC_MSG_DONE = 41,       /* i32 the verb's exit status */

@@ -51,9 +51,11 @@
 
 extern char **environ;
 
-/* The engine's SPAWN carries an exec's whole environment (up to execve's limit, 6 MiB at most);
- * the buffer is only touched as far as a message fills it. FrontConnection.MAX_SPAWN_MESSAGE agrees. */
-#define MAX_MESSAGE (8 * 1024 * 1024)
+/* A large SPAWN (an exec's environment may reach execve's limit, 6 MiB at most) comes in a memfd
+ * of at most MAX_SPAWN_STRINGS bytes (FrontConnection.MAX_SPAWN_STRINGS agrees); messages stay
+ * small. The receive buffer is only touched as far as a message fills it. */
+#define MAX_MESSAGE (1024 * 1024)
+#define MAX_SPAWN_STRINGS (8 * 1024 * 1024)
 #define CHUNK (64 * 1024)
 #define MAX_FDS 64
 #define ENGINE_START_SECONDS 60
@@ -777,6 +779,28 @@ static void reap(struct state *s) {
     }
 }
 
+/* The whole of a SPAWN's strings memfd, from its start, into a new buffer; its size or -errno. */
+static ssize_t read_strings(int fd, char **out) {
+    struct stat st;
+    if (fstat(fd, &st) < 0) return -errno;
+    if (st.st_size <= 0 || st.st_size > MAX_SPAWN_STRINGS) return -EMSGSIZE;
+    char *buf = malloc((size_t)st.st_size);
+    if (!buf) return -ENOMEM;
+    size_t have = 0;
+    while (have < (size_t)st.st_size) {
+        ssize_t n = pread(fd, buf + have, (size_t)st.st_size - have, (off_t)have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            int e = n < 0 ? errno : EIO;
+            free(buf);
+            return -e;
+        }
+        have += (size_t)n;
+    }
+    *out = buf;
+    return (ssize_t)have;
+}
+
 /* SPAWN: fork and exec what the engine asks, the received fds at the numbers it names. */
 static void spawn(struct state *s, struct msg *m) {
     int32_t reply[1] = {-EPROTO};
@@ -788,15 +812,26 @@ static void spawn(struct state *s, struct msg *m) {
     if (nmap > MAX_FDS || words < 4 + nmap) goto fail;
     int32_t *target = (int32_t *)(u + 2);
     uint32_t argc = u[2 + nmap], envc = u[3 + nmap];
-    int prog = (flags & 1) ? 0 : -1;
-    if ((int)nmap + (prog >= 0) != m->nfds || argc == 0 || argc > 100000 || envc > 100000) goto fail;
-    char **argv = calloc(argc + 1, sizeof(char *)), **envp = calloc(envc + 1, sizeof(char *));
+    int prog = (flags & 1) ? 0 : -1, in_fd = (flags & 2) != 0;
+    if ((int)nmap + (prog >= 0) + in_fd != m->nfds || argc == 0 || argc > 100000 || envc > 100000) goto fail;
     char *path = NULL, *p = m->data + 4 * (4 + nmap), *end = m->data + m->len;
+    char *strings = NULL; /* the memfd's bytes, when the strings came that way */
+    if (in_fd) {
+        ssize_t got = read_strings(m->fds[m->nfds - 1], &strings);
+        if (got < 0) {
+            snprintf(why, sizeof why, "cannot read the SPAWN strings: %s", strerror((int)-got));
+            goto fail;
+        }
+        p = strings;
+        end = strings + got;
+    }
+    char **argv = calloc(argc + 1, sizeof(char *)), **envp = calloc(envc + 1, sizeof(char *));
     for (uint32_t i = 0; argv && envp && i < 1 + argc + envc; i++) {
         char *z = p < end ? memchr(p, 0, (size_t)(end - p)) : NULL;
         if (!z) {
             free(argv);
             free(envp);
+            free(strings);
             goto fail;
         }
         if (i == 0) path = p;
@@ -807,6 +842,7 @@ static void spawn(struct state *s, struct msg *m) {
     if (!argv || !envp) {
         free(argv);
         free(envp);
+        free(strings);
         goto fail;
     }
     int maxt = 2;
@@ -815,6 +851,7 @@ static void spawn(struct state *s, struct msg *m) {
     if (pipe2(err, O_CLOEXEC) < 0) {
         free(argv);
         free(envp);
+        free(strings);
         reply[0] = -errno;
         snprintf(why, sizeof why, "pipe: %s", strerror(errno));
         goto fail;
@@ -841,6 +878,7 @@ static void spawn(struct state *s, struct msg *m) {
     close(err[1]);
     free(argv);
     free(envp);
+    free(strings);
     if (pid < 0) {
         reply[0] = -errno;
         snprintf(why, sizeof why, "fork: %s", strerror(errno));

@@ -74,6 +74,10 @@ class BadInputIT extends ContainerTest {
                 bad("3 MB of environment", b -> {
                     for (int i = 0; i < 30; i++) b.env("V" + i + "=" + "x".repeat(100_000));
                 }, "$.process.env", "RLIMIT_STACK"),
+                bad("a filesystem the kernel does not have", b -> b.mount("/mnt", "jrunc-nosuchfs", "none"),
+                        "$.mounts[", "(type jrunc-nosuchfs)", "ENODEV"),
+                bad("a sysctl value the kernel refuses", b -> Bundle.obj(b.linux(), "sysctl")
+                        .put("net.ipv4.ip_forward", "x"), "$.linux.sysctl[\"net.ipv4.ip_forward\"]", "Invalid argument"),
                 bad("1 MB mount type", b -> ((ObjectNode) b.config.get("mounts").get(0))
                         .put("type", "t".repeat(1 << 20)), "$.mounts[0].type", "PATH_MAX"),
                 bad("empty device access", b -> Bundle.arr(Bundle.obj(b.linux(), "resources"), "devices").addObject()

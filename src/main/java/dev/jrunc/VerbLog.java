@@ -69,7 +69,9 @@ public final class VerbLog {
     }
 
     private void write(String level, String raw) {
-        String msg = ErrorText.bounded(raw);
+        // An error or warning may quote a huge value from the config; debug lines (hook output,
+        // the full argv) are asked for and kept whole.
+        String msg = level.equals("error") || level.equals("warning") ? ErrorText.bounded(raw) : raw;
         String time = Instant.now().toString();
         if (file == null) {
             if (!level.equals("error")) stderr.println("jrunc: " + level + ": " + msg);

@@ -4,60 +4,41 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Each verb's own log: its file, its caller's umask and stderr, and the one Log reaches. */
 class VerbLogTest {
-    @TempDir Path tmp;
+    @TempDir Path dir;
 
     @Test
-    void aNewLogFileGetsTheCallersUmaskNotThisProcesss() throws Exception {
-        Path file = tmp.resolve("log.json");
-        new VerbLog(file, "json", false, System.err, 077).error("x");
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-        Path open = tmp.resolve("open.json");
-        new VerbLog(open, "json", false, System.err, 0).error("x");
-        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(open)), "0644 at most, as runc");
+    void errorsAndWarningsAreBoundedButDebugLinesAreKeptWhole() throws IOException {
+        Path file = dir.resolve("log.json");
+        VerbLog log = new VerbLog(file, "json", true, new PrintStream(new ByteArrayOutputStream()), 022);
+        String huge = "x".repeat(50_000);
+        log.error("bad " + huge);
+        log.warn("odd " + huge);
+        log.debug("hook said " + huge);
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        assertEquals(3, lines.size());
+        assertTrue(lines.get(0).length() < ErrorText.MAX + 200, "error line is bounded: " + lines.get(0).length());
+        assertTrue(lines.get(0).contains("characters left out"), lines.get(0).substring(0, 100));
+        assertTrue(lines.get(1).length() < ErrorText.MAX + 200, "warning line is bounded: " + lines.get(1).length());
+        assertTrue(lines.get(2).contains("hook said " + huge), "the debug line is whole");
     }
 
     @Test
-    void withoutAFileWarningsGoToTheCallersStderr() {
+    void withoutALogFileWarningsGoToStderrBounded() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        VerbLog log = new VerbLog(null, "text", false, new PrintStream(err, true), 022);
-        log.warn("careful");
-        log.error("not printed here: the caller prints errors itself");
-        assertEquals("jrunc: warning: careful\n", err.toString());
-    }
-
-    @Test
-    void logReachesTheLogBoundForThisThreadOnly() throws Exception {
-        ByteArrayOutputStream mine = new ByteArrayOutputStream();
-        VerbLog verb = new VerbLog(null, "text", true, new PrintStream(mine, true), 022);
-        Log.with(verb, () -> {
-            Log.warn("from the verb");
-            Thread other = Thread.ofPlatform().start(() -> Log.debug("another thread's"));
-            other.join();
-            assertTrue(Log.debugEnabled());
-            return null;
-        });
-        assertEquals("jrunc: warning: from the verb\n", mine.toString(), "another verb's thread never writes here");
-    }
-
-    @Test
-    void aWarningForTheUsersEyesReachesTheCallersStderrEvenWithALogFile() throws Exception {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Path file = tmp.resolve("log.json");
-        VerbLog verb = new VerbLog(file, "json", false, new PrintStream(err, true), 022);
-        Log.with(verb, () -> {
-            Log.warnOnStderrToo("shared cgroup");
-            return null;
-        });
-        assertEquals("jrunc: warning: shared cgroup\n", err.toString(), "the caller's stderr, not this process's");
-        assertTrue(Files.readString(file).contains("\"msg\":\"shared cgroup\""), "and the log");
+        VerbLog log = new VerbLog(null, "text", false, new PrintStream(err, true, StandardCharsets.UTF_8), 022);
+        log.warn("w" + "y".repeat(10_000));
+        String out = err.toString(StandardCharsets.UTF_8);
+        assertTrue(out.startsWith("jrunc: warning: w"), out.substring(0, 40));
+        assertTrue(out.length() < ErrorText.MAX + 200, "bounded: " + out.length());
     }
 }

@@ -83,6 +83,14 @@ public final class Faults {
         return new Target(name, pid);
     }
 
+    /** SIGKILL of this JVM; the signal is asynchronous, and nothing after the point may run. */
+    private static void dieHere(Syscalls sys) {
+        sys.kill((int) ProcessHandle.current().pid(), Signals.SIGKILL);
+        while (true) {
+            Thread.onSpinWait();
+        }
+    }
+
     /** The fault point of step; kills jrunc or one of targets if {@value #ENV} says so. */
     public static void point(String step, Target... targets) {
         if (!CURRENT.isBound()) return;
@@ -94,21 +102,12 @@ public final class Faults {
         if (!wanted.equals(step)) return;
         Syscalls sys = Syscalls.linux();
         if (at < 0) {
+            if (armed.jrunc() == ProcessHandle.current().pid()) dieHere(sys);
             sys.kill((int) armed.jrunc(), Signals.SIGKILL);
-            if (armed.jrunc() == ProcessHandle.current().pid()) {
-                while (true) {
-                    Thread.onSpinWait();
-                }
-            }
             throw new Killed(step);
         }
         String who = fault.substring(at + 1);
-        if (who.equals(ENGINE)) {
-            sys.kill((int) ProcessHandle.current().pid(), Signals.SIGKILL);
-            while (true) {
-                Thread.onSpinWait();
-            }
-        }
+        if (who.equals(ENGINE)) dieHere(sys);
         for (Target t : targets) {
             if (t.name().equals(who) && t.pid() > 0) {
                 sys.kill((int) t.pid(), Signals.SIGKILL);

@@ -119,7 +119,10 @@ public final class Engine {
             if (trim) {
                 // Between bursts of verbs, give the heap the verbs grew back to the system: the
                 // engine's resident size stays what it is when idle, however many verbs it ran.
+                // Most of what a burst leaves is in the C heap (the JIT's arenas, native buffers of
+                // many threads at once), which glibc keeps unless asked to trim.
                 System.gc();
+                sys.mallocTrim();
                 continue;
             }
             synchronized (this) {

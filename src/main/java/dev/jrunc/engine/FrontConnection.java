@@ -17,10 +17,12 @@ final class FrontConnection implements Caller {
     private final Channel channel;
     private boolean foreground;
 
-    /** Below the kernel's default socket send buffer (net.core.wmem_default, 208 KiB). */
-    private static final int DEFAULT_SEND_BUFFER = 192 * 1024;
-    /** The front's receive buffer for one message (front.c's MAX_MESSAGE). */
-    static final int MAX_SPAWN_MESSAGE = 8 * 1024 * 1024;
+    /** Well below the kernel's default socket send buffer (net.core.wmem_default, 208 KiB). */
+    static final int MAX_INLINE_STRINGS = 128 * 1024;
+    /** The most the front reads from a SPAWN's strings memfd (front.c's MAX_SPAWN_STRINGS). */
+    static final int MAX_SPAWN_STRINGS = 8 * 1024 * 1024;
+    /** SPAWN flag: path, argv and env are in the last attached fd, not in the message. */
+    static final int STRINGS_IN_FD = 2;
 
     FrontConnection(Syscalls sys, Channel channel) {
         this.sys = sys;
@@ -54,17 +56,29 @@ final class FrontConnection implements Caller {
         System.arraycopy(targets, 0, head, 2, targets.length);
         head[2 + targets.length] = argv.size();
         head[3 + targets.length] = env.size();
-        byte[] payload = Packet.concat(Packet.ints(head), Packet.strings(strings));
-        if (payload.length > DEFAULT_SEND_BUFFER) {
-            // an environment up to execve's limit travels whole: the front takes up to MAX_SPAWN_MESSAGE
-            if (payload.length > MAX_SPAWN_MESSAGE) {
+        byte[] text = Packet.strings(strings);
+        int stringsFd = -1;
+        if (text.length > MAX_INLINE_STRINGS) {
+            // An exec's environment may be megabytes (execve takes up to a quarter of the stack
+            // limit); a datagram that large needs a send buffer only root may force, so the strings
+            // travel in a memfd instead.
+            if (text.length > MAX_SPAWN_STRINGS) {
                 throw new JruncException("cannot start " + argv.getFirst() + ": its arguments and environment ("
-                        + payload.length + " bytes) exceed what the engine passes to the jrunc front ("
-                        + MAX_SPAWN_MESSAGE + " bytes); JRUNC_ENGINE=off runs the verb without the engine");
+                        + text.length + " bytes) exceed what the engine passes to the jrunc front ("
+                        + MAX_SPAWN_STRINGS + " bytes); JRUNC_ENGINE=off runs the verb without the engine");
             }
-            sys.setSendBufferForce(channel.fd(), payload.length + 64 * 1024);
+            stringsFd = sys.memfdCreate("jrunc-spawn", 0);
+            sys.write(stringsFd, text);
+            head[0] |= STRINGS_IN_FD;
+            attached.add(stringsFd);
+            text = new byte[0];
         }
-        channel.send(Message.SPAWN, payload, attached.stream().mapToInt(Integer::intValue).toArray());
+        try {
+            channel.send(Message.SPAWN, Packet.concat(Packet.ints(head), text),
+                    attached.stream().mapToInt(Integer::intValue).toArray());
+        } finally {
+            if (stringsFd >= 0) sys.close(stringsFd);
+        }
         Packet reply = channel.expect(Message.SPAWNED);
         int pid = reply.int32(0);
         if (pid <= 0) {

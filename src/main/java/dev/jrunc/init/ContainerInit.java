@@ -274,7 +274,7 @@ public final class ContainerInit {
         if (spec.linux() == null) return;
         for (var e : spec.linux().sysctlOrEmpty().entrySet()) {
             // Keys were checked against the container's namespaces by `create`.
-            procFiles.accept(Sysctls.procPath(e.getKey()), e.getValue());
+            writeSysctl(e.getKey(), e.getValue(), procFiles);
         }
     }
 
@@ -283,6 +283,15 @@ public final class ContainerInit {
             Files.writeString(Path.of(path), value);
         } catch (IOException e) {
             throw new JruncException("write " + path + " = " + value + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** linux.sysctl's key set to its value through write; a refusal names the entry. */
+    static void writeSysctl(String key, String value, BiConsumer<String, String> write) {
+        try {
+            write.accept(Sysctls.procPath(key), value);
+        } catch (JruncException e) {
+            throw new JruncException("$.linux.sysctl[\"" + key + "\"]: " + e.getMessage(), e);
         }
     }
 

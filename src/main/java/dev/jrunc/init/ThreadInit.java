@@ -7,7 +7,6 @@ import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.linux.Syscalls;
 import dev.jrunc.process.Capabilities;
 import dev.jrunc.process.ProcessSecurity;
-import dev.jrunc.process.Sysctls;
 import dev.jrunc.rootfs.RootfsSetup;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.ProcessSpec;
@@ -167,7 +166,7 @@ public final class ThreadInit {
         // Through the host's /proc, before pivot_root: the entries are those of the namespaces joined.
         if (spec.linux() != null) {
             for (var e : spec.linux().sysctlOrEmpty().entrySet()) {
-                ContainerInit.writeProcFile(Sysctls.procPath(e.getKey()), e.getValue());
+                ContainerInit.writeSysctl(e.getKey(), e.getValue(), ContainerInit::writeProcFile);
             }
         }
         RootfsSetup rootfs = new RootfsSetup(sys, spec, plan.rootfs(), Path.of(plan.bundle()),

@@ -69,10 +69,6 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn CHROOT = Fn.libc("chroot", FunctionDescriptor.of(C_INT, C_POINTER));
     private static final Fn CHDIR = Fn.libc("chdir", FunctionDescriptor.of(C_INT, C_POINTER));
     private static final Fn FCHDIR = Fn.libc("fchdir", FunctionDescriptor.of(C_INT, C_INT));
-    private static final Fn SETSOCKOPT = Fn.libc("setsockopt",
-            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, ValueLayout.ADDRESS, C_INT));
-    private static final int SOL_SOCKET_LEVEL = 1;
-    private static final int SO_SNDBUFFORCE = 32;
     private static final Fn STATFS = Fn.libc("statfs", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER));
     private static final Fn OPEN = new Fn(() -> Native.variadic("open",
             FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT), 2));
@@ -91,6 +87,7 @@ final class LinuxSyscalls implements Syscalls {
     private static final Fn SETHOSTNAME = Fn.libc("sethostname", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG));
     private static final Fn SETDOMAINNAME = Fn.libc("setdomainname", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG));
     private static final Fn UMASK = Fn.libc("umask", FunctionDescriptor.of(C_INT, C_INT));
+    private static final Fn MALLOC_TRIM = Fn.libc("malloc_trim", FunctionDescriptor.of(C_INT, C_LONG));
     private static final Fn PRLIMIT = Fn.libc("prlimit",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER, C_POINTER));
     private static final Fn PRCTL = new Fn(() -> Native.variadic("prctl",
@@ -209,16 +206,6 @@ final class LinuxSyscalls implements Syscalls {
     @Override
     public void fchdir(int fd) {
         call(() -> "fchdir(" + fd + ")", (a, st) -> (int) FCHDIR.h().invokeExact(st, fd));
-    }
-
-    @Override
-    public void setSendBufferForce(int sock, int bytes) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
-            value.set(ValueLayout.JAVA_INT, 0, bytes);
-            call(() -> "setsockopt(" + sock + ", SOL_SOCKET, SO_SNDBUFFORCE, " + bytes + ")",
-                    (a, st) -> (int) SETSOCKOPT.h().invokeExact(st, sock, SOL_SOCKET_LEVEL, SO_SNDBUFFORCE, value, 4));
-        }
     }
 
     /** struct statfs on x86_64: 120 bytes, f_flags the eleventh long (offset 80). */
@@ -386,6 +373,11 @@ final class LinuxSyscalls implements Syscalls {
     @Override
     public int umask(int mask) {
         return (int) call(() -> "umask", (a, st) -> (int) UMASK.h().invokeExact(st, mask));
+    }
+
+    @Override
+    public boolean mallocTrim() {
+        return call(() -> "malloc_trim(0)", (a, st) -> (int) MALLOC_TRIM.h().invokeExact(st, 0L)) == 1;
     }
 
     @Override

@@ -27,12 +27,6 @@ public interface Syscalls {
     void fchdir(int fd);
 
     /**
-     * setsockopt(SO_SNDBUFFORCE): a send buffer of at least bytes (root only). A SOCK_SEQPACKET
-     * message must fit the sender's buffer whole.
-     */
-    void setSendBufferForce(int sock, int bytes);
-
-    /**
      * statfs(2)'s f_flags of the mount holding path, as MS_ mount flags: MS_RDONLY, MS_NOSUID,
      * MS_NODEV, MS_NOEXEC, MS_NOATIME, MS_NODIRATIME, MS_RELATIME.
      */
@@ -94,6 +88,12 @@ public interface Syscalls {
     void setdomainname(String name);
 
     int umask(int mask);
+
+    /**
+     * malloc_trim(3) with no pad: the C heap's free pages, in every malloc arena, go back to the
+     * system. True when memory was released.
+     */
+    boolean mallocTrim();
 
     void prlimit(int pid, int resource, long soft, long hard);
 

@@ -3,6 +3,7 @@ package dev.jrunc.rootfs;
 import static dev.jrunc.linux.Linux.*;
 
 import dev.jrunc.JruncException;
+import dev.jrunc.spec.ConfigException;
 import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
@@ -146,7 +147,13 @@ public final class RootfsSetup {
             try {
                 List<Spec.Mount> mounts = spec.mountsOrEmpty();
                 for (mountIndex = 0; mountIndex < mounts.size(); mountIndex++) {
-                    mount(root, mounts.get(mountIndex));
+                    try {
+                        mount(root, mounts.get(mountIndex));
+                    } catch (ConfigException e) {
+                        throw e; // names its field already
+                    } catch (JruncException e) {
+                        throw new JruncException("$.mounts[" + mountIndex + "]: " + e.getMessage(), e);
+                    }
                 }
                 boolean devIsBind = spec.mountsOrEmpty().stream()
                         .anyMatch(m -> "/dev".equals(clean(m.destination())) && MountOptions.parse(m.optionsOrEmpty()).bind());
@@ -451,7 +458,7 @@ public final class RootfsSetup {
         if (m.source() == null) throw new JruncException("bind mount on " + dest + " has no source");
         Integer tree = detachedMounts.get(mountIndex);
         if (tree == null && (opts.idmap() || m.uidMappings() != null || m.gidMappings() != null)) {
-            throw new JruncException("mounts[" + mountIndex + "] on " + dest + " asks for an idmapping but no idmapped mount was prepared for it");
+            throw new JruncException("bind mount on " + dest + " asks for an idmapping but no idmapped mount was prepared for it");
         }
         Integer sourceFd = bindSources.get(mountIndex);
         Path source = sourceFd != null ? Path.of(RootPaths.procPath(sourceFd)) : bundle.resolve(m.source());

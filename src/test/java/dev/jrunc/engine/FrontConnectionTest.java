@@ -71,6 +71,40 @@ class FrontConnectionTest {
     }
 
     @Test
+    void anEnvironmentTooLargeForOneMessageTravelsInAMemfdAttachedLast() throws Exception {
+        // 1 MiB: far above a datagram's default send buffer, which an unprivileged engine cannot raise.
+        String big = "BIG=" + "e".repeat(1 << 20);
+        CompletableFuture<Packet> asked = CompletableFuture.supplyAsync(() -> {
+            Packet p = frontSide.receive();
+            frontSide.send(Message.SPAWNED, Packet.ints(77));
+            return p;
+        });
+        assertEquals(77, front.spawn(Caller.Program.atPath("/bin/true"), List.of("true"), List.of("A=1", big), Map.of()));
+        Packet p = asked.get();
+        ByteBuffer b = ByteBuffer.wrap(p.payload()).order(ByteOrder.nativeOrder());
+        assertEquals(FrontConnection.STRINGS_IN_FD, b.getInt(), "flags: program by path, strings in a memfd");
+        assertEquals(0, b.getInt(), "no mapped fd");
+        assertEquals(1, b.getInt(), "argc");
+        assertEquals(2, b.getInt(), "envc");
+        assertEquals(b.position(), p.payload().length, "the message itself carries no strings");
+        assertEquals(1, p.fds().length, "the memfd travels with the message");
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        try (var in = new java.io.FileInputStream("/proc/self/fd/" + p.fds()[0])) {
+            in.transferTo(text);
+        }
+        assertEquals(List.of("/bin/true", "true", "A=1", big), Packet.strings(text.toByteArray(), 0));
+        sys.close(p.fds()[0]);
+    }
+
+    @Test
+    void argumentsAndEnvironmentBeyondWhatTheFrontReadsAreRefusedNamingTheWayOut() {
+        String huge = "H=" + "h".repeat(FrontConnection.MAX_SPAWN_STRINGS);
+        JruncException e = assertThrows(JruncException.class,
+                () -> front.spawn(Caller.Program.atPath("/bin/true"), List.of("true"), List.of(huge), Map.of()));
+        assertTrue(e.getMessage().contains("JRUNC_ENGINE=off"), e.getMessage());
+    }
+
+    @Test
     void spawnOfAnFdSendsItFirstAndFlagsIt() throws Exception {
         int memfd = sys.memfdCreate("prog", Linux.MFD_CLOEXEC);
         CompletableFuture<Packet> asked = CompletableFuture.supplyAsync(() -> {

@@ -67,9 +67,17 @@ class ContainerInitTest {
     }
 
     private ContainerInit init(Spec spec, boolean cgroupns, boolean mountNamespace) {
-        InitPlan plan = new InitPlan(spec, ROOTFS, tmp.toString(), false, "/run/jrunc/c1/exec.fifo",
+        return new ContainerInit(sys, plan(spec, cgroupns, mountNamespace), warnings::add,
+                (path, value) -> procWrites.add(path + "=" + value));
+    }
+
+    private InitPlan plan(Spec spec, boolean cgroupns) {
+        return plan(spec, cgroupns, true);
+    }
+
+    private InitPlan plan(Spec spec, boolean cgroupns, boolean mountNamespace) {
+        return new InitPlan(spec, ROOTFS, tmp.toString(), false, "/run/jrunc/c1/exec.fifo",
                 "/usr/libexec/jrunc-nsexec", 2, false, cgroupns, Map.of("", "/sys/fs/cgroup/c1"), null, mountNamespace);
-        return new ContainerInit(sys, plan, warnings::add, (path, value) -> procWrites.add(path + "=" + value));
     }
 
     private Spec fullSpec() {
@@ -128,6 +136,16 @@ class ContainerInitTest {
         init(fullSpec(), false).prepare();
         assertEquals(List.of("/proc/self/oom_score_adj=500", "/proc/sys/net/ipv4/ip_forward=1",
                 "/proc/sys/kernel/shm_rmid_forced=1"), procWrites);
+    }
+
+    @Test
+    void aSysctlTheKernelRefusesNamesItsEntry() {
+        ContainerInit init = new ContainerInit(sys, plan(fullSpec(), false), warnings::add, (path, value) -> {
+            if (path.endsWith("ip_forward")) throw new JruncException("write " + path + " = " + value + ": Invalid argument");
+        });
+        JruncException e = assertThrows(JruncException.class, init::prepare);
+        assertEquals("$.linux.sysctl[\"net.ipv4.ip_forward\"]: write /proc/sys/net/ipv4/ip_forward = 1: Invalid argument",
+                e.getMessage());
     }
 
     @Test

@@ -368,11 +368,6 @@ public final class RecordingSyscalls implements Syscalls {
     }
 
     @Override
-    public void setSendBufferForce(int sock, int bytes) {
-        begin("setSendBufferForce", fds.get(sock), "setsockopt(" + sock + ", SO_SNDBUFFORCE, " + bytes + ")", sock, bytes);
-    }
-
-    @Override
     public void fchdir(int fd) {
         begin("fchdir", fds.get(fd), "fchdir(" + fd + ")", fd);
         String p = fds.get(fd);
@@ -606,6 +601,12 @@ public final class RecordingSyscalls implements Syscalls {
     @Override
     public void setdomainname(String name) {
         begin("setdomainname", null, "setdomainname(" + q(name) + ")", name);
+    }
+
+    @Override
+    public boolean mallocTrim() {
+        begin("mallocTrim", null, "malloc_trim(0)");
+        return false;
     }
 
     @Override

@@ -286,9 +286,11 @@ class RootfsSetupTest {
     @Test
     void sysfsRefusedOutsideAUserNamespaceIsAnError() {
         sys.failNextMount("sysfs", Errno.EPERM);
-        JruncException e = assertThrows(JruncException.class,
-                () -> setup(DefaultSpec.example(), false, UNIFIED).mountAll());
-        assertTrue(e.getMessage().startsWith("mount sysfs on /sys (type sysfs): mount(\"sysfs\", "), e.getMessage());
+        var spec = DefaultSpec.example();
+        int at = spec.mountsOrEmpty().stream().map(m -> m.destination()).toList().indexOf("/sys");
+        JruncException e = assertThrows(JruncException.class, () -> setup(spec, false, UNIFIED).mountAll());
+        assertTrue(e.getMessage().startsWith("$.mounts[" + at + "]: mount sysfs on /sys (type sysfs): mount(\"sysfs\", "),
+                e.getMessage());
         assertTrue(e.getMessage().contains("(EPERM)"), e.getMessage());
     }
 
@@ -305,7 +307,7 @@ class RootfsSetupTest {
         sys.symlink(ROOTFS + "/proc", "/etc");
         JruncException e = assertThrows(JruncException.class,
                 () -> setup(DefaultSpec.example(), false, UNIFIED).mountAll());
-        assertEquals("mount destination /proc is a symlink in the rootfs: refusing to mount proc there",
+        assertEquals("$.mounts[0]: mount destination /proc is a symlink in the rootfs: refusing to mount proc there",
                 e.getMessage());
         assertTrue(sys.calls("openat2").contains(
                 "openat2(3, \"proc\", O_PATH|O_CLOEXEC, RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS) = -1 ELOOP"));
@@ -317,7 +319,7 @@ class RootfsSetupTest {
         sys.failOpens(ROOTFS + "/sys", Errno.ELOOP);
         JruncException e = assertThrows(JruncException.class,
                 () -> setup(DefaultSpec.example(), false, UNIFIED).mountAll());
-        assertEquals("mount destination /sys is a symlink in the rootfs: refusing to mount sysfs there",
+        assertEquals("$.mounts[5]: mount destination /sys is a symlink in the rootfs: refusing to mount sysfs there",
                 e.getMessage());
     }
 
@@ -385,7 +387,7 @@ class RootfsSetupTest {
     void bindWithAMissingSourceNamesIt() {
         Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/data", "bind", "nope", "bind")));
         JruncException e = assertThrows(JruncException.class, () -> setup(spec, false, UNIFIED).mountAll());
-        assertEquals("bind mount source " + bundle.resolve("nope") + " does not exist", e.getMessage());
+        assertEquals("$.mounts[0]: bind mount source " + bundle.resolve("nope") + " does not exist", e.getMessage());
     }
 
     @Test
