@@ -10,6 +10,7 @@ import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
+import dev.jrunc.namespaces.NamespaceKind;
 import dev.jrunc.spec.Resources;
 import dev.jrunc.spec.Spec;
 import java.nio.file.Files;
@@ -297,11 +298,7 @@ public final class Container {
 
     /** The PID namespace of a process ("pid:[INODE]"), or null when it is gone. */
     static String pidNamespaceOf(long pid) {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", "pid")).toString();
-        } catch (java.io.IOException e) {
-            return null;
-        }
+        return NamespaceKind.PID.linkOf(pid);
     }
 
     /** The helper and init a killed create left, if they still run (same start time). */

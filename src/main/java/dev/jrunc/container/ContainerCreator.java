@@ -11,6 +11,7 @@ import dev.jrunc.invocation.Invocation;
 import dev.jrunc.init.SyncSocket;
 import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.Syscalls;
+import dev.jrunc.namespaces.NamespaceKind;
 import dev.jrunc.spec.ConfigException;
 import dev.jrunc.spec.ConfigLoader;
 import dev.jrunc.spec.LinuxSpec;
@@ -439,9 +440,10 @@ public final class ContainerCreator {
         if (linux == null) return true;
         for (LinuxSpec.Namespace ns : linux.namespacesOrEmpty()) {
             boolean joined = ns.path() != null && !ns.path().isEmpty();
-            if (ns.type().equals("user")) return false;
-            if (ns.type().equals("time") && !HookRunner.hooks(spec, HookRunner.Kind.CREATE_CONTAINER).isEmpty()) return false;
-            if (ns.type().equals("mount") && joined) return false;
+            NamespaceKind kind = NamespaceKind.bySpecName(ns.type()).orElse(null);
+            if (kind == NamespaceKind.USER) return false;
+            if (kind == NamespaceKind.TIME && !HookRunner.hooks(spec, HookRunner.Kind.CREATE_CONTAINER).isEmpty()) return false;
+            if (kind == NamespaceKind.MOUNT && joined) return false;
         }
         return true;
     }
@@ -487,7 +489,7 @@ public final class ContainerCreator {
      */
     private void sendIdmappedMounts(SyncSocket sync, Spec spec, Path bundle, int initPid) {
         if (dev.jrunc.rootfs.IdmappedMounts.indexes(spec).isEmpty()) return;
-        String userns = isNew(spec.linux(), "user") ? "/proc/" + initPid + "/ns/user" : null;
+        String userns = isNew(spec.linux(), "user") ? NamespaceKind.USER.procPath(initPid) : null;
         Map<Integer, Integer> trees = dev.jrunc.rootfs.IdmappedMounts.open(sys, spec, bundle, userns, home.helper().toString());
         try {
             for (var e : trees.entrySet()) {
@@ -567,13 +569,6 @@ public final class ContainerCreator {
                 .anyMatch(n -> type.equals(n.type()) && (n.path() == null || n.path().isEmpty()));
     }
 
-    private static final Map<String, String> HELPER_NAMES = Map.of(
-            "pid", "pid", "network", "net", "mount", "mnt", "ipc", "ipc", "uts", "uts",
-            "user", "user", "cgroup", "cgroup", "time", "time");
-    private static final Map<String, Long> CLONE_FLAGS = Map.of(
-            "pid", CLONE_NEWPID, "network", CLONE_NEWNET, "mount", CLONE_NEWNS, "ipc", CLONE_NEWIPC,
-            "uts", CLONE_NEWUTS, "time", CLONE_NEWTIME);
-
     /**
      * SCMP_ACT_NOTIFY: a socket connected to linux.seccomp.listenerPath, with the container
      * process state the agent gets. The last stage sends the listener over it once the filter is
@@ -627,14 +622,17 @@ public final class ContainerCreator {
     private List<String> helperArgs(LinuxSpec linux, int syncFd, int crashDirFd, boolean inThread) {
         List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "enter", "--sync-fd", Integer.toString(syncFd)));
         long flags = 0;
-        for (LinuxSpec.Namespace ns : linux.namespacesOrEmpty()) {
+        List<LinuxSpec.Namespace> nss = linux.namespacesOrEmpty();
+        for (int i = 0; i < nss.size(); i++) {
+            LinuxSpec.Namespace ns = nss.get(i);
+            NamespaceKind kind = NamespaceKind.ofSpecName(ns.type(), "$.linux.namespaces[" + i + "].type");
             boolean join = ns.path() != null && !ns.path().isEmpty();
             if (join) {
-                argv.addAll(List.of("--join", HELPER_NAMES.get(ns.type()) + ":" + ns.path()));
-            } else if (ns.type().equals("user")) {
+                argv.addAll(List.of("--join", kind.procName() + ":" + ns.path()));
+            } else if (kind == NamespaceKind.USER) {
                 argv.add("--userns");
-            } else if (CLONE_FLAGS.containsKey(ns.type())) {
-                flags |= CLONE_FLAGS.get(ns.type());
+            } else if (kind != NamespaceKind.CGROUP) {
+                flags |= kind.cloneFlag();
             }
             // A new cgroup namespace is made by the last stage, once it is inside its cgroup.
         }

@@ -11,6 +11,7 @@ import dev.jrunc.linux.Linux;
 import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
+import dev.jrunc.namespaces.NamespaceKind;
 import dev.jrunc.process.Capabilities;
 import dev.jrunc.process.SealedExecutable;
 import dev.jrunc.spec.LinuxSpec;
@@ -32,11 +33,6 @@ import java.util.Map;
 public final class ContainerExec {
     /** What the caller asked for besides the process itself. */
     public record Options(String consoleSocket, boolean detach, Path pidFile, int preserveFds, boolean ignorePaused) {}
-
-    private static final Map<String, String> NS_FILES = Map.of(
-            "user", "user", "mount", "mnt", "pid", "pid", "network", "net", "ipc", "ipc", "uts", "uts",
-            "cgroup", "cgroup", "time", "time");
-    private static final List<String> JOIN_ORDER = List.of("user", "mount", "pid", "network", "ipc", "uts", "cgroup", "time");
 
     private final Syscalls sys;
     private final RuntimeHome home;
@@ -113,7 +109,7 @@ public final class ContainerExec {
             int next = childFd + 1;
             for (var ns : openNamespaces(container, record).entrySet()) {
                 fds.put(ns.getValue(), next);
-                argv.addAll(List.of("--join-fd", ns.getKey() + ":" + next));
+                argv.addAll(List.of("--join-fd", ns.getKey().procName() + ":" + next));
                 next++;
             }
             // Without a mount namespace of its own the container's root is a chroot: so is the new process's.
@@ -206,14 +202,13 @@ public final class ContainerExec {
      * The container's namespaces, opened here in the order the helper joins them (user first),
      * then checked to belong to the container's init still (not a process that took its pid).
      */
-    private Map<String, Integer> openNamespaces(Container container, ContainerRecord record) {
-        Map<String, Integer> out = new java.util.LinkedHashMap<>();
+    private Map<NamespaceKind, Integer> openNamespaces(Container container, ContainerRecord record) {
+        Map<NamespaceKind, Integer> out = new java.util.LinkedHashMap<>();
         LinuxSpec linux = record.spec().linux();
         try {
-            for (String type : JOIN_ORDER) {
-                if (linux != null && linux.hasNamespace(type)) {
-                    String file = NS_FILES.get(type);
-                    out.put(file, sys.open("/proc/" + record.pid() + "/ns/" + file, Linux.O_RDONLY | Linux.O_CLOEXEC, 0));
+            for (NamespaceKind kind : NamespaceKind.all()) {
+                if (linux != null && linux.hasNamespace(kind.specName())) {
+                    out.put(kind, kind.open(sys, record.pid()));
                 }
             }
             if (container.status() == Status.STOPPED) {

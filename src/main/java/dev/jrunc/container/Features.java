@@ -2,6 +2,7 @@ package dev.jrunc.container;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.jrunc.namespaces.NamespaceKind;
 import dev.jrunc.process.Capabilities;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,7 @@ public record Features(
                 List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"),
                 dev.jrunc.rootfs.MountOptions.known(),
                 new Linux(
-                        List.of("cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"),
+                        NamespaceKind.specNames(),
                         Capabilities.names(),
                         new Cgroup(true, true, true, false, true),
                         new Seccomp(true,

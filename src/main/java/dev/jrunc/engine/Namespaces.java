@@ -1,8 +1,12 @@
 package dev.jrunc.engine;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import static dev.jrunc.namespaces.NamespaceKind.CGROUP;
+import static dev.jrunc.namespaces.NamespaceKind.MOUNT;
+import static dev.jrunc.namespaces.NamespaceKind.NETWORK;
+import static dev.jrunc.namespaces.NamespaceKind.PID;
+import static dev.jrunc.namespaces.NamespaceKind.USER;
+
+import dev.jrunc.namespaces.NamespaceKind;
 import java.util.List;
 
 /**
@@ -12,19 +16,16 @@ import java.util.List;
  */
 final class Namespaces {
     /** In the order the front lists them (native-helpers/front.c). */
-    static final List<String> KINDS = List.of("mnt", "pid", "net", "user", "cgroup");
+    static final List<NamespaceKind> KINDS = List.of(MOUNT, PID, NETWORK, USER, CGROUP);
 
     private Namespaces() {}
 
     /** This process's namespaces, one "/proc/self/ns" link a line, as the front sends its own. */
     static String own() {
         StringBuilder b = new StringBuilder();
-        for (String kind : KINDS) {
-            try {
-                b.append(Files.readSymbolicLink(Path.of("/proc/self/ns", kind))).append('\n');
-            } catch (IOException | UnsupportedOperationException e) {
-                b.append(kind).append(":?\n");
-            }
+        for (NamespaceKind kind : KINDS) {
+            String link = kind.ownLink();
+            b.append(link != null ? link : kind.procName() + ":?").append('\n');
         }
         return b.toString();
     }

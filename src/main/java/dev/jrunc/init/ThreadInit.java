@@ -1,10 +1,17 @@
 package dev.jrunc.init;
 
 import static dev.jrunc.linux.Linux.*;
+import static dev.jrunc.namespaces.NamespaceKind.CGROUP;
+import static dev.jrunc.namespaces.NamespaceKind.IPC;
+import static dev.jrunc.namespaces.NamespaceKind.MOUNT;
+import static dev.jrunc.namespaces.NamespaceKind.NETWORK;
+import static dev.jrunc.namespaces.NamespaceKind.PID;
+import static dev.jrunc.namespaces.NamespaceKind.UTS;
 
 import dev.jrunc.JruncException;
 import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.linux.Syscalls;
+import dev.jrunc.namespaces.NamespaceKind;
 import dev.jrunc.process.Capabilities;
 import dev.jrunc.process.ProcessSecurity;
 import dev.jrunc.rootfs.RootfsSetup;
@@ -90,7 +97,7 @@ public final class ThreadInit {
         long bounding = Capabilities.bounding(Path.of("/proc", Integer.toString(pid), "status"));
 
         initProc = initProcEntry();
-        Map<String, Integer> namespaces = openNamespaces(spec);
+        Map<NamespaceKind, Integer> namespaces = openNamespaces(spec);
         List<String> warnings = new ArrayList<>();
         Built built;
         try {
@@ -128,18 +135,18 @@ public final class ThreadInit {
     }
 
     /** The namespaces the thread joins (type -> fd of PID 1's), opened before it leaves the host's mounts. */
-    private Map<String, Integer> openNamespaces(Spec spec) {
-        Map<String, Integer> out = new LinkedHashMap<>();
+    private Map<NamespaceKind, Integer> openNamespaces(Spec spec) {
+        Map<NamespaceKind, Integer> out = new LinkedHashMap<>();
         LinuxSpec linux = spec.linux();
         try {
             // pid: for the createContainer hooks the thread starts (proc comes from PID 1's context).
-            for (String type : List.of("pid", "net", "ipc", "uts")) out.put(type, openNs(type));
+            for (NamespaceKind kind : List.of(PID, NETWORK, IPC, UTS)) out.put(kind, kind.open(sys, pid));
             if (linux != null && linux.namespacesOrEmpty().stream()
-                    .anyMatch(n -> n.type().equals("cgroup") && n.path() != null && !n.path().isEmpty())) {
-                out.put("cgroup", openNs("cgroup"));
+                    .anyMatch(n -> n.type().equals(CGROUP.specName()) && n.path() != null && !n.path().isEmpty())) {
+                out.put(CGROUP, CGROUP.open(sys, pid));
             }
             // Last: after it, paths are the container's.
-            if (plan.mountNamespace()) out.put("mnt", openNs("mnt"));
+            if (plan.mountNamespace()) out.put(MOUNT, MOUNT.open(sys, pid));
         } catch (RuntimeException e) {
             out.values().forEach(sys::close);
             throw e;
@@ -147,21 +154,14 @@ public final class ThreadInit {
         return out;
     }
 
-    private int openNs(String type) {
-        return sys.open("/proc/" + pid + "/ns/" + type, O_RDONLY | O_CLOEXEC, 0);
-    }
-
-    private static final Map<String, Long> NS_FLAGS = Map.of("pid", CLONE_NEWPID, "net", CLONE_NEWNET,
-            "ipc", CLONE_NEWIPC, "uts", CLONE_NEWUTS, "cgroup", CLONE_NEWCGROUP, "mnt", CLONE_NEWNS);
-
     /** On the setup thread: everything ContainerInit.prepare does up to the last stage's options. */
-    private Built build(Map<String, Integer> namespaces, Consumer<String> warnings) {
+    private Built build(Map<NamespaceKind, Integer> namespaces, Consumer<String> warnings) {
         Spec spec = plan.spec();
         ProcessSpec process = spec.process();
         // This thread's own root, cwd and umask from here on; the JVM's other threads keep theirs.
         sys.unshare(CLONE_FS);
         sys.umask(umask);
-        for (var e : namespaces.entrySet()) sys.setns(e.getValue(), NS_FLAGS.get(e.getKey()));
+        for (var e : namespaces.entrySet()) sys.setns(e.getValue(), e.getKey().cloneFlag());
 
         // Through the host's /proc, before pivot_root: the entries are those of the namespaces joined.
         if (spec.linux() != null) {

@@ -1,5 +1,6 @@
 package dev.jrunc.process;
 
+import dev.jrunc.namespaces.NamespaceKind;
 import dev.jrunc.spec.ConfigException;
 import dev.jrunc.spec.LinuxSpec;
 import java.io.IOException;
@@ -85,10 +86,10 @@ public final class Sysctls {
 
     private static boolean usesHostNetwork(LinuxSpec linux) {
         for (LinuxSpec.Namespace ns : linux.namespacesOrEmpty()) {
-            if (!ns.type().equals("network")) continue;
+            if (!ns.type().equals(NamespaceKind.NETWORK.specName())) continue;
             if (ns.path() == null || ns.path().isEmpty()) return false;
             try {
-                Map<String, Object> a = Files.readAttributes(Path.of("/proc/self/ns/net"), "unix:dev,ino");
+                Map<String, Object> a = Files.readAttributes(NamespaceKind.NETWORK.ownPath(), "unix:dev,ino");
                 Map<String, Object> b = Files.readAttributes(Path.of(ns.path()), "unix:dev,ino");
                 return a.get("dev").equals(b.get("dev")) && a.get("ino").equals(b.get("ino"));
             } catch (IOException e) {

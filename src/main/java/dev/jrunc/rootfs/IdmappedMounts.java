@@ -5,6 +5,7 @@ import static dev.jrunc.linux.Linux.*;
 import dev.jrunc.JruncException;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
+import dev.jrunc.namespaces.NamespaceKind;
 import dev.jrunc.spec.ConfigException;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.Spec;
@@ -160,7 +161,7 @@ public final class IdmappedMounts {
             }
             writeMap(Path.of("/proc", Integer.toString(pid), "uid_map"), uid, at + ".uidMappings");
             writeMap(Path.of("/proc", Integer.toString(pid), "gid_map"), gid, at + ".gidMappings");
-            return sys.open("/proc/" + pid + "/ns/user", O_RDONLY | O_CLOEXEC, 0);
+            return NamespaceKind.USER.open(sys, pid);
         } finally {
             sys.close(pair[0]);
             sys.waitpid(pid, 0);

@@ -1,5 +1,13 @@
 package dev.jrunc.spec;
 
+import static dev.jrunc.namespaces.NamespaceKind.IPC;
+import static dev.jrunc.namespaces.NamespaceKind.MOUNT;
+import static dev.jrunc.namespaces.NamespaceKind.NETWORK;
+import static dev.jrunc.namespaces.NamespaceKind.PID;
+import static dev.jrunc.namespaces.NamespaceKind.USER;
+import static dev.jrunc.namespaces.NamespaceKind.UTS;
+
+import dev.jrunc.namespaces.NamespaceKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +56,7 @@ public final class DefaultSpec {
                 List.of(new Resources.DeviceRule(false, null, null, null, "rwm")),
                 null, null, null, null, null, null, null, null);
         LinuxSpec linux = new LinuxSpec(
-                List.of(ns("pid"), ns("network"), ns("ipc"), ns("uts"), ns("mount")),
+                List.of(ns(PID), ns(NETWORK), ns(IPC), ns(UTS), ns(MOUNT)),
                 null, null, null, null, null,
                 resources,
                 null, null, null,
@@ -76,11 +84,11 @@ public final class DefaultSpec {
         LinuxSpec l = spec.linux();
         List<LinuxSpec.Namespace> nss = new ArrayList<>();
         for (LinuxSpec.Namespace n : l.namespacesOrEmpty()) {
-            if (!n.type().equals("network") && !n.type().equals("user")) {
+            if (!n.type().equals(NETWORK.specName()) && !n.type().equals(USER.specName())) {
                 nss.add(n);
             }
         }
-        nss.add(ns("user"));
+        nss.add(ns(USER));
         List<Spec.Mount> mounts = new ArrayList<>();
         for (Spec.Mount m : spec.mountsOrEmpty()) {
             if (Path.of(m.destination()).normalize().toString().equals("/sys")) {
@@ -118,8 +126,8 @@ public final class DefaultSpec {
         return new Spec.Mount(dest, type, source, options, null, null);
     }
 
-    private static LinuxSpec.Namespace ns(String type) {
-        return new LinuxSpec.Namespace(type, null);
+    private static LinuxSpec.Namespace ns(NamespaceKind kind) {
+        return new LinuxSpec.Namespace(kind.specName(), null);
     }
 
     /** Effective uid and gid of this process, from /proc/self/status. */

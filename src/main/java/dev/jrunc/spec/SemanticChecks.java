@@ -1,5 +1,6 @@
 package dev.jrunc.spec;
 
+import dev.jrunc.namespaces.NamespaceKind;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -18,10 +19,6 @@ import java.util.regex.Pattern;
  * checked here too, so that a value no syscall would take is refused before anything is made.
  */
 public final class SemanticChecks {
-    /** Namespace types of config-linux.md. */
-    public static final Set<String> NAMESPACE_TYPES =
-            Set.of("pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time");
-
     /** RLIMIT_* names and their resource numbers (asm-generic, as on x86-64 and arm64). */
     public static final Map<String, Integer> RLIMITS = rlimits();
 
@@ -316,7 +313,7 @@ public final class SemanticChecks {
             if (ns == null) {
                 fail(here, "must be an object, not null");
             }
-            if (!NAMESPACE_TYPES.contains(ns.type())) {
+            if (NamespaceKind.bySpecName(ns.type()).isEmpty()) {
                 fail(here + ".type", "unknown namespace type " + quote(ns.type()));
             }
             if (byType.putIfAbsent(ns.type(), ns) != null) {
