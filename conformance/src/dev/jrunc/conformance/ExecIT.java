@@ -144,6 +144,153 @@ class ExecIT {
                 "CapBnd:\t0000000000002000", "CapAmb:\t0000000000002000", "yes", "/only-here"), lines(r.out()));
     }
 
+    /** The CPUs this test (and so jrunc, and the container) may run on, as /proc/PID/status lists them. */
+    private static String cpusAllowed(String pid) {
+        for (String line : lines(read(Path.of("/proc", pid, "status")))) {
+            if (line.startsWith("Cpus_allowed_list:")) return line.substring(18).trim();
+        }
+        throw new AssertionError("no Cpus_allowed_list in /proc/" + pid + "/status");
+    }
+
+    /** The tests of CPU affinity pin processes to CPU 0 or 1: both must be there to use. */
+    private static void assumeCpus0And1() {
+        java.util.Set<Integer> cpus = new java.util.HashSet<>();
+        for (String part : cpusAllowed("self").split(",")) {
+            String[] r = part.split("-");
+            for (int c = Integer.parseInt(r[0]); c <= Integer.parseInt(r[r.length - 1]); c++) cpus.add(c);
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(cpus.contains(0) && cpus.contains(1),
+                "needs CPUs 0 and 1, may use " + cpusAllowed("self"));
+    }
+
+    /**
+     * What the exec'd process reads of itself: /proc/self/stat fields 19 (nice) and 41 (policy:
+     * SCHED_BATCH is 3, SCHED_IDLE 5), its I/O class, the CPUs it may run on and its machine.
+     */
+    private static final String SHOW_ATTRIBUTES =
+            "cut -d' ' -f19,41 /proc/self/stat; ionice; grep Cpus_allowed_list /proc/self/status | cut -f2; uname -m";
+
+    private Path processFile(String name, ObjectNode p) throws Exception {
+        Path file = tmp.resolve(name);
+        JSON.writeValue(file.toFile(), p);
+        return file;
+    }
+
+    private static ObjectNode shProcess(String script) {
+        ObjectNode p = JSON.createObjectNode();
+        p.putArray("args").add("sh").add("-c").add(script);
+        p.putArray("env").add("PATH=/bin");
+        p.put("cwd", "/");
+        return p;
+    }
+
+    /**
+     * process.scheduler, process.ioPriority and process.execCPUAffinity of an exec process file
+     * reach the exec'd process (runc applies all three to exec'd processes; config.md's
+     * execCPUAffinity is for them alone): "initial" before it joins the container's cgroup,
+     * "final" after.
+     */
+    @Test
+    void processFileSetsSchedulerIoPriorityAndCpuAffinity() throws Exception {
+        assumeCpus0And1();
+        ObjectNode p = shProcess(SHOW_ATTRIBUTES);
+        p.putObject("scheduler").put("policy", "SCHED_BATCH").put("nice", 7);
+        p.putObject("ioPriority").put("class", "IOPRIO_CLASS_BE").put("priority", 3);
+        p.putObject("execCPUAffinity").put("initial", "0").put("final", "1");
+        ExecTestSupport.Result r = t.jrunc("exec", "--process", processFile("attrs.json", p).toString(), ID).expect(0);
+        assertEquals(List.of("7 3", "best-effort: prio 3", "1", "x86_64"), lines(r.out()));
+
+        // only "initial": the process keeps it once in the cgroup (whose cpuset holds CPU 1)
+        p.putObject("execCPUAffinity").put("initial", "1");
+        r = t.jrunc("exec", "--process", processFile("initial.json", p).toString(), ID).expect(0);
+        assertEquals("1", lines(r.out()).get(2), r.toString());
+
+        // and without any, nothing of it: the CPUs jrunc itself may use
+        r = t.jrunc("exec", ID, "sh", "-c", SHOW_ATTRIBUTES).expect(0);
+        assertEquals(List.of("0 0", "none: prio 0", cpusAllowed("self"), "x86_64"), lines(r.out()));
+    }
+
+    /**
+     * A container whose process sets a scheduler, an I/O priority and execCPUAffinity, with
+     * linux.personality: its init runs with all but execCPUAffinity (config.md: not for the
+     * init); a process exec'd by flags, or from a process file that leaves them out, runs with
+     * all of them, as runc's does; one that sets its own runs with its own.
+     */
+    @Test
+    void execdProcessesTakeTheContainersAttributesUnlessTheyGiveTheirOwn() throws Exception {
+        assumeCpus0And1();
+        String id = "exec-attrs";
+        ObjectNode c = t.config("sleep", "1000");
+        ExecTestSupport.process(c).putObject("scheduler").put("policy", "SCHED_BATCH").put("nice", 5);
+        ExecTestSupport.process(c).putObject("ioPriority").put("class", "IOPRIO_CLASS_IDLE").put("priority", 0);
+        ExecTestSupport.process(c).putObject("execCPUAffinity").put("final", "1");
+        ((ObjectNode) c.get("linux")).putObject("personality").put("domain", "LINUX32");
+        int init = t.runDetached(id, c);
+        assertEquals(cpusAllowed("self"), cpusAllowed(Integer.toString(init)), "execCPUAffinity is not the init's");
+        String stat = read(Path.of("/proc/" + init + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // fields from the third on: nice is field 19, policy 41
+        assertEquals(List.of("5", "3"), List.of(fields[19 - 3], fields[41 - 3]), stat);
+
+        List<String> inherited = List.of("5 3", "idle", "1", "i686");
+        assertEquals(inherited, lines(t.jrunc("exec", id, "sh", "-c", SHOW_ATTRIBUTES).expect(0).out()));
+        Path bare = processFile("bare.json", shProcess(SHOW_ATTRIBUTES));
+        assertEquals(inherited, lines(t.jrunc("exec", "--process", bare.toString(), id).expect(0).out()));
+
+        ObjectNode own = shProcess(SHOW_ATTRIBUTES);
+        own.putObject("scheduler").put("policy", "SCHED_IDLE");
+        own.putObject("ioPriority").put("class", "IOPRIO_CLASS_BE").put("priority", 6);
+        own.putObject("execCPUAffinity").put("final", "0");
+        assertEquals(List.of("0 5", "best-effort: prio 6", "0", "i686"),
+                lines(t.jrunc("exec", "--process", processFile("own.json", own).toString(), id).expect(0).out()));
+    }
+
+    /**
+     * A bad attribute of an exec process file is refused naming its path in that file, and an
+     * LSM label this host cannot apply naming the field or the flag; nothing is started.
+     */
+    @Test
+    void badAttributesOfAnExecAreRefusedNamingThemAndNothingRuns() throws Exception {
+        String marker = "/tmp/ran-" + System.nanoTime();
+        String script = "echo ran > " + marker;
+        ObjectNode p = shProcess(script);
+        p.putObject("scheduler").put("policy", "SCHED_OTHER").put("priority", 5);
+        assertRefused(t.jrunc("exec", "--process", processFile("bad-sched.json", p).toString(), ID),
+                "bad-sched.json: $.scheduler.priority");
+        p.remove("scheduler");
+        p.putObject("ioPriority").put("class", "IOPRIO_CLASS_NOPE").put("priority", 0);
+        assertRefused(t.jrunc("exec", "--process", processFile("bad-io.json", p).toString(), ID),
+                "bad-io.json: $.ioPriority.class");
+        p.remove("ioPriority");
+        p.putObject("execCPUAffinity").put("initial", "3-1");
+        assertRefused(t.jrunc("exec", "--process", processFile("bad-cpus.json", p).toString(), ID),
+                "bad-cpus.json: $.execCPUAffinity.initial");
+        p.remove("execCPUAffinity");
+        // Without AppArmor (or SELinux) on this host a profile (label) cannot be applied: refused
+        // before anything starts, as create refuses it.
+        if (!Files.exists(Path.of("/sys/kernel/security/apparmor"))) {
+            p.put("apparmorProfile", "jrunc-test");
+            assertRefused(t.jrunc("exec", "--process", processFile("bad-aa.json", p).toString(), ID),
+                    "bad-aa.json: $.apparmorProfile");
+            p.remove("apparmorProfile");
+            assertRefused(t.jrunc("exec", "--apparmor", "jrunc-test", ID, "sh", "-c", script), "--apparmor");
+        }
+        if (!Files.exists(Path.of("/sys/fs/selinux/enforce"))) {
+            p.put("selinuxLabel", "system_u:system_r:container_t:s0");
+            assertRefused(t.jrunc("exec", "--process", processFile("bad-se.json", p).toString(), ID),
+                    "bad-se.json: $.selinuxLabel");
+            assertRefused(t.jrunc("exec", "--process-label", "system_u:system_r:container_t:s0", ID, "sh", "-c", script),
+                    "--process-label");
+        }
+        assertFalse(Files.exists(Path.of("/proc/" + initPid + "/root" + marker)), "a refused exec ran its program");
+    }
+
+    private void assertRefused(ExecTestSupport.Result r, String names) {
+        assertEquals(255, r.exit(), r.toString());
+        assertTrue(r.err().contains(names), "expected the error to name " + names + ": " + r);
+        assertFalse(r.err().contains("\tat "), "a stack trace: " + r);
+    }
+
     /**
      * The environment of an exec at execve's limit: shrunk by the figures of each refusal until it
      * is accepted (first the program's execve, then the helper's, which carries a few more bytes);

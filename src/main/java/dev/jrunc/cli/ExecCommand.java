@@ -4,6 +4,7 @@ import dev.jrunc.JruncException;
 import dev.jrunc.api.ExecOptions;
 import dev.jrunc.api.Jrunc;
 import dev.jrunc.cgroups.SubCgroups;
+import dev.jrunc.process.ProcessSecurity;
 import dev.jrunc.spec.ConfigLoader;
 import dev.jrunc.spec.ProcessSpec;
 import java.nio.file.Path;
@@ -66,22 +67,33 @@ public final class ExecCommand implements Callable<Integer> {
     @Option(names = "--ignore-paused", description = "exec even if the container is paused")
     boolean ignorePaused;
 
-    @Option(names = "--process-label", hidden = true) String processLabel;
-    @Option(names = "--apparmor", hidden = true) String apparmor;
+    @Option(names = "--process-label", description = "the SELinux label of the process (process.selinuxLabel)")
+    String processLabel;
+
+    @Option(names = "--apparmor", description = "the AppArmor profile of the process (process.apparmorProfile)")
+    String apparmor;
+
     @Option(names = "--cgroup", description = "run the process in an existing sub-cgroup: [controller[,controller]:]path")
     List<String> cgroup = new ArrayList<>();
 
     @Override
     public Integer call() {
         Jrunc jrunc = global.jrunc();
-        ProcessSpec process = processFile != null
-                ? ConfigLoader.loadProcess(global.invocation().resolve(processFile)) : fromFlags(jrunc);
         if (processFile != null && !command.isEmpty()) {
             throw new JruncException("exec: give either --process or a command, not both");
         }
+        ProcessSpec process = processFile != null ? fromFile(global.invocation().resolve(processFile)) : fromFlags(jrunc);
         var result = jrunc.exec(id, process,
                 new ExecOptions(consoleSocket, detach, pidFile, preserveFds, ignorePaused, SubCgroups.parse(cgroup)));
         return result.exitStatus().orElse(0);
+    }
+
+    /** The process document, its last-stage attributes checked naming their path in it. */
+    private static ProcessSpec fromFile(Path file) {
+        ProcessSpec process = ConfigLoader.loadProcess(file);
+        String doc = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        ProcessSecurity.checkAttributes(process, doc, "$", ProcessSecurity.host());
+        return process;
     }
 
     /** runc's argv form: the container's process, with the command and the flags laid over it. */
@@ -118,10 +130,23 @@ public final class ExecCommand implements Callable<Integer> {
                     plus(c == null ? null : c.permitted(), caps),
                     c != null && c.inheritable() != null ? plus(c.ambient(), caps) : (c == null ? null : c.ambient()));
         }
+        boolean profile = apparmor != null && !apparmor.isEmpty();
+        boolean label = processLabel != null && !processLabel.isEmpty();
+        if (profile || label) {
+            ProcessSecurity.Host host = ProcessSecurity.host();
+            if (profile && !host.appArmor()) {
+                throw new JruncException("exec: --apparmor: cannot apply AppArmor profile \"" + apparmor
+                        + "\": AppArmor is not enabled on this host");
+            }
+            if (label && !host.selinux()) {
+                throw new JruncException("exec: --process-label: SELinux is disabled or not supported on this host");
+            }
+        }
         return new ProcessSpec(tty, tty ? base.consoleSize() : null, u, command, null, new ArrayList<>(vars.values()),
                 cwd != null ? cwd : base.cwd(), c, base.rlimits(), noNewPrivs || base.isNoNewPrivileges(),
-                base.apparmorProfile(), base.oomScoreAdj(), base.scheduler(), base.selinuxLabel(), base.ioPriority(),
-                base.execCPUAffinity());
+                profile ? apparmor : base.apparmorProfile(), base.oomScoreAdj(),
+                base.scheduler(), label ? processLabel : base.selinuxLabel(),
+                base.ioPriority(), base.execCPUAffinity());
     }
 
     private static List<String> plus(List<String> list, List<String> extra) {

@@ -13,6 +13,8 @@ import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
 import dev.jrunc.namespaces.NamespaceKind;
 import dev.jrunc.process.Capabilities;
+import dev.jrunc.process.LastStageOptions;
+import dev.jrunc.process.ProcessSecurity;
 import dev.jrunc.process.SealedExecutable;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.ProcessSpec;
@@ -58,8 +60,16 @@ public final class ContainerExec {
     /** The process's pid, and its exit status (the shell's way) unless it was detached. */
     public record Result(int pid, java.util.OptionalInt exitStatus) {}
 
-    /** Runs the process; with detach, returns as soon as it runs, else once it has exited. */
-    public Result exec(Container container, ProcessSpec process, Options given) {
+    /**
+     * Runs the process; with detach, returns as soon as it runs, else once it has exited. What the
+     * process leaves out it takes from the container's (see {@link ProcessSpec#withDefaultsFrom}).
+     */
+    public Result exec(Container container, ProcessSpec given, Options options) {
+        ProcessSpec ownProcess = container.record().spec() == null ? null : container.record().spec().process();
+        return run(container, given.withDefaultsFrom(ownProcess), options);
+    }
+
+    private Result run(Container container, ProcessSpec process, Options given) {
         Options o = new Options(inv.resolveSocket(given.consoleSocket()), given.detach(),
                 given.pidFile() == null ? null : inv.resolve(given.pidFile()), given.preserveFds(), given.ignorePaused());
         if (o.preserveFds() < 0) throw new JruncException("--preserve-fds: must not be negative");
@@ -88,6 +98,9 @@ public final class ContainerExec {
         // checked before anything starts: a sub-cgroup outside the container's, or missing, is refused
         dev.jrunc.cgroups.CgroupManager cgroup = record.cgroup();
         Map<String, Path> cgroupDirs = cgroup.subCgroups(subCgroups);
+        // checked, and every value the last stage takes, before anything is started
+        ProcessSecurity.checkAttributes(process, "exec", "$", ProcessSecurity.host());
+        List<String> lastStage = lastStageOptions(record, process, o.preserveFds());
         if (!o.detach()) caller.foreground();
 
         int childFd = 3 + o.preserveFds();
@@ -119,7 +132,7 @@ public final class ContainerExec {
                 argv.addAll(List.of("--root-fd", Integer.toString(next)));
                 next++;
             }
-            int opts = ContainerInit.optionsFile(sys, lastStageOptions(record, process, o.preserveFds()));
+            int opts = ContainerInit.optionsFile(sys, lastStage);
             fds.put(opts, next);
             argv.addAll(List.of("--exec", "--", "--opts-fd", Integer.toString(next)));
             // the helper's own execve carries the same environment, under jrunc's own stack limit
@@ -221,33 +234,24 @@ public final class ContainerExec {
         }
     }
 
+    /**
+     * The last stage's options and program: the container's seccomp filter and
+     * linux.personality (runc applies both to exec'd processes too), process.execCPUAffinity,
+     * which is for exec'd processes only, and no cgroup namespace of its own.
+     */
     private List<String> lastStageOptions(ContainerRecord record, ProcessSpec p, int preserveFds) {
-        List<String> argv = new ArrayList<>();
         LinuxSpec linux = record.spec().linux();
-        ProcessSpec.User user = p.user();
-        List<String> groups = new ArrayList<>();
-        if (user != null && user.additionalGids() != null) user.additionalGids().forEach(g -> groups.add(Long.toString(g)));
-        argv.addAll(List.of("--uid", Long.toString(user == null ? 0 : user.uid()), "--gid",
-                Long.toString(user == null ? 0 : user.gid()), "--groups", String.join(",", groups)));
-        int lastCap = Capabilities.lastCap();
-        argv.addAll(List.of("--last-cap", Integer.toString(lastCap)));
-        argv.addAll(ContainerInit.rlimitArgs(p));
-        if (p.capabilities() != null) {
-            // Joining the container's user namespace gives the helper every capability in it.
-            long grantable = linux != null && linux.hasNamespace("user") ? -1L : Capabilities.ownBounding();
-            argv.addAll(List.of("--caps", Capabilities.masks(p.capabilities(), lastCap, grantable,
-                    "$.process.capabilities", Log::warn).helperArgument()));
-        }
-        if (p.isNoNewPrivileges()) argv.add("--nnp");
-        if (linux != null && linux.seccomp() != null) argv.add("--seccomp");
-        if (p.isTerminal()) {
-            argv.add("--console");
-            if (p.consoleSize() != null) {
-                argv.addAll(List.of("--console-size", p.consoleSize().height() + "x" + p.consoleSize().width()));
-            }
-        }
+        // Joining the container's user namespace gives the helper every capability in it.
+        long grantable = linux != null && linux.hasNamespace("user") ? -1L : Capabilities.ownBounding();
         String cwd = p.cwd() == null || p.cwd().isEmpty() ? "/" : p.cwd();
-        argv.addAll(List.of("--cwd", cwd, "--preserve-fds", Integer.toString(preserveFds), "--"));
+        List<String> argv = new ArrayList<>(new LastStageOptions(p, cwd, "exec", "$", Capabilities.lastCap(), grantable)
+                .seccomp(linux != null && linux.seccomp() != null)
+                .preserveFds(preserveFds)
+                .umask(p.user() == null ? null : p.user().umask())
+                .personality(linux == null ? null : linux.personality())
+                .execCpuAffinity(true)
+                .build(Log::warn));
+        argv.add("--");
         argv.add(p.argsOrEmpty().getFirst());
         argv.addAll(p.argsOrEmpty());
         return argv;

@@ -7,8 +7,8 @@ import dev.jrunc.hooks.HookRunner;
 import dev.jrunc.linux.Syscalls;
 import dev.jrunc.spec.SpecJson;
 import dev.jrunc.process.Capabilities;
+import dev.jrunc.process.LastStageOptions;
 import dev.jrunc.process.ProcessSecurity;
-import dev.jrunc.process.Rlimits;
 import dev.jrunc.process.SealedExecutable;
 import dev.jrunc.process.Sysctls;
 import dev.jrunc.rootfs.RootfsSetup;
@@ -134,67 +134,28 @@ public final class ContainerInit {
     }
 
     private List<String> finalStageArgs(ProcessSpec process, String cwd, int lastCap, long bounding) {
-        return finalStageArgs(plan, process, cwd, lastCap, bounding, warn);
-    }
-
-    /** The last stage's command line (from "jrunc-nsexec exec" on) for the container's process. */
-    static List<String> finalStageArgs(InitPlan plan, ProcessSpec process, String cwd, int lastCap, long bounding,
-            Consumer<String> warn) {
         List<String> argv = new ArrayList<>(List.of("jrunc-nsexec", "exec"));
-        ProcessSpec.User user = process.user();
-        long uid = user == null ? 0 : user.uid();
-        long gid = user == null ? 0 : user.gid();
-        List<String> groups = new ArrayList<>();
-        if (user != null && user.additionalGids() != null) {
-            for (Long g : user.additionalGids()) groups.add(Long.toString(g));
-        }
-        argv.addAll(List.of("--uid", Long.toString(uid), "--gid", Long.toString(gid), "--groups", String.join(",", groups)));
-        // The last stage may see no /proc (a config without mounts): it gets the number from here.
-        argv.addAll(List.of("--last-cap", Integer.toString(lastCap)));
-        argv.addAll(rlimitArgs(process));
-        if (process.capabilities() != null) {
-            Capabilities.Masks masks = Capabilities.masks(process.capabilities(), lastCap, bounding,
-                    "$.process.capabilities", warn);
-            argv.addAll(List.of("--caps", masks.helperArgument()));
-        }
-        if (process.isNoNewPrivileges()) argv.add("--nnp");
-        if (process.isTerminal()) {
-            argv.add("--console");
-            if (process.consoleSize() != null) {
-                argv.addAll(List.of("--console-size", process.consoleSize().height() + "x" + process.consoleSize().width()));
-            }
-        }
-        if (plan.newCgroupNamespace()) argv.add("--cgroupns");
-        if (plan.spec().linux() != null && plan.spec().linux().seccomp() != null) argv.add("--seccomp");
-        argv.addAll(List.of("--cwd", cwd, "--preserve-fds", Integer.toString(plan.preserveFds())));
-        argv.addAll(ProcessSecurity.helperOptions(plan.spec()));
-        List<Spec.Hook> startHooks = HookRunner.hooks(plan.spec(), HookRunner.Kind.START_CONTAINER);
-        if (!startHooks.isEmpty()) {
-            argv.addAll(List.of("--hook-state", SpecJson.toJson(plan.state())));
-            for (Spec.Hook h : startHooks) argv.addAll(List.of("--start-hook", encodeHook(h)));
-        }
+        argv.addAll(lastStageOptions(plan, process, cwd, lastCap, bounding).build(warn));
         return argv;
     }
 
     /**
-     * process.rlimits for the last stage, which sets them just before execve: set here, they
-     * would bind the init JVM (RLIMIT_AS of 1G is too little for a JVM) and the last stage.
+     * The last stage's options for the container's process (both ways of running the init):
+     * what `create` adds to the process itself: its cgroup namespace, the seccomp filter, the
+     * fds to pass, linux.personality and the startContainer hooks. process.execCPUAffinity is
+     * not for the container's init (config.md).
      */
-    public static List<String> rlimitArgs(ProcessSpec process) {
-        List<String> out = new ArrayList<>();
-        if (process.rlimits() == null) return out;
-        for (ProcessSpec.Rlimit r : process.rlimits()) {
-            out.addAll(List.of("--rlimit", Rlimits.number(r.type()) + "," + Long.toUnsignedString(r.soft()) + ","
-                    + Long.toUnsignedString(r.hard())));
-        }
-        return out;
-    }
-
-    /** The last stage's form of a hook: fields split by US (0x1f), list items by RS (0x1e). */
-    static String encodeHook(Spec.Hook h) {
-        String args = h.args() == null || h.args().isEmpty() ? h.path() : String.join("\u001e", h.args());
-        String env = h.env() == null ? "" : String.join("\u001e", h.env());
-        return h.path() + "\u001f" + (h.timeout() == null ? 0 : h.timeout()) + "\u001f" + args + "\u001f" + env;
+    static LastStageOptions lastStageOptions(InitPlan plan, ProcessSpec process, String cwd, int lastCap, long bounding) {
+        Spec spec = plan.spec();
+        LastStageOptions options = new LastStageOptions(process, cwd, "config.json", "$.process", lastCap, bounding)
+                .newCgroupNamespace(plan.newCgroupNamespace())
+                .seccomp(spec.linux() != null && spec.linux().seccomp() != null)
+                .preserveFds(plan.preserveFds())
+                .personality(spec.linux() == null ? null : spec.linux().personality())
+                .execCpuAffinity(false);
+        List<Spec.Hook> startHooks = HookRunner.hooks(spec, HookRunner.Kind.START_CONTAINER);
+        if (!startHooks.isEmpty()) options.startHooks(startHooks, SpecJson.toJson(plan.state()));
+        return options;
     }
 
     /** The soft RLIMIT_STACK this process runs under (read while the host's /proc is there). */

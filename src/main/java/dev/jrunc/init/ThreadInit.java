@@ -113,10 +113,10 @@ public final class ThreadInit {
                 // config.md: process is optional at create; the container waits for a kill.
                 options.addAll(List.of("--no-process", "--cwd", "/", "--"));
             } else {
-                List<String> argv = ContainerInit.finalStageArgs(plan, process, built.cwd(), lastCap, bounding, warn);
-                options.addAll(argv.subList(2, argv.size()));
                 int processUmask = process.user() != null && process.user().umask() != null ? process.user().umask() : 0022;
-                options.addAll(List.of("--umask", "0" + Integer.toOctalString(processUmask), "--", built.executable()));
+                options.addAll(ContainerInit.lastStageOptions(plan, process, built.cwd(), lastCap, bounding)
+                        .umask(processUmask).build(warn));
+                options.addAll(List.of("--", built.executable()));
                 options.addAll(process.argsOrEmpty());
                 SemanticChecks.checkExecSpace("config.json", "$.process", process.argsOrEmpty(), process.effectiveEnv(),
                         built.executable(), process.argsOrEmpty(), process.effectiveEnv(), ProcessSecurity.stackSoftFor(process));

@@ -60,15 +60,21 @@ public final class Capabilities {
      */
     public static Masks masks(ProcessSpec.Capabilities caps, int lastCap, long grantable, String jsonPath,
             Consumer<String> warn) {
+        return masks(caps, lastCap, grantable, "config.json", jsonPath, warn);
+    }
+
+    /** As above, for the capabilities at {@code jsonPath} in {@code document} (an exec process file). */
+    public static Masks masks(ProcessSpec.Capabilities caps, int lastCap, long grantable, String document,
+            String jsonPath, Consumer<String> warn) {
         java.util.Set<String> warned = new java.util.HashSet<>();
         Consumer<String> once = w -> {
             if (warned.add(w)) warn.accept(w);
         };
-        long bounding = mask(caps.bounding(), lastCap, grantable, jsonPath + ".bounding", once);
-        long effective = mask(caps.effective(), lastCap, grantable, jsonPath + ".effective", once);
-        long permitted = mask(caps.permitted(), lastCap, grantable, jsonPath + ".permitted", once);
-        long inheritable = mask(caps.inheritable(), lastCap, grantable, jsonPath + ".inheritable", once);
-        long ambient = mask(caps.ambient(), lastCap, grantable, jsonPath + ".ambient", once);
+        long bounding = mask(caps.bounding(), lastCap, grantable, document, jsonPath + ".bounding", once);
+        long effective = mask(caps.effective(), lastCap, grantable, document, jsonPath + ".effective", once);
+        long permitted = mask(caps.permitted(), lastCap, grantable, document, jsonPath + ".permitted", once);
+        long inheritable = mask(caps.inheritable(), lastCap, grantable, document, jsonPath + ".inheritable", once);
+        long ambient = mask(caps.ambient(), lastCap, grantable, document, jsonPath + ".ambient", once);
         effective = keep(effective, permitted, jsonPath + ".effective", "it is not in permitted", once);
         inheritable = keep(inheritable, bounding, jsonPath + ".inheritable", "it is not in bounding", once);
         // An ambient one that is not both permitted and inheritable is left out by the helper,
@@ -92,14 +98,15 @@ public final class Capabilities {
         return set & allowed;
     }
 
-    private static long mask(List<String> names, int lastCap, long grantable, String path, Consumer<String> warn) {
+    private static long mask(List<String> names, int lastCap, long grantable, String document, String path,
+            Consumer<String> warn) {
         long m = 0;
         if (names == null) return 0;
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
             int n = number(name);
             if (n < 0) {
-                throw new ConfigException("config.json", path + "[" + i + "]", "unknown capability "
+                throw new ConfigException(document, path + "[" + i + "]", "unknown capability "
                         + (name == null ? "null" : "\"" + name + "\""));
             }
             if (n > lastCap) {

@@ -9,7 +9,6 @@ import dev.jrunc.spec.Spec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -17,7 +16,8 @@ import java.util.function.Consumer;
 /**
  * The process attributes of config.md and config-linux.md that the native helper's last stage
  * applies (scheduler, I/O priority, personality, CPU affinity, LSM labels), checked in `create`
- * before anything is made, and turned into the helper's options.
+ * and `exec` before anything is made, and turned into the helper's form of them (which
+ * {@link LastStageOptions} passes on).
  */
 public final class ProcessSecurity {
     private static final String DOC = "config.json";
@@ -83,22 +83,7 @@ public final class ProcessSecurity {
             List<String> env = p.effectiveEnv();
             SemanticChecks.checkExecSpace(DOC, "$.process", p.argsOrEmpty(), env, p.argsOrEmpty().getFirst(),
                     p.argsOrEmpty(), env, stackSoft(p, host.stackSoft()));
-            if (p.apparmorProfile() != null && !p.apparmorProfile().isEmpty() && !host.appArmor()) {
-                // runc writes the profile to attr/apparmor/exec unconditionally and fails when
-                // AppArmor is absent; so does jrunc, but before anything is created.
-                throw new ConfigException(DOC, "$.process.apparmorProfile", "cannot apply AppArmor profile \""
-                        + p.apparmorProfile() + "\": AppArmor is not enabled on this host");
-            }
-            if (p.selinuxLabel() != null && !p.selinuxLabel().isEmpty() && !host.selinux()) {
-                throw new ConfigException(DOC, "$.process.selinuxLabel",
-                        "an SELinux label is given, but SELinux is disabled or not supported on this host");
-            }
-            schedulerArg(p.scheduler());
-            ioPriorityArg(p.ioPriority());
-            if (p.execCPUAffinity() != null) {
-                cpuList(p.execCPUAffinity().initial(), "$.process.execCPUAffinity.initial");
-                cpuList(p.execCPUAffinity().finalCpus(), "$.process.execCPUAffinity.final");
-            }
+            checkAttributes(p, DOC, "$.process", host);
         }
         LinuxSpec linux = spec.linux();
         if (linux != null) {
@@ -107,6 +92,31 @@ public final class ProcessSecurity {
                 throw new ConfigException(DOC, "$.linux.mountLabel", "SELinux mount labels are not supported by jrunc");
             }
             // With SELinux disabled a mount label has no meaning and is ignored, as runc does.
+        }
+    }
+
+    /**
+     * The attributes the last stage applies (scheduler, I/O priority, execCPUAffinity, LSM
+     * labels) of a process at {@code at} in {@code doc}: for config.json's process in `create`,
+     * for the process of `exec`. An LSM label this host cannot apply is refused here, before
+     * anything is made, rather than by the last stage.
+     */
+    public static void checkAttributes(ProcessSpec p, String doc, String at, Host host) {
+        if (p.apparmorProfile() != null && !p.apparmorProfile().isEmpty() && !host.appArmor()) {
+            // runc writes the profile to attr/apparmor/exec unconditionally and fails when
+            // AppArmor is absent; so does jrunc, but before anything is created.
+            throw new ConfigException(doc, at + ".apparmorProfile", "cannot apply AppArmor profile \""
+                    + p.apparmorProfile() + "\": AppArmor is not enabled on this host");
+        }
+        if (p.selinuxLabel() != null && !p.selinuxLabel().isEmpty() && !host.selinux()) {
+            throw new ConfigException(doc, at + ".selinuxLabel",
+                    "an SELinux label is given, but SELinux is disabled or not supported on this host");
+        }
+        schedulerArg(p.scheduler(), doc, at + ".scheduler");
+        ioPriorityArg(p.ioPriority(), doc, at + ".ioPriority");
+        if (p.execCPUAffinity() != null) {
+            cpuList(p.execCPUAffinity().initial(), doc, at + ".execCPUAffinity.initial");
+            cpuList(p.execCPUAffinity().finalCpus(), doc, at + ".execCPUAffinity.final");
         }
     }
 
@@ -135,61 +145,35 @@ public final class ProcessSecurity {
         }
     }
 
-    /** The helper's options for the attributes it sets; empty when none is configured. */
-    public static List<String> helperOptions(Spec spec) {
-        List<String> out = new ArrayList<>();
-        ProcessSpec p = spec.process();
-        String sched = schedulerArg(p.scheduler());
-        if (sched != null) out.addAll(List.of("--sched", sched));
-        Integer io = ioPriorityArg(p.ioPriority());
-        if (io != null) out.addAll(List.of("--ioprio", Integer.toString(io)));
-        Integer persona = spec.linux() == null ? null : personalityArg(spec.linux().personality(), w -> {});
-        if (persona != null) out.addAll(List.of("--personality", "0x" + Integer.toHexString(persona)));
-        if (p.execCPUAffinity() != null) {
-            String initial = cpuList(p.execCPUAffinity().initial(), "$.process.execCPUAffinity.initial");
-            String fin = cpuList(p.execCPUAffinity().finalCpus(), "$.process.execCPUAffinity.final");
-            if (initial != null) out.addAll(List.of("--cpus-initial", initial));
-            if (fin != null) out.addAll(List.of("--cpus-final", fin));
-        }
-        if (p.apparmorProfile() != null && !p.apparmorProfile().isEmpty()) {
-            out.addAll(List.of("--apparmor", p.apparmorProfile()));
-        }
-        if (p.selinuxLabel() != null && !p.selinuxLabel().isEmpty()) {
-            out.addAll(List.of("--selinux", p.selinuxLabel()));
-        }
-        return out;
-    }
-
     /** "policy,flagsHex,nice,priority,runtime,deadline,period", validated as runc does. */
-    static String schedulerArg(ProcessSpec.Scheduler s) {
+    static String schedulerArg(ProcessSpec.Scheduler s, String doc, String at) {
         if (s == null) return null;
-        String at = "$.process.scheduler";
-        if (s.policy() == null || s.policy().isEmpty()) throw new ConfigException(DOC, at + ".policy", "is required");
+        if (s.policy() == null || s.policy().isEmpty()) throw new ConfigException(doc, at + ".policy", "is required");
         Integer policy = POLICIES.get(s.policy());
         if (policy == null || policy == 4) {
-            throw new ConfigException(DOC, at + ".policy", "unknown scheduling policy \"" + s.policy() + "\"");
+            throw new ConfigException(doc, at + ".policy", "unknown scheduling policy \"" + s.policy() + "\"");
         }
         int nice = s.nice() == null ? 0 : s.nice();
-        if (nice < -20 || nice > 19) throw new ConfigException(DOC, at + ".nice", "must be in [-20, 19], got " + nice);
+        if (nice < -20 || nice > 19) throw new ConfigException(doc, at + ".nice", "must be in [-20, 19], got " + nice);
         int prio = s.priority() == null ? 0 : s.priority();
         boolean rt = s.policy().equals("SCHED_FIFO") || s.policy().equals("SCHED_RR");
         if (prio != 0 && !rt) {
-            throw new ConfigException(DOC, at + ".priority", "can only be given for SCHED_FIFO or SCHED_RR");
+            throw new ConfigException(doc, at + ".priority", "can only be given for SCHED_FIFO or SCHED_RR");
         }
         if (rt && (prio < 1 || prio > 99)) {
-            throw new ConfigException(DOC, at + ".priority", "must be in [1, 99] for " + s.policy() + ", got " + prio);
+            throw new ConfigException(doc, at + ".priority", "must be in [1, 99] for " + s.policy() + ", got " + prio);
         }
         long runtime = s.runtime() == null ? 0 : s.runtime();
         long deadline = s.deadline() == null ? 0 : s.deadline();
         long period = s.period() == null ? 0 : s.period();
         if (!s.policy().equals("SCHED_DEADLINE") && (runtime != 0 || deadline != 0 || period != 0)) {
-            throw new ConfigException(DOC, at, "runtime, deadline and period can only be given for SCHED_DEADLINE");
+            throw new ConfigException(doc, at, "runtime, deadline and period can only be given for SCHED_DEADLINE");
         }
         long flags = 0;
         List<String> names = s.flags() == null ? List.of() : s.flags();
         for (int i = 0; i < names.size(); i++) {
             Long f = SCHED_FLAGS.get(names.get(i));
-            if (f == null) throw new ConfigException(DOC, at + ".flags[" + i + "]", "unknown flag \"" + names.get(i) + "\"");
+            if (f == null) throw new ConfigException(doc, at + ".flags[" + i + "]", "unknown flag \"" + names.get(i) + "\"");
             flags |= f;
         }
         return policy + "," + Long.toHexString(flags) + "," + nice + "," + prio + ","
@@ -197,14 +181,14 @@ public final class ProcessSecurity {
     }
 
     /** The ioprio_set(2) value: class << 13 | priority. */
-    static Integer ioPriorityArg(ProcessSpec.IoPriority io) {
+    static Integer ioPriorityArg(ProcessSpec.IoPriority io, String doc, String at) {
         if (io == null) return null;
         Integer cls = IO_CLASSES.get(io.ioClass());
         if (cls == null) {
-            throw new ConfigException(DOC, "$.process.ioPriority.class", "unknown I/O class \"" + io.ioClass() + "\"");
+            throw new ConfigException(doc, at + ".class", "unknown I/O class \"" + io.ioClass() + "\"");
         }
         if (io.priority() < 0 || io.priority() > 7) {
-            throw new ConfigException(DOC, "$.process.ioPriority.priority", "must be in [0, 7], got " + io.priority());
+            throw new ConfigException(doc, at + ".priority", "must be in [0, 7], got " + io.priority());
         }
         return (cls << 13) | io.priority();
     }
@@ -224,7 +208,7 @@ public final class ProcessSecurity {
     }
 
     /** Validates a CPU list ("0-3,7") and returns it canonical (no spaces), or null when absent. */
-    static String cpuList(String list, String at) {
+    static String cpuList(String list, String doc, String at) {
         if (list == null || list.isBlank()) return null;
         String s = list.replace(" ", "");
         for (String part : s.split(",", -1)) {
@@ -235,7 +219,7 @@ public final class ProcessSecurity {
                 int hi = r.length == 2 ? Integer.parseInt(r[1]) : lo;
                 if (lo < 0 || hi < lo || hi >= 8192) throw new NumberFormatException();
             } catch (NumberFormatException e) {
-                throw new ConfigException(DOC, at, "invalid CPU list \"" + list + "\"");
+                throw new ConfigException(doc, at, "invalid CPU list \"" + list + "\"");
             }
         }
         return s;

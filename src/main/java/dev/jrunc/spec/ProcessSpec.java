@@ -54,6 +54,31 @@ public record ProcessSpec(
                 noNewPrivileges, apparmorProfile, oomScoreAdj, scheduler, selinuxLabel, ioPriority, execCPUAffinity);
     }
 
+    /**
+     * The process `exec` runs: this one, with what it leaves out taken from the container's
+     * process, as runc does for an exec'd process: capabilities, rlimits, scheduler, ioPriority,
+     * execCPUAffinity, apparmorProfile, selinuxLabel and user.umask.
+     */
+    public ProcessSpec withDefaultsFrom(ProcessSpec container) {
+        if (container == null) return this;
+        User u = user;
+        Integer containerUmask = container.user() == null ? null : container.user().umask();
+        if (containerUmask != null && (u == null || u.umask() == null)) {
+            u = u == null ? new User(0, 0, containerUmask, null, null)
+                    : new User(u.uid(), u.gid(), containerUmask, u.additionalGids(), u.username());
+        }
+        return new ProcessSpec(terminal, consoleSize, u, args, commandLine, env, cwd,
+                capabilities != null ? capabilities : container.capabilities(),
+                rlimits != null && !rlimits.isEmpty() ? rlimits : container.rlimits(),
+                noNewPrivileges,
+                apparmorProfile != null && !apparmorProfile.isEmpty() ? apparmorProfile : container.apparmorProfile(),
+                oomScoreAdj,
+                scheduler != null ? scheduler : container.scheduler(),
+                selinuxLabel != null && !selinuxLabel.isEmpty() ? selinuxLabel : container.selinuxLabel(),
+                ioPriority != null ? ioPriority : container.ioPriority(),
+                execCPUAffinity != null ? execCPUAffinity : container.execCPUAffinity());
+    }
+
     public boolean isTerminal() {
         return Boolean.TRUE.equals(terminal);
     }

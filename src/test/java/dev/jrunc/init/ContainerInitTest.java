@@ -162,6 +162,21 @@ class ContainerInitTest {
                 "--cwd", tmp.toString(), "--preserve-fds", "2"), stage.argv());
     }
 
+    /** The same builder as exec's: the attributes of the process, but not execCPUAffinity (config.md: not for the init). */
+    @Test
+    void schedulerIoPriorityAndLabelsButNotExecCpuAffinity() {
+        ProcessSpec p = fullSpec().process();
+        ProcessSpec withAttributes = new ProcessSpec(p.terminal(), p.consoleSize(), p.user(), p.args(), null, p.env(),
+                p.cwd(), p.capabilities(), p.rlimits(), p.noNewPrivileges(), "a-profile", p.oomScoreAdj(),
+                new ProcessSpec.Scheduler("SCHED_IDLE", null, null, null, null, null, null), "a_t",
+                new ProcessSpec.IoPriority("IOPRIO_CLASS_IDLE", 0), new ProcessSpec.ExecCpuAffinity("0", "0"));
+        List<String> argv = init(spec(withAttributes, null, null, null, null), false).prepare().argv();
+        int at = argv.indexOf("--sched");
+        assertTrue(at > 0, argv.toString());
+        assertEquals(List.of("--sched", "5,0,0,0,0,0,0", "--ioprio", Integer.toString(3 << 13), "--apparmor",
+                "a-profile", "--selinux", "a_t"), argv.subList(at, argv.size()));
+    }
+
     @Test
     void cgroupNamespaceAndSeccompFlags() {
         Spec full = fullSpec();

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jrunc.JruncException;
 import dev.jrunc.linux.RecordingSyscalls;
 import dev.jrunc.spec.DefaultSpec;
+import dev.jrunc.spec.LinuxSpec;
+import dev.jrunc.spec.ProcessSpec;
 import dev.jrunc.spec.Spec;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,6 +87,31 @@ class ThreadInitTest {
         // the thread's fds are closed once sent: nothing of the container stays open here
         int root = Integer.parseInt(sent.get(0).replaceAll("sendFd\\(\\d+, (\\d+),.*", "$1"));
         assertTrue(calls.contains("close(" + root + ")"), "the root fd is closed");
+    }
+
+    /** The options come from the builder exec uses too: the attributes of create, not execCPUAffinity. */
+    @Test
+    void theLastStageGetsSchedulerIoPriorityAndPersonalityButNotExecCpuAffinity() {
+        withNamespaces().receiveWithFd("FSCTX", "fscontext:proc");
+        Spec d = DefaultSpec.example();
+        ProcessSpec p = d.process();
+        ProcessSpec withAttributes = new ProcessSpec(p.terminal(), p.consoleSize(), p.user(), p.args(), null, p.env(),
+                p.cwd(), p.capabilities(), p.rlimits(), p.noNewPrivileges(), null, null,
+                new ProcessSpec.Scheduler("SCHED_BATCH", 7, null, null, null, null, null), null,
+                new ProcessSpec.IoPriority("IOPRIO_CLASS_BE", 3), new ProcessSpec.ExecCpuAffinity("0", "1"));
+        LinuxSpec l = d.linux();
+        LinuxSpec linux = new LinuxSpec(l.namespaces(), l.uidMappings(), l.gidMappings(), l.timeOffsets(), l.devices(),
+                l.cgroupsPath(), l.resources(), l.rootfsPropagation(), l.seccomp(), l.sysctl(), l.maskedPaths(),
+                l.readonlyPaths(), l.mountLabel(), l.intelRdt(), new LinuxSpec.Personality("LINUX32", null),
+                l.memoryPolicy(), l.netDevices());
+        Spec spec = new Spec(d.ociVersion(), d.root(), d.mounts(), withAttributes, d.hostname(), d.domainname(),
+                d.hooks(), d.annotations(), linux);
+        init(spec).run(FIFO_DIR, "exec.fifo");
+        String options = sys.calls("write").stream().filter(w -> w.contains("--umask")).findFirst().orElseThrow()
+                .replace('\u0000', ' ');
+        assertTrue(options.contains(" --sched 3,0,7,0,0,0,0 --ioprio " + ((2 << 13) | 3) + " --personality 0x8 "),
+                options);
+        assertFalse(options.contains("--cpus-"), "execCPUAffinity is not for the init: " + options);
     }
 
     @Test

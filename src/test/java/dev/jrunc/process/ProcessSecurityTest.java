@@ -53,31 +53,50 @@ class ProcessSecurityTest {
     @Test
     void schedulerRulesAsRunc() {
         assertEquals("3,0,5,0,0,0,0", ProcessSecurity.schedulerArg(
-                new ProcessSpec.Scheduler("SCHED_BATCH", 5, null, null, null, null, null)));
+                new ProcessSpec.Scheduler("SCHED_BATCH", 5, null, null, null, null, null), "config.json", "$.process.scheduler"));
         assertEquals("6,1,0,0,10,20,30", ProcessSecurity.schedulerArg(new ProcessSpec.Scheduler(
-                "SCHED_DEADLINE", null, null, List.of("SCHED_FLAG_RESET_ON_FORK"), 10L, 20L, 30L)));
+                "SCHED_DEADLINE", null, null, List.of("SCHED_FLAG_RESET_ON_FORK"), 10L, 20L, 30L), "config.json", "$.process.scheduler"));
         assertThrows(ConfigException.class, () -> ProcessSecurity.schedulerArg(
-                new ProcessSpec.Scheduler("SCHED_OTHER", 0, 3, null, null, null, null)));
+                new ProcessSpec.Scheduler("SCHED_OTHER", 0, 3, null, null, null, null), "config.json", "$.process.scheduler"));
         assertThrows(ConfigException.class, () -> ProcessSecurity.schedulerArg(
-                new ProcessSpec.Scheduler("SCHED_OTHER", 20, null, null, null, null, null)));
+                new ProcessSpec.Scheduler("SCHED_OTHER", 20, null, null, null, null, null), "config.json", "$.process.scheduler"));
         assertThrows(ConfigException.class, () -> ProcessSecurity.schedulerArg(
-                new ProcessSpec.Scheduler("SCHED_FIFO", 0, 5, null, 1L, null, null)));
+                new ProcessSpec.Scheduler("SCHED_FIFO", 0, 5, null, 1L, null, null), "config.json", "$.process.scheduler"));
         assertThrows(ConfigException.class, () -> ProcessSecurity.schedulerArg(
-                new ProcessSpec.Scheduler("SCHED_FIFO", 0, 5, List.of("SCHED_FLAG_NOPE"), null, null, null)));
+                new ProcessSpec.Scheduler("SCHED_FIFO", 0, 5, List.of("SCHED_FLAG_NOPE"), null, null, null), "config.json", "$.process.scheduler"));
     }
 
     @Test
     void ioPriorityPersonalityAndCpuLists() {
-        assertEquals((2 << 13) | 4, ProcessSecurity.ioPriorityArg(new ProcessSpec.IoPriority("IOPRIO_CLASS_BE", 4)));
-        assertThrows(ConfigException.class, () -> ProcessSecurity.ioPriorityArg(new ProcessSpec.IoPriority("IOPRIO_CLASS_X", 0)));
-        assertThrows(ConfigException.class, () -> ProcessSecurity.ioPriorityArg(new ProcessSpec.IoPriority("IOPRIO_CLASS_RT", 8)));
+        assertEquals((2 << 13) | 4, ProcessSecurity.ioPriorityArg(new ProcessSpec.IoPriority("IOPRIO_CLASS_BE", 4), "config.json", "$.process.ioPriority"));
+        assertThrows(ConfigException.class, () -> ProcessSecurity.ioPriorityArg(new ProcessSpec.IoPriority("IOPRIO_CLASS_X", 0), "config.json", "$.process.ioPriority"));
+        assertThrows(ConfigException.class, () -> ProcessSecurity.ioPriorityArg(new ProcessSpec.IoPriority("IOPRIO_CLASS_RT", 8), "config.json", "$.process.ioPriority"));
         List<String> warnings = new ArrayList<>();
         assertEquals(8, ProcessSecurity.personalityArg(new LinuxSpec.Personality("LINUX32", List.of("X")), warnings::add));
         assertEquals(1, warnings.size());
         assertThrows(ConfigException.class, () -> ProcessSecurity.personalityArg(new LinuxSpec.Personality("WIN", null), w -> {}));
-        assertEquals("0-3,7", ProcessSecurity.cpuList("0-3, 7", "$.x"));
-        assertThrows(ConfigException.class, () -> ProcessSecurity.cpuList("3-1", "$.x"));
-        assertThrows(ConfigException.class, () -> ProcessSecurity.cpuList("a", "$.x"));
+        assertEquals("0-3,7", ProcessSecurity.cpuList("0-3, 7", "config.json", "$.x"));
+        assertThrows(ConfigException.class, () -> ProcessSecurity.cpuList("3-1", "config.json", "$.x"));
+        assertThrows(ConfigException.class, () -> ProcessSecurity.cpuList("a", "config.json", "$.x"));
+    }
+
+    @Test
+    void anExecProcessFilesAttributesAreNamedByTheirPathInThatFile() {
+        var noLsm = new ProcessSecurity.Host(false, false, limits(-1), true, 1 << 20, 8L << 20);
+        var both = new ProcessSecurity.Host(true, true, limits(-1), true, 1 << 20, 8L << 20);
+        ProcessSpec labelled = new ProcessSpec(false, null, null, List.of("sh"), null, null, "/", null, null, null,
+                "a-profile", null, null, "a_t", null, null);
+        ConfigException aa = assertThrows(ConfigException.class,
+                () -> ProcessSecurity.checkAttributes(labelled, "proc.json", "$", noLsm));
+        assertEquals("proc.json", aa.document());
+        assertEquals("$.apparmorProfile", aa.path());
+        ProcessSecurity.checkAttributes(labelled, "proc.json", "$", both);
+        ProcessSpec sched = new ProcessSpec(false, null, null, List.of("sh"), null, null, "/", null, null, null,
+                null, null, new ProcessSpec.Scheduler("SCHED_BATCH", 30, null, null, null, null, null), null, null, null);
+        assertEquals("$.scheduler.nice", assertThrows(ConfigException.class,
+                () -> ProcessSecurity.checkAttributes(sched, "proc.json", "$", both)).path());
+        assertEquals("$.process.scheduler.nice", assertThrows(ConfigException.class,
+                () -> ProcessSecurity.checkAttributes(sched, "config.json", "$.process", both)).path());
     }
 
     private static LinuxSpec linux(Map<String, String> sysctl, String... namespaces) {
