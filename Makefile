@@ -47,7 +47,7 @@ target/jrunc.jar: $(SOURCES) | prereqs
 	$(MVN) -DskipTests package
 	@touch $@
 
-target/jrunc-nsexec: native-helpers/nsexec.c Makefile | prereqs
+target/jrunc-nsexec: native-helpers/nsexec.c native-helpers/helper-protocol.h Makefile | prereqs
 	@mkdir -p target
 	gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
 

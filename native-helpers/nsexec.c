@@ -30,18 +30,17 @@
  *         [--umask OCTAL]
  *         -- PATH ARGV0 ARGS...
  *
- * Messages on the sync socket (SOCK_SEQPACKET, one message per packet):
- *   helper -> runtime: "USERNS", "PID <pid>", "READY", "CONSOLE <name>" (+ the pty master as
- *                      SCM_RIGHTS), "CREATED", "ERROR <text>"
- *   runtime -> helper: "USERNS_OK", "AGENT <process state>" (+ a socket connected to
- *                      linux.seccomp.listenerPath, only with SCMP_ACT_NOTIFY),
- *                      "GO" [u32 seccomp flags, struct sock_filter[]]
+ * Messages on the sync socket (SOCK_SEQPACKET, one message per packet): helper-protocol.h defines
+ * every word, its direction and its descriptor; the runtime's side is dev.jrunc.init.SyncMessage.
+ * In order:
+ *   enter:      USERNS (--userns), answered by USERNS_OK once the runtime wrote the maps; PID
  *   SETUP (enter --setup, before the last stage; the Java side is ContainerCreator's in-thread init):
- *     runtime -> child:  "FSOPEN <fstype>" (a filesystem bound to the child's namespaces, proc),
- *                        "ROOT" (+ the container's root dir: fchdir and chroot there),
- *                        "FIFODIR <name>" (+ the exec fifo's directory),
- *                        "EXEC" (+ the last stage's options file: the last stage runs now)
- *     child -> runtime:  "FSCTX" (+ the fsopen() context fd), "ERROR <text>"
+ *               FSOPEN answered by FSCTX (proc, bound to the child's namespaces), as often as
+ *               asked; ROOT, FIFODIR, then EXEC, on which the last stage runs
+ *   last stage: READY; AGENT (only with SCMP_ACT_NOTIFY) and GO; CONSOLE (process.terminal);
+ *               CREATED
+ *   userns:     USERNS; the runtime then closes the socket
+ * ERROR ends any of them.
  * The exec fifo (`start`): the last stage writes "0" when the program is about to run, or
  * "E<text>" when something after create failed (a startContainer hook), which `start` reports.
  *
@@ -101,6 +100,8 @@
 #include <termios.h>
 #include <time.h>
 
+#include "helper-protocol.h"
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -114,6 +115,8 @@
 #endif
 
 #define MAX_MSG (1 << 20)
+/* Where the argument of a message that has one begins: after the word and a space. */
+#define ARG_AT(word) (sizeof word " " - 1)
 
 /* Where an error goes: to the runtime while it listens on the sync socket; to `start` once the
  * exec fifo is open (it reads "E<text>"); to stderr otherwise. */
@@ -123,6 +126,10 @@ static int fifo_w = -1;
 static void send_msg(const char *buf, size_t len) {
     if (sync_fd < 0) return;
     while (send(sync_fd, buf, len, MSG_NOSIGNAL) < 0 && errno == EINTR) {}
+}
+
+static void send_word(const char *word) {
+    send_msg(word, strlen(word));
 }
 
 static void write_all(int fd, const char *buf, size_t len) {
@@ -141,7 +148,9 @@ static void fail(const char *fmt, ...) {
     int saved = errno;
     va_list ap;
     va_start(ap, fmt);
-    int n = snprintf(msg, sizeof msg, "ERROR ");
+    /* The text after the word and its space; the fifo's "E<text>" reuses the space's byte. */
+    int n = snprintf(msg, sizeof msg, "%s ", SYNC_ERROR);
+    char *text = msg + n;
     n += vsnprintf(msg + n, sizeof msg - n, fmt, ap);
     va_end(ap);
     if (n >= (int)sizeof msg) n = (int)sizeof msg - 1;
@@ -150,10 +159,10 @@ static void fail(const char *fmt, ...) {
     if (sync_fd >= 0) {
         send_msg(msg, strlen(msg));
     } else if (fifo_w >= 0) {
-        msg[5] = 'E';
-        write_all(fifo_w, msg + 5, strlen(msg + 5));
+        text[-1] = 'E';
+        write_all(fifo_w, text - 1, strlen(text - 1));
     } else {
-        fprintf(stderr, "jrunc: %s\n", msg + 6);
+        fprintf(stderr, "jrunc: %s\n", text);
     }
     _exit(1);
 }
@@ -238,23 +247,25 @@ static void serve_setup(void) {
         int fd;
         ssize_t n = recv_msg(buf, sizeof buf - 1, &fd);
         buf[n] = '\0';
-        if (starts_with(buf, n, "FSOPEN ")) {
+        if (starts_with(buf, n, SYNC_FSOPEN " ")) {
             if (fd >= 0) close(fd);
-            int fc = (int)syscall(SYS_fsopen, buf + 7, FSOPEN_CLOEXEC);
-            if (fc < 0) fail("fsopen(%s) in the container's namespaces", buf + 7);
-            send_fd("FSCTX", fc, NULL, 0);
+            const char *fstype = buf + ARG_AT(SYNC_FSOPEN);
+            int fc = (int)syscall(SYS_fsopen, fstype, FSOPEN_CLOEXEC);
+            if (fc < 0) fail("fsopen(%s) in the container's namespaces", fstype);
+            send_fd(SYNC_FSCTX, fc, NULL, 0);
             close(fc);
-        } else if (starts_with(buf, n, "ROOT")) {
-            if (fd < 0) { errno = 0; fail("ROOT without a directory"); }
+        } else if (starts_with(buf, n, SYNC_ROOT)) {
+            if (fd < 0) { errno = 0; fail(SYNC_ROOT " without a directory"); }
             enter_root(fd);
-        } else if (starts_with(buf, n, "FIFODIR ")) {
-            if (fd < 0) { errno = 0; fail("FIFODIR without a directory"); }
+        } else if (starts_with(buf, n, SYNC_FIFODIR " ")) {
+            if (fd < 0) { errno = 0; fail(SYNC_FIFODIR " without a directory"); }
             if (fifo_dir >= 0) close(fifo_dir);
             fifo_dir = fd;
-            if (strlen(buf + 8) >= sizeof fifo_name) { errno = 0; fail("FIFODIR name too long"); }
-            memcpy(fifo_name, buf + 8, strlen(buf + 8) + 1);
-        } else if (starts_with(buf, n, "EXEC")) {
-            if (fd < 0) { errno = 0; fail("EXEC without an options file"); }
+            const char *name = buf + ARG_AT(SYNC_FIFODIR);
+            if (strlen(name) >= sizeof fifo_name) { errno = 0; fail(SYNC_FIFODIR " name too long"); }
+            memcpy(fifo_name, name, strlen(name) + 1);
+        } else if (starts_with(buf, n, SYNC_EXEC)) {
+            if (fd < 0) { errno = 0; fail(SYNC_EXEC " without an options file"); }
             char sync_s[16], opts_s[16], fifo_s[300];
             snprintf(sync_s, sizeof sync_s, "%d", sync_fd);
             snprintf(opts_s, sizeof opts_s, "%d", fd);
@@ -344,8 +355,8 @@ static int cmd_enter(int argc, char **argv) {
     if (new_user) {
         if (unshare(CLONE_NEWUSER) < 0) fail("unshare user namespace");
         char buf[64];
-        send_msg("USERNS", 6);
-        expect("USERNS_OK", buf, sizeof buf, NULL);
+        send_word(SYNC_USERNS);
+        expect(SYNC_USERNS_OK, buf, sizeof buf, NULL);
     }
     /*
      * In a user namespace (made or joined) this process is still the host's uid 0, which the
@@ -374,7 +385,7 @@ static int cmd_enter(int argc, char **argv) {
 
     if (root_fd >= 0) enter_root(root_fd);
 
-    /* The child's first message (READY) must not overtake "PID": the runtime acts on READY with
+    /* The child's first message (READY) must not overtake PID: the runtime acts on READY with
      * the pid (cgroup, rlimits), and a pid of 0 would mean the runtime itself. The child waits
      * until this process has sent PID and exited (end of file on the pipe). */
     int order[2];
@@ -383,7 +394,7 @@ static int cmd_enter(int argc, char **argv) {
     if (child < 0) fail("fork");
     if (child > 0) {
         char msg[32];
-        int n = snprintf(msg, sizeof msg, "PID %d", (int)child);
+        int n = snprintf(msg, sizeof msg, "%s %d", SYNC_PID, (int)child);
         send_msg(msg, (size_t)n);
         _exit(0);
     }
@@ -410,7 +421,7 @@ static int cmd_userns(int argc, char **argv) {
     }
     if (sync_fd < 0) { errno = 0; fail("userns needs --sync-fd"); }
     if (unshare(CLONE_NEWUSER) < 0) fail("unshare user namespace");
-    send_msg("USERNS", 6);
+    send_word(SYNC_USERNS);
     char buf[16];
     while (recv(sync_fd, buf, sizeof buf, 0) < 0 && errno == EINTR) {}
     return 0;
@@ -481,7 +492,7 @@ static void setup_console(const char *size, long uid) {
     }
     if (fchown(slave, (uid_t)uid, (gid_t)-1) < 0 && errno != EINVAL) fail("chown %s", name);
     char msg[80];
-    snprintf(msg, sizeof msg, "CONSOLE %s", name);
+    snprintf(msg, sizeof msg, "%s %s", SYNC_CONSOLE, name);
     send_fd(msg, master, NULL, 0);
     close(master);
     if (setsid() < 0) fail("setsid");
@@ -885,7 +896,7 @@ static void announce_ready(void) {
         close(fifo_w);
         fifo_w = -1;
     } else if (sync_fd >= 0) {
-        send_msg("CREATED", 7);
+        send_word(SYNC_CREATED);
         close(sync_fd);
         sync_fd = -1;
     }
@@ -980,26 +991,28 @@ static int cmd_exec(int argc, char **argv) {
     if (attrs.cpus_initial) set_cpus(attrs.cpus_initial, "initial");
     static char msg[MAX_MSG];
     ssize_t len;
-    send_msg("READY", 5);
+    send_word(SYNC_READY);
     for (;;) {
         int fd;
         len = recv_msg(msg, sizeof msg, &fd);
-        if (starts_with(msg, len, "AGENT ")) {
-            if (fd < 0) { errno = 0; fail("AGENT without a socket"); }
+        if (starts_with(msg, len, SYNC_AGENT " ")) {
+            if (fd < 0) { errno = 0; fail(SYNC_AGENT " without a socket"); }
             agent_fd = fd;
-            agent_payload_len = (size_t)len - 6;
+            agent_payload_len = (size_t)len - ARG_AT(SYNC_AGENT);
             agent_payload = malloc(agent_payload_len + 1);
             if (!agent_payload) fail("malloc");
-            memcpy(agent_payload, msg + 6, agent_payload_len);
+            memcpy(agent_payload, msg + ARG_AT(SYNC_AGENT), agent_payload_len);
             continue;
         }
         if (fd >= 0) close(fd);
-        if (starts_with(msg, len, "GO")) break;
+        if (starts_with(msg, len, SYNC_GO)) break;
         errno = 0;
-        fail("expected GO from the runtime, got %.*s", (int)(len > 40 ? 40 : len), msg);
+        fail("expected %s from the runtime, got %.*s", SYNC_GO, (int)(len > 40 ? 40 : len), msg);
     }
-    const char *filter = want_seccomp && len > 2 + 4 ? msg + 2 : NULL;
-    size_t filter_len = filter ? (size_t)len - 2 : 0;
+    /* GO's payload follows the word directly. */
+    const size_t go_len = sizeof SYNC_GO - 1;
+    const char *filter = want_seccomp && (size_t)len > go_len + 4 ? msg + go_len : NULL;
+    size_t filter_len = filter ? (size_t)len - go_len : 0;
 
     /* 2: the runtime has moved us into the container's cgroup: its namespace can be rooted there. */
     if (cgroupns && unshare(CLONE_NEWCGROUP) < 0) fail("unshare cgroup namespace");
@@ -1025,7 +1038,7 @@ static int cmd_exec(int argc, char **argv) {
     if (no_process) {
         /* `create` without a process: a created container that `start` refuses; it waits here
          * until it is killed. */
-        send_msg("CREATED", 7);
+        send_word(SYNC_CREATED);
         close(sync_fd);
         sync_fd = -1;
         syscall(SYS_close_range, 3, ~0U, 0);
@@ -1036,7 +1049,7 @@ static int cmd_exec(int argc, char **argv) {
 
     /* 9 */
     if (fifo_dir >= 0) {
-        send_msg("CREATED", 7);
+        send_word(SYNC_CREATED);
         close(sync_fd);
         sync_fd = -1;
         /* Blocks until `jrunc start` opens the other end. The startContainer hooks run before

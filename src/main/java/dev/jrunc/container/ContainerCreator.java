@@ -8,8 +8,8 @@ import dev.jrunc.init.InitPlan;
 import dev.jrunc.init.ThreadInit;
 import dev.jrunc.invocation.Caller;
 import dev.jrunc.invocation.Invocation;
+import dev.jrunc.init.SyncMessage;
 import dev.jrunc.init.SyncSocket;
-import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.Syscalls;
 import dev.jrunc.namespaces.NamespaceKind;
 import dev.jrunc.spec.ConfigException;
@@ -28,7 +28,6 @@ import dev.jrunc.seccomp.SeccompProgram;
 import dev.jrunc.tty.Console;
 import dev.jrunc.process.ProcessSecurity;
 import dev.jrunc.process.SealedExecutable;
-import dev.jrunc.process.SeccompListener;
 import dev.jrunc.process.Sysctls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -307,119 +306,108 @@ public final class ContainerCreator {
             if (sealed >= 0) sys.close(sealed);
         }
         if (crashDir != null) undo.push("remove the init's crash directory if empty", () -> removeIfEmpty(crashDir));
-        undo.push("stop the container's init", () -> {
-            if (initPid[0] > 0) {
-                try {
-                    sys.kill(initPid[0], Signals.SIGKILL);
-                } catch (RuntimeException ignored) {
-                    // already gone
-                }
-                // Gone before create returns (and before its cgroup is removed, which a live
-                // member would keep busy): a failed create leaves no process behind.
-                long deadline = System.nanoTime() + 10_000_000_000L;
-                while (ProcStat.startTimeIfAlive(initPid[0]).isPresent() && System.nanoTime() < deadline) {
-                    try {
-                        Thread.sleep(2);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                }
-            }
-        });
         // From the helper's spawn on, the sync socket is closed on every way out (in the engine,
         // also when a fault point ends the verb): the helper and the init see its end and exit.
         try (sync) {
             journal.helperSpawned(helperPid);
             Faults.point("create.helper-spawned", Faults.target("helper", helperPid));
-            boolean helperReaped = false;
-            while (true) {
-                SyncSocket.Message m = sync.receive();
-                if (m == null) {
-                    throw new JruncException("container init exited before it was set up"
-                            + (initPid[0] == 0 ? " (namespace helper failed)" : ""));
+            ContainerRecord[] record = {null};
+            LaunchHandshake.Steps steps = new LaunchHandshake.Steps() {
+                @Override
+                public void userNamespace() {
+                    if (idMaps != null) idMaps.write(helperPid, linux);
+                    else writeIdMaps(helperPid, linux);
                 }
-                switch (m.word()) {
-                    case "USERNS" -> {
-                        if (idMaps != null) idMaps.write(helperPid, linux);
-                        else writeIdMaps(helperPid, linux);
-                        sync.send("USERNS_OK");
-                    }
-                    case "PID" -> {
-                        initPid[0] = Integer.parseInt(m.text().trim());
-                        initPidNs[0] = Container.pidNamespaceOf(initPid[0]);
-                        journal.initKnown(initPid[0], ProcStat.startTimeIfAlive(initPid[0]).orElse(0), initPidNs[0]);
-                        Faults.point("create.init-pid-known", Faults.target("init", initPid[0]));
-                        inv.caller().reap(helperPid);
-                        helperReaped = true;
-                        ContainerState hookState = stateForHooks(o, bundle, initPid[0], spec);
-                        HookRunner.run(spec, HookRunner.Kind.PRESTART, hookState);
-                        HookRunner.run(spec, HookRunner.Kind.CREATE_RUNTIME, hookState);
-                        InitPlan plan = new InitPlan(spec, rootfs.toString(), bundle.toString(), o.noPivot(),
-                                fifo.toString(), home.helper().toString(), passedFds,
-                                // uid 0 of rootless podman's user namespace cannot mknod or mount sysfs either
-                                isNew(linux, "user") || (o.rootless() && o.identity().inUserNamespace()),
-                                isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
-                                stateForHooks(o, bundle, initPid[0], spec), hasMountNamespace(spec));
-                        if (inThread) {
-                            initInThread(sync, plan, spec, bundle, fifo, initPid[0], made);
-                        } else {
-                            sendInitFds(sync, fifo);
-                            if (isNew(linux, "user")) sendBindSources(sync, spec, bundle, initPid[0]);
-                            sendIdmappedMounts(sync, spec, bundle, initPid[0]);
-                            sync.send("PLAN", SpecJson.mapper().writeValueAsBytes(plan));
+
+                @Override
+                public void pidKnown(int pid) {
+                    initPid[0] = pid;
+                    initPidNs[0] = Container.pidNamespaceOf(pid);
+                    journal.initKnown(pid, ProcStat.startTimeIfAlive(pid).orElse(0), initPidNs[0]);
+                    Faults.point("create.init-pid-known", Faults.target("init", pid));
+                }
+
+                @Override
+                public void setUp(int pid) {
+                    ContainerState hookState = stateForHooks(o, bundle, pid, spec);
+                    HookRunner.run(spec, HookRunner.Kind.PRESTART, hookState);
+                    HookRunner.run(spec, HookRunner.Kind.CREATE_RUNTIME, hookState);
+                    InitPlan plan = new InitPlan(spec, rootfs.toString(), bundle.toString(), o.noPivot(),
+                            fifo.toString(), home.helper().toString(), passedFds,
+                            // uid 0 of rootless podman's user namespace cannot mknod or mount sysfs either
+                            isNew(linux, "user") || (o.rootless() && o.identity().inUserNamespace()),
+                            isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
+                            stateForHooks(o, bundle, pid, spec), hasMountNamespace(spec));
+                    if (inThread) {
+                        initInThread(sync, plan, spec, bundle, fifo, pid, made);
+                    } else {
+                        sendInitFds(sync, fifo);
+                        if (isNew(linux, "user")) sendBindSources(sync, spec, bundle, pid);
+                        sendIdmappedMounts(sync, spec, bundle, pid);
+                        try {
+                            sync.send(SyncMessage.PLAN, SpecJson.mapper().writeValueAsBytes(plan));
+                        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                            throw new JruncException("cannot encode the init plan: " + e.getMessage(), e);
                         }
                     }
-                    case "WARN" -> Log.warn(m.text());
-                    case "MADE" -> made.addAll(java.util.Arrays.asList(
-                            SpecJson.mapper().readValue(m.payload(), String[].class)));
-                    case "CONSOLE" -> {
-                        int master = sync.takeFd();
-                        if (master < 0) throw new JruncException("the container's init sent no terminal");
-                        if (o.consoleSocket() != null) {
-                            Console.sendToSocket(sys, o.consoleSocket(), master, m.text());
-                        } else {
-                            consoleMaster = master;
-                            undo.push("close the terminal", () -> sys.close(consoleMaster));
+                }
+
+                @Override
+                public void warning(String text) {
+                    Log.warn(text);
+                }
+
+                @Override
+                public void made(List<String> paths) {
+                    made.addAll(paths);
+                }
+
+                @Override
+                public boolean console(int master, String name) {
+                    if (o.consoleSocket() != null) {
+                        Console.sendToSocket(sys, o.consoleSocket(), master, name);
+                        return false;
+                    }
+                    consoleMaster = master;
+                    return true;
+                }
+
+                @Override
+                public LaunchHandshake.Go ready(int pid) {
+                    // Only the small last stage ever runs in the cgroup: the init JVM's
+                    // memory and threads are never charged to the container's limits.
+                    cgroup.addProcess(pid);
+                    Faults.point("create.init-in-cgroup", Faults.target("init", pid));
+                    return LaunchHandshake.Go.of(sys, spec, seccomp, pid, () -> stateForHooks(o, bundle, pid, spec));
+                }
+
+                @Override
+                public void created(int pid) {
+                    if (hostMountsBefore != null) {
+                        dev.jrunc.rootfs.HostMounts.recordMade(dir, rootfs.toString(), hostMountsBefore);
+                    }
+                    if (crashDir != null) removeIfEmpty(crashDir);
+                    Faults.point("create.before-created", Faults.target("init", pid));
+                    record[0] = finish(o, pid, journal);
+                }
+
+                @Override
+                public void killed(int pid) {
+                    // Gone before create returns (and before its cgroup is removed, which a live
+                    // member would keep busy): a failed create leaves no process behind.
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (ProcStat.startTimeIfAlive(pid).isPresent() && System.nanoTime() < deadline) {
+                        try {
+                            Thread.sleep(2);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            break;
                         }
                     }
-                    case "READY" -> {
-                        // Only the small last stage ever runs in the cgroup: the init JVM's
-                        // memory and threads are never charged to the container's limits.
-                        cgroup.addProcess(initPid[0]);
-                        Faults.point("create.init-in-cgroup", Faults.target("init", initPid[0]));
-                        if (needsListener(seccomp)) {
-                            sendAgent(sys, sync, spec, initPid[0], stateForHooks(o, bundle, initPid[0], spec));
-                        }
-                        sync.sendRaw("GO", seccomp);
-                    }
-                    case "CREATED" -> {
-                        if (hostMountsBefore != null) {
-                            dev.jrunc.rootfs.HostMounts.recordMade(dir, rootfs.toString(), hostMountsBefore);
-                        }
-                        if (crashDir != null) removeIfEmpty(crashDir);
-                        Faults.point("create.before-created", Faults.target("init", initPid[0]));
-                        return finish(o, initPid[0], journal);
-                    }
-                    case "ERROR" -> throw new JruncException(m.text());
-                    default -> throw new JruncException("unexpected message " + m.word() + " from the container's init");
                 }
-                if (!helperReaped && initPid[0] > 0) {
-                    inv.caller().reap(helperPid);
-                }
-            }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new JruncException("cannot encode the init plan: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new JruncException("bad message from the container's init: " + e.getMessage(), e);
-        } finally {
-            if (initPid[0] == 0) {
-                try {
-                    inv.caller().reap(helperPid);
-                } catch (RuntimeException ignored) {
-                    // reaped already
-                }
-            }
+            };
+            new LaunchHandshake(sys, sync, LaunchHandshake.Launch.CREATE, helperPid, inv.caller(), undo, steps).run();
+            return record[0];
         }
     }
 
@@ -471,13 +459,13 @@ public final class ContainerCreator {
     private void sendInitFds(SyncSocket sync, Path fifo) {
         int fifoFd = sys.open(fifo.getParent().toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         try {
-            sys.sendFd(sync.fd(), fifoFd, "FIFODIR".getBytes(StandardCharsets.US_ASCII));
+            sync.sendFd(SyncMessage.FIFODIR, fifoFd);
         } finally {
             sys.close(fifoFd);
         }
         int helper = SealedExecutable.copyOf(sys, home.helper().toString());
         try {
-            sys.sendFd(sync.fd(), helper, "HELPERFD".getBytes(StandardCharsets.US_ASCII));
+            sync.sendFd(SyncMessage.HELPERFD, helper);
         } finally {
             sys.close(helper);
         }
@@ -493,7 +481,7 @@ public final class ContainerCreator {
         Map<Integer, Integer> trees = dev.jrunc.rootfs.IdmappedMounts.open(sys, spec, bundle, userns, home.helper().toString());
         try {
             for (var e : trees.entrySet()) {
-                sys.sendFd(sync.fd(), e.getValue(), ("TREEFD " + e.getKey()).getBytes(StandardCharsets.US_ASCII));
+                sync.sendFd(SyncMessage.TREEFD, e.getValue(), Integer.toString(e.getKey()));
             }
         } finally {
             trees.values().forEach(sys::close);
@@ -548,7 +536,7 @@ public final class ContainerCreator {
                 throw new JruncException("$.mounts[" + i + "]: bind mount source " + source + ": " + e.getMessage(), e);
             }
             try {
-                sys.sendFd(sync.fd(), fd, ("MOUNTFD " + i).getBytes(StandardCharsets.US_ASCII));
+                sync.sendFd(SyncMessage.MOUNTFD, fd, Integer.toString(i));
             } finally {
                 sys.close(fd);
             }
@@ -567,24 +555,6 @@ public final class ContainerCreator {
     private static boolean isNew(LinuxSpec linux, String type) {
         return linux.namespacesOrEmpty().stream()
                 .anyMatch(n -> type.equals(n.type()) && (n.path() == null || n.path().isEmpty()));
-    }
-
-    /**
-     * SCMP_ACT_NOTIFY: a socket connected to linux.seccomp.listenerPath, with the container
-     * process state the agent gets. The last stage sends the listener over it once the filter is
-     * on, just before execve (it cannot make a system call the profile may catch after that).
-     */
-    static void sendAgent(Syscalls sys, SyncSocket sync, Spec spec, int pid, ContainerState state) {
-        byte[] payload = SeccompListener.payload(spec, pid, state);
-        int agent = SeccompListener.connect(sys, spec);
-        try {
-            byte[] w = "AGENT ".getBytes(StandardCharsets.US_ASCII);
-            byte[] msg = java.util.Arrays.copyOf(w, w.length + payload.length);
-            System.arraycopy(payload, 0, msg, w.length, payload.length);
-            sys.sendFd(sync.fd(), agent, msg);
-        } finally {
-            sys.close(agent);
-        }
     }
 
     /** Whether a GO payload's filter asks for a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER). */

@@ -8,7 +8,6 @@ import dev.jrunc.invocation.Caller;
 import dev.jrunc.invocation.Invocation;
 import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.Linux;
-import dev.jrunc.linux.Signals;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
 import dev.jrunc.namespaces.NamespaceKind;
@@ -145,70 +144,59 @@ public final class ContainerExec {
             sys.close(sealed);
         }
         Faults.point("exec.spawned");
-        int pid = 0;
-        int master = -1;
+        int[] master = {-1};
+        Undo undo = new Undo();
+        int pid;
         try (SyncSocket sync = new SyncSocket(sys, pair[0])) {
-            boolean created = false;
-            while (!created) {
-                SyncSocket.Message m = sync.receive();
-                if (m == null) throw new JruncException("exec failed: the process exited before it was set up");
-                switch (m.word()) {
-                    case "PID" -> {
-                        pid = Integer.parseInt(m.text().trim());
-                        caller.reap(helperPid);
+            LaunchHandshake.Steps steps = new LaunchHandshake.Steps() {
+                @Override
+                public void pidKnown(int pid) {}
+
+                @Override
+                public boolean console(int fd, String name) {
+                    if (o.consoleSocket() != null) {
+                        Console.sendToSocket(sys, o.consoleSocket(), fd, name);
+                        return false;
                     }
-                    case "READY" -> {
-                        // Only now is the process known to be alive and waiting: had it failed
-                        // earlier, its ERROR would be the next message, not READY.
-                        applyOomScoreAdj(pid, process);
-                        cgroup.addProcess(pid, cgroupDirs);
-                        Faults.point("exec.in-cgroup", Faults.target("process", pid));
-                        byte[] seccomp = ContainerCreator.seccompMessage(record.spec());
-                        if (ContainerCreator.needsListener(seccomp)) {
-                            ContainerCreator.sendAgent(sys, sync, record.spec(), pid, container.state());
-                        }
-                        sync.sendRaw("GO", seccomp);
-                    }
-                    case "CONSOLE" -> {
-                        int fd = sync.takeFd();
-                        if (o.consoleSocket() != null) Console.sendToSocket(sys, o.consoleSocket(), fd, m.text());
-                        else master = fd;
-                    }
-                    case "CREATED" -> created = true;
-                    case "ERROR" -> throw new JruncException(m.text());
-                    default -> throw new JruncException("unexpected message " + m.word() + " from the exec'd process");
+                    master[0] = fd;
+                    return true;
                 }
-            }
-        } catch (RuntimeException e) {
-            if (pid > 0) {
-                try {
-                    sys.kill(pid, Signals.SIGKILL);
-                } catch (SyscallException ignored) {
-                    // gone already
+
+                @Override
+                public LaunchHandshake.Go ready(int pid) {
+                    // Only now is the process known to be alive and waiting: had it failed
+                    // earlier, its ERROR would be the next message, not READY.
+                    applyOomScoreAdj(pid, process);
+                    cgroup.addProcess(pid, cgroupDirs);
+                    Faults.point("exec.in-cgroup", Faults.target("process", pid));
+                    return LaunchHandshake.Go.of(sys, record.spec(), ContainerCreator.seccompMessage(record.spec()), pid,
+                            container::state);
                 }
-                if (!o.detach()) {
+
+                @Override
+                public void created(int pid) {}
+
+                @Override
+                public void killed(int pid) {
                     // The caller is its reaper (subreaper): leave no zombie in the container's pid namespace.
+                    if (o.detach()) return;
                     try {
                         caller.reap(pid);
                     } catch (SyscallException ignored) {
                         // reaped already
                     }
                 }
-            } else {
-                try {
-                    caller.reap(helperPid);
-                } catch (SyscallException ignored) {
-                    // reaped
-                }
-            }
-            if (master >= 0) sys.close(master);
+            };
+            pid = new LaunchHandshake(sys, sync, LaunchHandshake.Launch.EXEC, helperPid, caller, undo, steps).run();
+        } catch (RuntimeException e) {
+            undo.runAll();
             throw e;
         }
         if (o.pidFile() != null) ContainerCreator.writePidFile(sys, o.pidFile(), pid, inv.umask());
         pidOut[0] = pid;
         if (o.detach()) return 0;
         caller.forwardSignals(pid);
-        return master;
+        return master[0];
     }
 
     /**

@@ -8,7 +8,7 @@ import java.io.StringWriter;
 /**
  * Entry point of the init JVM the native helper starts inside the container's namespaces.
  * argv: the sync socket's fd number, then that of jrunc's log directory (-1: none). Every
- * failure goes back over the socket as "ERROR text".
+ * failure goes back over the socket as {@link SyncMessage#ERROR}.
  */
 public final class InitMain {
     private InitMain() {}
@@ -27,25 +27,23 @@ public final class InitMain {
             int fifoDir = -1;
             int helper = -1;
             SyncSocket.Message m = sync.receive();
-            while (m != null && !m.word().equals("PLAN")) {
-                switch (m.word()) {
-                    case "MOUNTFD" -> bindSources.put(Integer.parseInt(m.text().trim()), sync.takeFd());
-                    case "TREEFD" -> detachedMounts.put(Integer.parseInt(m.text().trim()), sync.takeFd());
-                    case "FIFODIR" -> fifoDir = sync.takeFd();
-                    case "HELPERFD" -> helper = sync.takeFd();
-                    default -> throw new dev.jrunc.JruncException("unexpected " + m.word() + " before PLAN");
+            while (m != null && m.kind() != SyncMessage.PLAN) {
+                switch (m.kind()) {
+                    case MOUNTFD -> bindSources.put(Integer.parseInt(m.text().trim()), sync.takeFd());
+                    case TREEFD -> detachedMounts.put(Integer.parseInt(m.text().trim()), sync.takeFd());
+                    case FIFODIR -> fifoDir = sync.takeFd();
+                    case HELPERFD -> helper = sync.takeFd();
+                    default -> throw new SyncProtocolException("unexpected " + m.kind().word() + " before PLAN");
                 }
                 m = sync.receive();
             }
-            if (m == null || !m.word().equals("PLAN")) {
-                throw new dev.jrunc.JruncException("expected PLAN on the sync socket, got " + (m == null ? "nothing" : m.word()));
-            }
+            if (m == null) throw new dev.jrunc.JruncException("expected PLAN on the sync socket, got nothing");
             InitPlan plan = SpecJson.mapper().readValue(m.payload(), InitPlan.class);
-            new ContainerInit(sys, plan, w -> sync.send("WARN", w.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+            new ContainerInit(sys, plan, w -> sync.send(SyncMessage.WARN, w))
                     .bindSources(bindSources)
                     .detachedMounts(detachedMounts)
                     .onCreated(paths -> {
-                        if (!paths.isEmpty()) sync.send("MADE", SpecJson.toJson(paths).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        if (!paths.isEmpty()) sync.send(SyncMessage.MADE, SpecJson.toJson(paths));
                     })
                     .passedFds(fifoDir, helper)
                     .logDir(logDir)
@@ -58,7 +56,7 @@ public final class InitMain {
                 msg = msg + "\n" + sw;
             }
             try {
-                sync.send("ERROR", msg.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sync.send(SyncMessage.ERROR, msg);
             } catch (RuntimeException ignored) {
                 // the runtime is gone; nobody to tell
             }

@@ -19,7 +19,6 @@ import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.ProcessSpec;
 import dev.jrunc.spec.SemanticChecks;
 import dev.jrunc.spec.Spec;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -121,14 +120,14 @@ public final class ThreadInit {
                 SemanticChecks.checkExecSpace("config.json", "$.process", process.argsOrEmpty(), process.effectiveEnv(),
                         built.executable(), process.argsOrEmpty(), process.effectiveEnv(), ProcessSecurity.stackSoftFor(process));
             }
-            sys.sendFd(sync.fd(), built.root(), "ROOT".getBytes(StandardCharsets.US_ASCII));
+            sync.sendFd(SyncMessage.ROOT, built.root());
         } finally {
             sys.close(built.root());
         }
-        sys.sendFd(sync.fd(), fifoDir, ("FIFODIR " + fifoName).getBytes(StandardCharsets.US_ASCII));
+        sync.sendFd(SyncMessage.FIFODIR, fifoDir, fifoName);
         int opts = ContainerInit.optionsFile(sys, options);
         try {
-            sys.sendFd(sync.fd(), opts, "EXEC".getBytes(StandardCharsets.US_ASCII));
+            sync.sendFd(SyncMessage.EXEC, opts);
         } finally {
             sys.close(opts);
         }
@@ -230,16 +229,14 @@ public final class ThreadInit {
 
     /** A proc context opened by PID 1, in its PID namespace. */
     private Integer procContext() {
-        sync.send("FSOPEN proc");
+        sync.send(SyncMessage.FSOPEN, "proc");
         SyncSocket.Message m = sync.receive();
         if (m == null) throw new JruncException("container init exited before it was set up");
-        if (m.word().equals("ERROR")) throw new JruncException(m.text());
-        int fd = sync.takeFd();
-        if (!m.word().equals("FSCTX") || fd < 0) {
-            if (fd >= 0) sys.close(fd);
-            throw new JruncException("expected FSCTX from the container's init, got " + m.word());
+        if (m.kind() == SyncMessage.ERROR) throw new SetupFailedException(m.text());
+        if (m.kind() != SyncMessage.FSCTX) {
+            throw new SyncProtocolException("expected FSCTX from the container's init, got " + m.kind().word());
         }
-        return fd;
+        return sync.takeFd();
     }
 
     /**

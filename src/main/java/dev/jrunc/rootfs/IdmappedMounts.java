@@ -3,6 +3,9 @@ package dev.jrunc.rootfs;
 import static dev.jrunc.linux.Linux.*;
 
 import dev.jrunc.JruncException;
+import dev.jrunc.init.SyncMessage;
+import dev.jrunc.init.SyncProtocolException;
+import dev.jrunc.init.SyncSocket;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
 import dev.jrunc.namespaces.NamespaceKind;
@@ -152,18 +155,23 @@ public final class IdmappedMounts {
         } finally {
             sys.close(pair[1]);
         }
+        SyncSocket sync = new SyncSocket(sys, pair[0]);
         try {
-            byte[] hello = sys.recv(pair[0], 4096);
-            String word = hello == null ? "nothing" : new String(hello, StandardCharsets.UTF_8);
-            if (!word.equals("USERNS")) {
+            SyncSocket.Message hello;
+            try {
+                hello = sync.receive();
+            } catch (SyncProtocolException e) {
+                throw new JruncException(at + ": the native helper could not make a user namespace: " + e.getMessage(), e);
+            }
+            if (hello == null || hello.kind() != SyncMessage.USERNS) {
                 throw new JruncException(at + ": the native helper could not make a user namespace: "
-                        + (word.startsWith("ERROR ") ? word.substring(6) : word));
+                        + (hello == null ? "nothing" : hello.kind() == SyncMessage.ERROR ? hello.text() : hello.kind().word()));
             }
             writeMap(Path.of("/proc", Integer.toString(pid), "uid_map"), uid, at + ".uidMappings");
             writeMap(Path.of("/proc", Integer.toString(pid), "gid_map"), gid, at + ".gidMappings");
             return NamespaceKind.USER.open(sys, pid);
         } finally {
-            sys.close(pair[0]);
+            sync.close();
             sys.waitpid(pid, 0);
         }
     }
