@@ -896,9 +896,9 @@ static void announce_ready(void) {
         close(fifo_w);
         fifo_w = -1;
     } else if (sync_fd >= 0) {
+        /* exec: the socket stays open, close-on-exec since step 10: the runtime learns from its
+         * end of file that the program runs, or from an ERROR that execve failed. */
         send_word(SYNC_CREATED);
-        close(sync_fd);
-        sync_fd = -1;
     }
 }
 

@@ -29,7 +29,8 @@ import java.util.function.Supplier;
  * that undo when the launch fails.
  *
  * <p>The order is checked: READY only after PID (the runtime acts on READY with the pid, and a
- * pid of 0 would mean the runtime itself), CREATED only after READY. An ERROR ends the launch
+ * pid of 0 would mean the runtime itself), CREATED only after READY; after an exec's CREATED only
+ * the end of file of its execve, or its ERROR. An ERROR ends the launch
  * with a {@link SetupFailedException} carrying its text; an unknown or misplaced message with a
  * {@link SyncProtocolException}.
  */
@@ -160,6 +161,7 @@ final class LaunchHandshake {
                     }
                     case CREATED -> {
                         if (!ready) throw unexpected(CREATED, " before READY");
+                        if (launch == Launch.EXEC) awaitExecve();
                         steps.created(pid);
                         return pid;
                     }
@@ -220,6 +222,18 @@ final class LaunchHandshake {
         } catch (IOException e) {
             throw new SyncProtocolException("bad MADE from " + launch.peer + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * exec: the helper's end of the socket is close-on-exec, so its end of file says the program
+     * runs (or the process is gone): `exec` returns, and `exec --detach` writes its pid file, only
+     * then, as runc's does. An execve that fails sends its ERROR instead.
+     */
+    private void awaitExecve() {
+        SyncSocket.Message m = sync.receive();
+        if (m == null) return;
+        if (m.kind() == ERROR) throw new SetupFailedException(m.text());
+        throw unexpected(m.kind(), " after CREATED");
     }
 
     private SyncProtocolException unexpected(SyncMessage kind, String when) {

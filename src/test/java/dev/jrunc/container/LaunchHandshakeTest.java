@@ -158,6 +158,25 @@ class LaunchHandshakeTest {
     }
 
     @Test
+    void execReturnsOnlyOnceTheProgramRunsThatIsAtTheEndOfFileAfterCreated() {
+        sys.receive("PID " + PID).receive("READY").receive("CREATED");
+        assertEquals(PID, handshake(LaunchHandshake.Launch.EXEC).run());
+        long reads = sys.calls().stream().filter(l -> l.equals("recv(" + sock + ")")).count();
+        assertEquals(4, reads, "PID, READY, CREATED, then the end of file of the helper's execve: " + sys.calls());
+        assertEquals("created " + PID, steps.seen.getLast());
+    }
+
+    @Test
+    void anExecveThatFailsAfterCreatedIsTheExecsErrorAndTheUndoKillsTheProcess() {
+        sys.receive("PID " + PID).receive("READY").receive("CREATED").receive("ERROR exec /bin/prog: Exec format error");
+        SetupFailedException e = assertThrows(SetupFailedException.class, () -> handshake(LaunchHandshake.Launch.EXEC).run());
+        assertEquals("exec /bin/prog: Exec format error", e.getMessage());
+        assertFalse(steps.seen.contains("created " + PID), steps.seen.toString());
+        undo.runAll();
+        assertEquals(List.of("kill(" + PID + ", 9)"), sys.calls("kill"));
+    }
+
+    @Test
     void anErrorOfTheHelperReachesTheCallerWordForWordAndTheUndoKillsTheProcess() {
         String text = "exec: \"nosuch\": executable file not found in $PATH";
         sys.receive("PID " + PID).receive("READY").receiveWithFd("CONSOLE /dev/pts/0", "pty master").receive("ERROR " + text);
