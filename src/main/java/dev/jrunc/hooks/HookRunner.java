@@ -113,12 +113,22 @@ public final class HookRunner {
         }
     }
 
-    /**
-     * posix_spawn with argv exactly as config.md gives it (execv semantics: args[0] is argv[0],
-     * which java.lang.ProcessBuilder cannot do), the state on stdin, output collected for the log
-     * and the error, and no fd of jrunc's but stdio.
-     */
-    static void runOne(Syscalls sys, Spec.Hook hook, byte[] stdin, String cwd) {
+    /** A hook just started: its pid, the write end of its stdin, the read ends of its stdout and stderr. */
+    private record Spawned(int pid, int in, int out, int err) {
+        /** The state on its stdin, then end of file. */
+        void feed(Syscalls sys, byte[] stdin) {
+            try {
+                sys.write(in, stdin);
+            } catch (SyscallException e) {
+                // the hook need not read its stdin
+            } finally {
+                sys.close(in);
+            }
+        }
+    }
+
+    /** posix_spawn of the hook with argv exactly as config.md gives it, and stdio on socket pairs. */
+    private static Spawned spawn(Syscalls sys, Spec.Hook hook, String cwd) {
         List<String> argv = hook.args() == null || hook.args().isEmpty() ? List.of(hook.path()) : hook.args();
         List<String> env = hook.env() == null ? List.of() : hook.env();
         int[] in = sys.socketpair(Linux.AF_UNIX, SOCK_STREAM | Linux.SOCK_CLOEXEC);
@@ -132,24 +142,28 @@ public final class HookRunner {
             throw new JruncException("cannot run: " + e.getMessage(), e);
         }
         closeAll(sys, in[1], out[1], err[1]);
+        return new Spawned(pid, in[0], out[0], err[0]);
+    }
+
+    /**
+     * posix_spawn with argv exactly as config.md gives it (execv semantics: args[0] is argv[0],
+     * which java.lang.ProcessBuilder cannot do), the state on stdin, output collected for the log
+     * and the error, and no fd of jrunc's but stdio.
+     */
+    static void runOne(Syscalls sys, Spec.Hook hook, byte[] stdin, String cwd) {
+        Spawned h = spawn(sys, hook, cwd);
         ByteArrayOutputStream output = new ByteArrayOutputStream();
-        Thread drainOut = drain(sys, out[0], output);
-        Thread drainErr = drain(sys, err[0], output);
-        try {
-            sys.write(in[0], stdin);
-        } catch (SyscallException e) {
-            // the hook need not read its stdin
-        } finally {
-            sys.close(in[0]);
-        }
-        Syscalls.WaitStatus status = waitFor(sys, pid, hook.timeout());
+        Thread drainOut = drain(sys, h.out(), output);
+        Thread drainErr = drain(sys, h.err(), output);
+        h.feed(sys, stdin);
+        Syscalls.WaitStatus status = waitFor(sys, h.pid(), hook.timeout());
         try {
             drainOut.join(1000);
             drainErr.join(1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeAll(sys, out[0], err[0]);
+        closeAll(sys, h.out(), h.err());
         String text = output.toString(StandardCharsets.UTF_8).strip();
         if (!text.isEmpty()) Log.debug("hook " + hook.path() + " output: " + text);
         if (status == null) throw new JruncException("timed out after " + hook.timeout() + "s");
@@ -159,28 +173,11 @@ public final class HookRunner {
 
     /** As {@link #runOne}, its output read by polling here instead of by threads. */
     static void runOneInThisThread(Syscalls sys, Spec.Hook hook, byte[] stdin, String cwd) {
-        List<String> argv = hook.args() == null || hook.args().isEmpty() ? List.of(hook.path()) : hook.args();
-        List<String> env = hook.env() == null ? List.of() : hook.env();
-        int[] in = sys.socketpair(Linux.AF_UNIX, SOCK_STREAM | Linux.SOCK_CLOEXEC);
-        int[] out = sys.socketpair(Linux.AF_UNIX, SOCK_STREAM | Linux.SOCK_CLOEXEC);
-        int[] err = sys.socketpair(Linux.AF_UNIX, SOCK_STREAM | Linux.SOCK_CLOEXEC);
-        int pid;
-        try {
-            pid = sys.spawn(hook.path(), argv, env, Map.of(in[1], 0, out[1], 1, err[1], 2), cwd);
-        } catch (SyscallException e) {
-            closeAll(sys, in[0], in[1], out[0], out[1], err[0], err[1]);
-            throw new JruncException("cannot run: " + e.getMessage(), e);
-        }
-        closeAll(sys, in[1], out[1], err[1]);
+        Spawned h = spawn(sys, hook, cwd);
+        int pid = h.pid();
         ByteArrayOutputStream output = new ByteArrayOutputStream();
-        try {
-            sys.write(in[0], stdin);
-        } catch (SyscallException e) {
-            // the hook need not read its stdin
-        } finally {
-            sys.close(in[0]);
-        }
-        int[] open = {out[0], err[0]};
+        h.feed(sys, stdin);
+        int[] open = {h.out(), h.err()};
         long deadline = hook.timeout() == null || hook.timeout() <= 0 ? Long.MAX_VALUE
                 : System.nanoTime() + hook.timeout() * 1_000_000_000L;
         Syscalls.WaitStatus status = null;
