@@ -168,6 +168,24 @@ else
     echo "podman run: skipped (podman is not installed)"
 fi
 
+# A cold call: no engine runs, so the front runs the verb in a JVM of its own and starts the
+# engine for the calls after it; it must be no slower than direct mode.
+say "bench: cold calls"
+root=$work/root-cold
+"$direct" --root "$root" create --bundle "$work/sleep" cold >/dev/null
+"$direct" --root "$root" start cold
+colds=(); directs=()
+for i in $(seq 5); do
+    "$jrunc" engine start >/dev/null   # the one the last cold call started, once it is up
+    "$jrunc" engine stop >/dev/null
+    sleep 2
+    t=$(now); "$direct" --root "$root" state cold >/dev/null; directs+=($(ms_since "$t"))
+    t=$(now); "$jrunc" --root "$root" state cold >/dev/null; colds+=($(ms_since "$t"))
+done
+"$direct" --root "$root" delete --force cold
+cold_ms=$(printf '%s\n' "${colds[@]}" | median); direct_ms=$(printf '%s\n' "${directs[@]}" | median)
+echo "cold state, no engine running (median of 5): $cold_ms ms; direct mode $direct_ms ms ($(awk -v a="$cold_ms" -v b="$direct_ms" 'BEGIN{printf "%.2fx", a/b}'))"
+
 # The engine's footprint: idle (after its idle trim), then after many lifecycles, then idle again.
 pid=$(engine_pid)
 sleep 5
