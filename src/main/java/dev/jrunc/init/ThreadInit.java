@@ -99,10 +99,19 @@ public final class ThreadInit {
         Map<NamespaceKind, Integer> namespaces = openNamespaces(spec);
         List<String> warnings = new ArrayList<>();
         Built built;
+        int initRoot = -1;
         try {
-            built = onOwnThread(() -> build(namespaces, warnings::add));
+            // PID 1's root, which setns(CLONE_NEWNS) does not give: where the runtime itself runs
+            // chrooted (a build root, a test VM), the container's mount namespace has the same
+            // directory under another path from its root, and every path of the plan is relative to it.
+            if (namespaces.containsKey(MOUNT)) {
+                initRoot = sys.open("/proc/" + pid + "/root", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+            }
+            int root = initRoot;
+            built = onOwnThread(() -> build(namespaces, root, warnings::add));
         } finally {
             namespaces.values().forEach(sys::close);
+            if (initRoot >= 0) sys.close(initRoot);
             warnings.forEach(warn);
         }
 
@@ -154,13 +163,17 @@ public final class ThreadInit {
     }
 
     /** On the setup thread: everything ContainerInit.prepare does up to the last stage's options. */
-    private Built build(Map<NamespaceKind, Integer> namespaces, Consumer<String> warnings) {
+    private Built build(Map<NamespaceKind, Integer> namespaces, int initRoot, Consumer<String> warnings) {
         Spec spec = plan.spec();
         ProcessSpec process = spec.process();
         // This thread's own root, cwd and umask from here on; the JVM's other threads keep theirs.
         sys.unshare(CLONE_FS);
         sys.umask(umask);
         for (var e : namespaces.entrySet()) sys.setns(e.getValue(), e.getKey().cloneFlag());
+        if (initRoot >= 0) {
+            sys.fchdir(initRoot);
+            sys.chroot(".");
+        }
 
         // Through the host's /proc, before pivot_root: the entries are those of the namespaces joined.
         if (spec.linux() != null) {

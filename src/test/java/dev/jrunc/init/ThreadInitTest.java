@@ -32,6 +32,7 @@ class ThreadInitTest {
 
     RecordingSyscalls withNamespaces() {
         for (String ns : List.of("pid", "net", "ipc", "uts", "mnt")) sys.file("/proc/" + PID + "/ns/" + ns);
+        sys.dir("/proc/" + PID + "/root");
         return sys;
     }
 
@@ -61,6 +62,13 @@ class ThreadInitTest {
         int lastSetns = calls.lastIndexOf(setns.getLast());
         int firstMount = calls.indexOf(calls.stream().filter(l -> l.startsWith("mount(")).findFirst().orElseThrow());
         assertTrue(lastSetns < firstMount, "every namespace joined before the first mount");
+        // then PID 1's root (where the runtime runs chrooted, not the namespace's root): every path
+        // of the plan is relative to it
+        String rootOpen = calls.stream().filter(l -> l.startsWith("open(\"/proc/" + PID + "/root\"")).findFirst().orElseThrow();
+        assertTrue(calls.indexOf(rootOpen) < unshare, "opened before the thread joins: " + calls);
+        int chroot = calls.indexOf("chroot(\".\")");
+        assertTrue(lastSetns < chroot && chroot < firstMount, calls.toString());
+        assertTrue(calls.get(chroot - 1).startsWith("fchdir("), calls.get(chroot - 1));
 
         // proc comes from PID 1's context, asked for with FSOPEN
         int fsopen = calls.indexOf(calls.stream().filter(l -> l.startsWith("send(" + SYNC + ", \"FSOPEN proc\"")).findFirst().orElseThrow());
