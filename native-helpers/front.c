@@ -48,6 +48,13 @@
 #ifndef PR_SET_CHILD_SUBREAPER
 #define PR_SET_CHILD_SUBREAPER 36
 #endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* A cold verb's engine starts once that verb is done, or after this long (a foreground `run`
+ * lasts as long as its container). */
+#define COLD_VERB_WAIT_MS 5000
 
 extern char **environ;
 
@@ -487,10 +494,11 @@ static int await_ready(int fd, char *why, size_t whylen) {
  * Starts an engine unless one is already listening; one front at a time does it (start.lock),
  * the others find it running. In the foreground it returns 0 once the engine listens. In the
  * background (a cold `jrunc` in auto mode, which then runs its own verb in direct mode, no slower
- * than without an engine) a detached starter waits for it instead, and this returns 1 at once;
- * a front that finds another starting one returns -1.
+ * than without an engine) a detached starter starts it once that verb is done and waits for it,
+ * and this returns 1 at once; a front that finds another starting one returns -1.
  */
 static int start_engine(int background, char *why, size_t whylen) {
+    pid_t caller = getpid(); /* the verb's JVM, in direct mode, once this process execs it */
     if (private_dir(JRUNC_ENGINE_DIR) < 0) {
         snprintf(why, whylen, "%s: %s (it must be a directory of uid %d, mode 0700)", JRUNC_ENGINE_DIR,
                  strerror(errno), (int)geteuid());
@@ -530,6 +538,15 @@ static int start_engine(int background, char *why, size_t whylen) {
             if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) _exit(1);
             for (int i = 0; i < 3; i++) dup2(keep[i], 3 + i); /* lock 3, ready 4 and 5 */
             syscall(SYS_close_range, 6U, ~0U, 0U);
+            /* Two JVMs starting at once share the CPU: the caller's verb would be slower than in
+             * direct mode. The engine waits for it (the lock, held, sends later fronts to direct
+             * mode meanwhile, as while the engine starts). */
+            int verb = (int)syscall(SYS_pidfd_open, caller, 0);
+            if (verb >= 0) {
+                struct pollfd p = {.fd = verb, .events = POLLIN};
+                while (poll(&p, 1, COLD_VERB_WAIT_MS) < 0 && errno == EINTR) {}
+                close(verb);
+            }
             pid_t engine = fork();
             if (engine == 0) exec_engine(5);
             close(5);

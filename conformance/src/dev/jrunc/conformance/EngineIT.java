@@ -95,6 +95,23 @@ class EngineIT extends ContainerTest {
                 "stdout to its log");
     }
 
+    /**
+     * A cold call runs its verb in a JVM of its own; the engine it asks for starts only once that
+     * verb is done, so the two JVMs never share the CPU and the cold call is no slower than direct mode.
+     */
+    @Test
+    void aColdCallsEngineStartsOnlyOnceItsVerbIsDone() throws IOException {
+        stopEngine();
+        front(List.of(FRONT.toString(), "--root", jrunc.root().toString(), "list")).assertOk();
+        double verbDone = Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+        long pid = enginePid();
+        String stat = procFile(pid, "stat");
+        // field 22, starttime, in clock ticks (USER_HZ, 100) since boot
+        long startTicks = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+        assertTrue(startTicks / 100.0 >= verbDone - 0.02,
+                "the engine started at " + startTicks / 100.0 + " s, its cold verb ended at " + verbDone + " s");
+    }
+
     @Test
     void aVerbRunsInTheEngineAndDirectModeSkipsIt() {
         front(List.of(FRONT.toString(), "--root", jrunc.root().toString(), "list")).assertOk();
