@@ -168,6 +168,22 @@ else
     echo "podman run: skipped (podman is not installed)"
 fi
 
+# The engine's footprint: idle (after its idle trim), then after many lifecycles, then idle again.
+pid=$(engine_pid)
+sleep 5
+idle=$(rss_kb "$pid")
+say "bench: $lifecycles lifecycles through the engine"
+root=$work/root-lifecycles
+for b in $(seq 0 10 $((lifecycles - 1))); do
+    for i in $(seq "$b" $((b + 9))); do cycle "$jrunc" "$root" "l$i" & done
+    wait
+done
+busy=$(rss_kb "$pid")
+sleep 5
+after=$(rss_kb "$pid")
+[ "$(engine_pid)" = "$pid" ] || echo "warning: the engine was replaced during the run"
+echo "engine RSS: idle $((idle / 1024)) MiB; right after $lifecycles lifecycles $((busy / 1024)) MiB; idle again $((after / 1024)) MiB ($(awk -v a="$after" -v b="$idle" 'BEGIN{printf "%+.1f%%", (a-b)*100/b}'))"
+
 # A cold call: no engine runs, so the front runs the verb in a JVM of its own and starts the
 # engine for the calls after it; it must be no slower than direct mode.
 say "bench: cold calls"
@@ -185,19 +201,3 @@ done
 "$direct" --root "$root" delete --force cold
 cold_ms=$(printf '%s\n' "${colds[@]}" | median); direct_ms=$(printf '%s\n' "${directs[@]}" | median)
 echo "cold state, no engine running (median of 5): $cold_ms ms; direct mode $direct_ms ms ($(awk -v a="$cold_ms" -v b="$direct_ms" 'BEGIN{printf "%.2fx", a/b}'))"
-
-# The engine's footprint: idle (after its idle trim), then after many lifecycles, then idle again.
-pid=$(engine_pid)
-sleep 5
-idle=$(rss_kb "$pid")
-say "bench: $lifecycles lifecycles through the engine"
-root=$work/root-lifecycles
-for b in $(seq 0 10 $((lifecycles - 1))); do
-    for i in $(seq "$b" $((b + 9))); do cycle "$jrunc" "$root" "l$i" & done
-    wait
-done
-busy=$(rss_kb "$pid")
-sleep 5
-after=$(rss_kb "$pid")
-[ "$(engine_pid)" = "$pid" ] || echo "warning: the engine was replaced during the run"
-echo "engine RSS: idle $((idle / 1024)) MiB; right after $lifecycles lifecycles $((busy / 1024)) MiB; idle again $((after / 1024)) MiB ($(awk -v a="$after" -v b="$idle" 'BEGIN{printf "%+.1f%%", (a-b)*100/b}'))"
