@@ -146,7 +146,7 @@ suite() {
     local A=$rt-a unit=cri-containerd-$rt-a.scope
     local slice=kubepods-besteffort-pod1234.slice
     local cgpath=/kubepods.slice/kubepods-besteffort.slice/$slice/$unit
-    bundle a '["sh","-c","(for i in $(seq 15); do sleep 3 & done) 2>/tmp/forks; sleep 4; i=0; while [ ! -e /tmp/oom ]; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; usleep 100000; done; (x=$(head -c 100000000 /dev/zero | tr \"\\0\" a); echo survived) > /tmp/oom.out 2>&1; echo rc=$? >> /tmp/oom.out; sleep 1000"]' \
+    bundle a '["sh","-c","(for i in $(seq 15); do sleep 3 & done) 2>/tmp/forks; sleep 4; i=0; while [ ! -e /tmp/oom ]; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; usleep 100000; done; (dd if=/dev/zero of=/dev/null bs=100M count=1 && echo survived) > /tmp/oom.out 2>&1; echo rc=$? >> /tmp/oom.out; sleep 1000"]' \
         '{"memory":{"limit":33554432},"pids":{"limit":10},"cpu":{"shares":512,"quota":50000,"period":100000,"cpus":"0"},"blockIO":{"weight":300}}' \
         "$slice:cri-containerd:$A"
     local out rc
