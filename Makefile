@@ -14,14 +14,15 @@ HOME_DIR := $(CURDIR)/target
 # method-handle ones the JDK would spin classes for. The front is compiled with them, and
 # target/jvm-flags hands them to RuntimeHome, which starts the init JVM.
 # ENGINE_JVM_FLAGS: the resident engine: the full JIT (it stays warm), a small serial heap that
-# gives memory back when idle, the same native accessors.
+# gives memory back when idle, all of it at the first collection (not a share per collection, as
+# ShrinkHeapInSteps would), the same native accessors.
 # A crash report (hs_err, replay data) of any of them goes to LOG_DIR and never to the working
 # directory (often the bundle) or /tmp; no core file either. The front makes LOG_DIR, and sends
 # the reports to stderr where it cannot.
 LOG_DIR ?= /var/log/jrunc
 CRASH_FLAGS := -XX:ErrorFile=$(LOG_DIR)/hs_err_pid%p.log -XX:ReplayDataFile=$(LOG_DIR)/replay_pid%p.log -XX:-CreateCoredumpOnCrash
 JVM_FLAGS := -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k -Djdk.reflect.useNativeAccessorOnly=true $(CRASH_FLAGS)
-ENGINE_JVM_FLAGS := -XX:+UseSerialGC -XX:-UsePerfData -Xss512k -Xms8m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:ReservedCodeCacheSize=48m -Djdk.reflect.useNativeAccessorOnly=true $(CRASH_FLAGS)
+ENGINE_JVM_FLAGS := -XX:+UseSerialGC -XX:-UsePerfData -Xss512k -Xms8m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:-ShrinkHeapInSteps -XX:ReservedCodeCacheSize=48m -Djdk.reflect.useNativeAccessorOnly=true $(CRASH_FLAGS)
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SOURCES := $(shell find src/main oci-spec -type f) pom.xml
 FRONT_SOURCES := native-helpers/front.c native-helpers/engine-protocol.h scripts/write-launcher.sh

@@ -472,7 +472,10 @@ static void exec_engine(int ready) {
     args[n++] = jrunc_jar();
     args[n++] = "dev.jrunc.engine.EngineMain";
     args[n] = NULL;
-    char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+    /* Two malloc arenas, not glibc's eight per core: the engine's threads come and go with its
+     * verbs, and every arena they touched keeps its scattered live blocks, so the idle engine's
+     * C heap would grow with the busiest burst it has served, whatever malloc_trim returns. */
+    char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "MALLOC_ARENA_MAX=2", NULL};
     execve(JRUNC_JAVA, args, env);
     fprintf(stderr, "jrunc engine: exec %s: %s\n", JRUNC_JAVA, strerror(errno));
     _exit(127);

@@ -5,7 +5,7 @@
 # engine off (a JVM per verb). For each: medians of state, kill, start, delete, a
 # create/start/wait/delete cycle and `run true`, and the wall time of 50 cycles run in parallel,
 # each as a ratio to runc's. Then `ctr run --rm` and `podman run --rm` of /bin/true with each
-# runtime, and the engine's resident size idle and after BENCH_LIFECYCLES (1000) lifecycles.
+# runtime, and the engine's resident size idle and after every tenth of BENCH_LIFECYCLES (1000) lifecycles.
 # BENCH_RUNS (11) sets how many runs each median takes. Best on a quiet machine.
 set -euo pipefail
 jrunc=$1
@@ -93,6 +93,12 @@ engine_pid() { "$jrunc" engine start | awk '$1 == "pid" {print $2}'; }
 say "bench: warming the engine up"
 "$jrunc" engine start >/dev/null
 for i in $(seq 3); do cycle "$jrunc" "$work/root-warmup" "w$i"; done
+# 100 lifecycles 10 at a time: the JIT's code for concurrent verbs, so the footprint below
+# compares warm with warm
+for b in $(seq 0 10 99); do
+    for i in $(seq "$b" $((b + 9))); do cycle "$jrunc" "$work/root-warmup" "p$i" & done
+    wait
+done
 for i in $(seq 200); do "$jrunc" --root "$work/root-warmup" state nosuch >/dev/null 2>&1 || true; done
 
 say "bench: runc"; r_runc=$(measure runc "$runc")
@@ -168,21 +174,29 @@ else
     echo "podman run: skipped (podman is not installed)"
 fi
 
-# The engine's footprint: idle (after its idle trim), then after many lifecycles, then idle again.
+# The engine's footprint: idle (5 s after the last verb: it collects its heap and trims the C heap
+# 3 s into every pause), then idle again after every tenth of the lifecycles (10 at a time).
 pid=$(engine_pid)
 sleep 5
 idle=$(rss_kb "$pid")
 say "bench: $lifecycles lifecycles through the engine"
 root=$work/root-lifecycles
-for b in $(seq 0 10 $((lifecycles - 1))); do
-    for i in $(seq "$b" $((b + 9))); do cycle "$jrunc" "$root" "l$i" & done
-    wait
+step=$(( (lifecycles + 9) / 10 ))
+busy=0 samples=() last=
+for t in $(seq 0 9); do
+    for b in $(seq $((t * step)) 10 $(( (t + 1) * step - 1 ))); do
+        [ "$b" -lt "$lifecycles" ] || break
+        for i in $(seq "$b" $((b + 9))); do cycle "$jrunc" "$root" "l$i" & done
+        wait
+    done
+    r=$(rss_kb "$pid"); [ "$r" -gt "$busy" ] && busy=$r
+    sleep 5
+    last=$(rss_kb "$pid")
+    samples+=($((last / 1024)))
 done
-busy=$(rss_kb "$pid")
-sleep 5
-after=$(rss_kb "$pid")
 [ "$(engine_pid)" = "$pid" ] || echo "warning: the engine was replaced during the run"
-echo "engine RSS: idle $((idle / 1024)) MiB; right after $lifecycles lifecycles $((busy / 1024)) MiB; idle again $((after / 1024)) MiB ($(awk -v a="$after" -v b="$idle" 'BEGIN{printf "%+.1f%%", (a-b)*100/b}'))"
+echo "engine RSS: idle $((idle / 1024)) MiB; at most $((busy / 1024)) MiB during $lifecycles lifecycles; idle again $((last / 1024)) MiB ($(awk -v a="$last" -v b="$idle" 'BEGIN{printf "%+.1f%%", (a-b)*100/b}'))"
+echo "engine idle RSS after each $step lifecycles: ${samples[*]} MiB"
 
 # A cold call: no engine runs, so the front runs the verb in a JVM of its own and starts the
 # engine for the calls after it; it must be no slower than direct mode.

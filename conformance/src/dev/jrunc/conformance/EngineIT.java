@@ -86,8 +86,10 @@ class EngineIT extends ContainerTest {
         }
         String environ = procFile(pid, "environ");
         assertNotContains(environ, "JRUNC_TEST_MARKER");
-        assertEquals(List.of("PATH"), java.util.Arrays.stream(environ.split("\0")).map(e -> e.split("=")[0]).toList(),
+        List<String> env = java.util.Arrays.asList(environ.split("\0"));
+        assertEquals(List.of("PATH", "MALLOC_ARENA_MAX"), env.stream().map(e -> e.split("=")[0]).toList(),
                 "a clean environment");
+        assertTrue(env.contains("MALLOC_ARENA_MAX=2"), "two malloc arenas, so the idle C heap does not grow: " + env);
         String[] stat = procFile(pid, "stat").substring(procFile(pid, "stat").lastIndexOf(')') + 2).split(" ");
         assertEquals(Long.toString(pid), stat[3], "a session of its own (sid = its pid)");
         assertNotEquals(Long.toString(ProcessHandle.current().pid()), stat[1], "not the caller's child");
