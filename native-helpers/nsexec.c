@@ -617,12 +617,12 @@ static void apply_attrs(const struct attrs *a) {
             .size = sizeof sa, .sched_policy = (uint32_t)v[0], .sched_flags = v[1],
             .sched_nice = (int32_t)(long long)v[2], .sched_priority = (uint32_t)v[3],
             .sched_runtime = v[4], .sched_deadline = v[5], .sched_period = v[6]};
-        if (syscall(SYS_sched_setattr, 0, &sa, 0) < 0) fail("sched_setattr(policy %u, nice %d, priority %u, flags 0x%llx)",
+        if (syscall(SYS_sched_setattr, 0, &sa, 0) < 0) fail("process.scheduler: sched_setattr(policy %u, nice %d, priority %u, flags 0x%llx)",
                 sa.sched_policy, sa.sched_nice, sa.sched_priority, (unsigned long long)sa.sched_flags);
     }
     if (a->ioprio >= 0 && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)a->ioprio) < 0)
-        fail("ioprio_set(class %ld, priority %ld)", a->ioprio >> 13, a->ioprio & 0x1fff);
-    if (a->persona >= 0 && personality((unsigned long)a->persona) < 0) fail("personality(0x%lx)", a->persona);
+        fail("process.ioPriority: ioprio_set(class %ld, priority %ld)", a->ioprio >> 13, a->ioprio & 0x1fff);
+    if (a->persona >= 0 && personality((unsigned long)a->persona) < 0) fail("linux.personality: personality(0x%lx)", a->persona);
     if (a->cpus_final) set_cpus(a->cpus_final, "final");
     if (a->apparmor) {
         char v[4096];

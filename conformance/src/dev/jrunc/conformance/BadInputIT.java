@@ -85,6 +85,13 @@ class BadInputIT extends ContainerTest {
                 bad("closID ..", b -> Bundle.obj(b.linux(), "intelRdt").put("closID", ".."), "$.linux.intelRdt.closID"),
                 bad("closID with a /", b -> Bundle.obj(b.linux(), "intelRdt").put("closID", "../../tasks"),
                         "$.linux.intelRdt.closID"),
+                bad("a namespace path that is no namespace", b -> b.namespace("network", "/etc/hostname"),
+                        "$.linux.namespaces[", "].path", "/etc/hostname is not a namespace"),
+                bad("a namespace path of another type", b -> b.namespace("uts", "/proc/self/ns/ipc"),
+                        "$.linux.namespaces[", "].path", "is a namespace of type ipc, not uts"),
+                bad("a scheduler the kernel refuses", b -> b.process().putObject("scheduler").put("policy", "SCHED_DEADLINE")
+                        .put("runtime", 10).put("deadline", 5).put("period", 20), "process.scheduler", "sched_setattr",
+                        "Invalid argument"),
                 bad("ociVersion not SemVer", b -> b.config.put("ociVersion", "1.0"), "$.ociVersion", "SemVer 2.0.0"),
                 bad("unknown capability", b -> Bundle.arr(Bundle.obj(b.process(), "capabilities"), "bounding")
                         .add("CAP_FLY"), "$.process.capabilities.bounding[3]", "unknown capability \"CAP_FLY\""),

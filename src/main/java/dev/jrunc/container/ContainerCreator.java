@@ -94,6 +94,7 @@ public final class ContainerCreator {
         checkConsole(spec.process() != null && spec.process().isTerminal(), o.consoleSocket(), keepConsole);
         ProcessSecurity.check(spec, isNew(spec.linux(), "user"), ProcessSecurity.host(), Log::warn);
         Sysctls.check(spec.linux());
+        dev.jrunc.namespaces.JoinedNamespaces.check(sys, spec.linux());
         Path rootfs = loaded.rootfs();
         checkCreatable(spec, rootfs);
         dev.jrunc.rootfs.IdmappedMounts.check(spec, isNew(spec.linux(), "user"));

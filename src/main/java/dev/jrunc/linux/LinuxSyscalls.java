@@ -357,6 +357,12 @@ final class LinuxSyscalls implements Syscalls {
     }
 
     @Override
+    public long namespaceType(int fd) {
+        return call(() -> "ioctl(" + fd + ", NS_GET_NSTYPE)",
+                (a, st) -> (int) IOCTL.h().invokeExact(st, fd, NS_GET_NSTYPE, MemorySegment.NULL));
+    }
+
+    @Override
     public void sethostname(String name) {
         byte[] b = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         call(() -> "sethostname(" + q(name) + ")",
@@ -686,6 +692,7 @@ final class LinuxSyscalls implements Syscalls {
 
     private static final long TIOCGWINSZ = 0x5413;
     private static final long TIOCSWINSZ = 0x5414;
+    private static final long NS_GET_NSTYPE = 0xb703; // _IO(0xb7, 0x3), <linux/nsfs.h>
     private static final int TERMIOS_SIZE = 60;
 
 

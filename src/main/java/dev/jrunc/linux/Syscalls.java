@@ -82,6 +82,9 @@ public interface Syscalls {
     /** setns(2) of the calling thread into the namespace fd names; nstype a CLONE_NEW* flag. */
     void setns(int fd, long nstype);
 
+    /** ioctl(2) NS_GET_NSTYPE: the CLONE_NEW* flag of the namespace fd refers to (ENOTTY: fd is no namespace). */
+    long namespaceType(int fd);
+
     // ---- process attributes
     void sethostname(String name);
 

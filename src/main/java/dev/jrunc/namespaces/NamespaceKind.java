@@ -69,6 +69,11 @@ public enum NamespaceKind {
         return Arrays.stream(values()).filter(k -> k.specName.equals(name)).findFirst();
     }
 
+    /** The kind whose CLONE_NEW* flag this is (what ioctl NS_GET_NSTYPE returns); empty for another value. */
+    public static Optional<NamespaceKind> byCloneFlag(long flag) {
+        return ALL.stream().filter(k -> k.cloneFlag == flag).findFirst();
+    }
+
     /**
      * The kind a config-linux.md type name names.
      *

@@ -593,6 +593,23 @@ public final class RecordingSyscalls implements Syscalls {
         begin("setns", fds.get(fd), "setns(" + fdRef(fd) + ", 0x" + Long.toHexString(nstype) + ")", fd, nstype);
     }
 
+    private final java.util.Map<String, Long> namespaceFiles = new java.util.HashMap<>();
+
+    /** Makes path (a file of the tree) a namespace file of that CLONE_NEW* type for {@link #namespaceType}. */
+    public RecordingSyscalls namespaceFile(String path, long type) {
+        file(path);
+        namespaceFiles.put(path, type);
+        return this;
+    }
+
+    @Override
+    public long namespaceType(int fd) {
+        begin("namespaceType", fds.get(fd), "ioctl(" + fdRef(fd) + ", NS_GET_NSTYPE)", fd);
+        Long type = namespaceFiles.get(fds.get(fd));
+        if (type == null) throw fail(Errno.ENOTTY);
+        return type;
+    }
+
     @Override
     public void sethostname(String name) {
         begin("sethostname", null, "sethostname(" + q(name) + ")", name);

@@ -1,0 +1,67 @@
+package dev.jrunc.namespaces;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jrunc.linux.Linux;
+import dev.jrunc.linux.RecordingSyscalls;
+import dev.jrunc.spec.ConfigException;
+import dev.jrunc.spec.LinuxSpec;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class JoinedNamespacesTest {
+    private static LinuxSpec joining(String type, String path) {
+        List<LinuxSpec.Namespace> ns = new ArrayList<>();
+        ns.add(new LinuxSpec.Namespace("pid", null));
+        ns.add(new LinuxSpec.Namespace(type, path));
+        return new LinuxSpec(ns, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    @Test
+    void aNamespaceOfTheEntrysTypeIsAcceptedAndItsFdClosed() {
+        RecordingSyscalls sys = new RecordingSyscalls().namespaceFile("/run/netns/a", Linux.CLONE_NEWNET);
+        JoinedNamespaces.check(sys, joining("network", "/run/netns/a"));
+        assertEquals(List.of("open", "namespaceType", "close"), sys.recorded().stream().map(RecordingSyscalls.Call::name).toList());
+    }
+
+    @Test
+    void aFileThatIsNoNamespaceIsRefusedNamingTheEntry() {
+        RecordingSyscalls sys = new RecordingSyscalls().file("/etc/hostname");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> JoinedNamespaces.check(sys, joining("network", "/etc/hostname")));
+        assertEquals("$.linux.namespaces[1].path", e.path());
+        assertTrue(e.getMessage().contains("/etc/hostname is not a namespace") && e.getMessage().contains("ENOTTY"),
+                e.getMessage());
+        assertEquals("close", sys.recorded().getLast().name(), "the fd is closed on the way out");
+    }
+
+    @Test
+    void aNamespaceOfAnotherTypeIsRefusedNamingBoth() {
+        RecordingSyscalls sys = new RecordingSyscalls().namespaceFile("/proc/7/ns/ipc", Linux.CLONE_NEWIPC);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> JoinedNamespaces.check(sys, joining("network", "/proc/7/ns/ipc")));
+        assertEquals("$.linux.namespaces[1].path", e.path());
+        assertTrue(e.getMessage().contains("/proc/7/ns/ipc is a namespace of type ipc, not network"), e.getMessage());
+    }
+
+    @Test
+    void aPathThatDoesNotOpenIsRefusedWithTheErrno() {
+        RecordingSyscalls sys = new RecordingSyscalls();
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> JoinedNamespaces.check(sys, joining("uts", "/proc/99999/ns/uts")));
+        assertEquals("$.linux.namespaces[1].path", e.path());
+        assertTrue(e.getMessage().contains("cannot open /proc/99999/ns/uts") && e.getMessage().contains("ENOENT"), e.getMessage());
+    }
+
+    @Test
+    void newNamespacesAreNotOpened() {
+        RecordingSyscalls sys = new RecordingSyscalls();
+        JoinedNamespaces.check(sys, joining("network", null));
+        JoinedNamespaces.check(sys, joining("network", ""));
+        JoinedNamespaces.check(sys, null);
+        assertEquals(List.of(), sys.calls());
+    }
+}
