@@ -6,6 +6,7 @@ import dev.jrunc.JruncException;
 import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
+import dev.jrunc.spec.ConfigException;
 import dev.jrunc.spec.LinuxSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +40,16 @@ public final class Devices {
         // Nodes get exactly their fileMode (0666 for the defaults), whatever umask jrunc inherited.
         int oldMask = sys.umask(0);
         try {
-            for (LinuxSpec.Device d : all) {
-                create(d);
+            for (int i = 0; i < all.size(); i++) {
+                LinuxSpec.Device d = all.get(i);
+                try {
+                    create(d);
+                } catch (ConfigException e) {
+                    throw e; // names its field already
+                } catch (JruncException e) {
+                    if (i >= configured.size()) throw e; // one of jrunc's defaults: its message names it
+                    throw new JruncException("$.linux.devices[" + i + "]: " + e.getMessage(), e);
+                }
             }
         } finally {
             sys.umask(oldMask);
@@ -61,7 +70,7 @@ public final class Devices {
             case "c", "u" -> S_IFCHR;
             case "b" -> S_IFBLK;
             case "p" -> S_IFIFO;
-            default -> throw new JruncException("linux.devices: " + d.path() + ": unknown device type \"" + d.type() + "\"");
+            default -> throw new JruncException(d.path() + ": unknown device type \"" + d.type() + "\"");
         };
         Integer existing = root.open(d.path(), RESOLVE_NO_SYMLINKS);
         if (existing != null) {

@@ -1,6 +1,7 @@
 package dev.jrunc.rootfs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,8 +85,18 @@ class DevicesTest {
     void unknownTypeNamesThePath() {
         JruncException e = assertThrows(JruncException.class,
                 () -> create(false, device("x", "/dev/weird", 1L, 1L, null, null, null)));
-        assertEquals("linux.devices: /dev/weird: unknown device type \"x\"", e.getMessage());
+        assertEquals("$.linux.devices[0]: /dev/weird: unknown device type \"x\"", e.getMessage());
         assertEquals(List.of(), sys.calls("mknodat"));
+    }
+
+    @Test
+    void aConfiguredDeviceOverASymlinkIsRefusedNamingItsEntry() {
+        sys.symlink("/r/dev/mine", "/etc/passwd");
+        JruncException e = assertThrows(JruncException.class, () -> create(false,
+                device("c", "/dev/null", 1L, 3L, 0666, null, null), device("c", "/dev/mine", 1L, 3L, 0666, null, null)));
+        assertTrue(e.getMessage().startsWith("$.linux.devices[1]: "), e.getMessage());
+        assertTrue(e.getMessage().contains("ELOOP"), e.getMessage());
+        assertFalse(sys.calls("mknodat").stream().anyMatch(c -> c.contains("\"mine\"")), "no node made through the link");
     }
 
     @Test
