@@ -357,9 +357,18 @@ final class LinuxSyscalls implements Syscalls {
     }
 
     @Override
-    public long namespaceType(int fd) {
-        return call(() -> "ioctl(" + fd + ", NS_GET_NSTYPE)",
-                (a, st) -> (int) IOCTL.h().invokeExact(st, fd, NS_GET_NSTYPE, MemorySegment.NULL));
+    public long namespaceType(String path) {
+        java.nio.file.Path file = java.nio.file.Path.of(path);
+        if (java.nio.file.Files.exists(file) && !java.nio.file.Files.isRegularFile(file)) {
+            throw new SyscallException("ioctl(" + q(path) + ", NS_GET_NSTYPE)", Errno.ENOTTY, "not a regular file");
+        }
+        int fd = open(path, Linux.O_RDONLY | Linux.O_CLOEXEC | Linux.O_NOCTTY | Linux.O_NONBLOCK, 0);
+        try {
+            return call(() -> "ioctl(" + q(path) + ", NS_GET_NSTYPE)",
+                    (a, st) -> (int) IOCTL.h().invokeExact(st, fd, NS_GET_NSTYPE, MemorySegment.NULL));
+        } finally {
+            close(fd);
+        }
     }
 
     @Override

@@ -82,8 +82,12 @@ public interface Syscalls {
     /** setns(2) of the calling thread into the namespace fd names; nstype a CLONE_NEW* flag. */
     void setns(int fd, long nstype);
 
-    /** ioctl(2) NS_GET_NSTYPE: the CLONE_NEW* flag of the namespace fd refers to (ENOTTY: fd is no namespace). */
-    long namespaceType(int fd);
+    /**
+     * The CLONE_NEW* flag of the namespace file at path (open, ioctl(2) NS_GET_NSTYPE, close).
+     * ENOTTY: no namespace. What is not a regular file (as every namespace file is) is not even
+     * opened, since opening a FIFO blocks and opening a device may act on it.
+     */
+    long namespaceType(String path);
 
     // ---- process attributes
     void sethostname(String name);

@@ -1,8 +1,5 @@
 package dev.jrunc.namespaces;
 
-import static dev.jrunc.linux.Linux.O_CLOEXEC;
-import static dev.jrunc.linux.Linux.O_RDONLY;
-
 import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
@@ -26,27 +23,17 @@ public final class JoinedNamespaces {
             if (ns.path() == null || ns.path().isEmpty()) continue;
             String at = "$.linux.namespaces[" + i + "].path";
             NamespaceKind want = NamespaceKind.ofSpecName(ns.type(), "$.linux.namespaces[" + i + "].type");
-            int fd;
+            long type;
             try {
-                fd = sys.open(ns.path(), O_RDONLY | O_CLOEXEC, 0);
+                type = sys.namespaceType(ns.path());
             } catch (SyscallException e) {
-                throw new ConfigException("config.json", at, "cannot open " + ns.path() + ": " + Errno.describe(e.errno()), e);
+                throw new ConfigException("config.json", at, e.errno() == Errno.ENOTTY
+                        ? ns.path() + " is not a namespace"
+                        : "cannot open " + ns.path() + ": " + Errno.describe(e.errno()), e);
             }
-            try {
-                long type;
-                try {
-                    type = sys.namespaceType(fd);
-                } catch (SyscallException e) {
-                    throw new ConfigException("config.json", at, ns.path() + " is not a namespace (ioctl NS_GET_NSTYPE: "
-                            + Errno.describe(e.errno()) + ")", e);
-                }
-                if (type != want.cloneFlag()) {
-                    String is = NamespaceKind.byCloneFlag(type).map(NamespaceKind::specName).orElse("0x" + Long.toHexString(type));
-                    throw new ConfigException("config.json", at,
-                            ns.path() + " is a namespace of type " + is + ", not " + want.specName());
-                }
-            } finally {
-                sys.close(fd);
+            if (type != want.cloneFlag()) {
+                String is = NamespaceKind.byCloneFlag(type).map(NamespaceKind::specName).orElse("0x" + Long.toHexString(type));
+                throw new ConfigException("config.json", at, ns.path() + " is a namespace of type " + is + ", not " + want.specName());
             }
         }
     }

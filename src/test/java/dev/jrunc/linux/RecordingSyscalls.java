@@ -603,9 +603,11 @@ public final class RecordingSyscalls implements Syscalls {
     }
 
     @Override
-    public long namespaceType(int fd) {
-        begin("namespaceType", fds.get(fd), "ioctl(" + fdRef(fd) + ", NS_GET_NSTYPE)", fd);
-        Long type = namespaceFiles.get(fds.get(fd));
+    public long namespaceType(String path) {
+        begin("namespaceType", absolute(path), "namespaceType(" + q(path) + ")", path);
+        Resolved r = resolve(cwd, "/", path, false, true, false);
+        if (r.errno != 0) throw fail(r.errno);
+        Long type = namespaceFiles.get(r.path);
         if (type == null) throw fail(Errno.ENOTTY);
         return type;
     }
