@@ -181,7 +181,7 @@ sleep 5
 idle=$(rss_kb "$pid")
 say "bench: $lifecycles lifecycles through the engine"
 root=$work/root-lifecycles
-step=$(( (lifecycles + 9) / 10 ))
+step=$(( (lifecycles + 99) / 100 * 10 )) # a tenth, in whole batches of 10
 busy=0 samples=() last=
 for t in $(seq 0 9); do
     for b in $(seq $((t * step)) 10 $(( (t + 1) * step - 1 ))); do

@@ -359,7 +359,7 @@ final class LinuxSyscalls implements Syscalls {
     @Override
     public long namespaceType(String path) {
         java.nio.file.Path file = java.nio.file.Path.of(path);
-        if (java.nio.file.Files.exists(file) && !java.nio.file.Files.isRegularFile(file)) {
+        if (!java.nio.file.Files.isRegularFile(file) && java.nio.file.Files.exists(file)) {
             throw new SyscallException("ioctl(" + q(path) + ", NS_GET_NSTYPE)", Errno.ENOTTY, "not a regular file");
         }
         int fd = open(path, Linux.O_RDONLY | Linux.O_CLOEXEC | Linux.O_NOCTTY | Linux.O_NONBLOCK, 0);

@@ -6,7 +6,6 @@ import dev.jrunc.JruncException;
 import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.SyscallException;
 import dev.jrunc.linux.Syscalls;
-import dev.jrunc.spec.ConfigException;
 import dev.jrunc.spec.LinuxSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,8 +43,6 @@ public final class Devices {
                 LinuxSpec.Device d = all.get(i);
                 try {
                     create(d);
-                } catch (ConfigException e) {
-                    throw e; // names its field already
                 } catch (JruncException e) {
                     if (i >= configured.size()) throw e; // one of jrunc's defaults: its message names it
                     throw new JruncException("$.linux.devices[" + i + "]: " + e.getMessage(), e);

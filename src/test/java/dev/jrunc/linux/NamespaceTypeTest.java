@@ -39,6 +39,16 @@ class NamespaceTypeTest {
     }
 
     @Test
+    void aSocketIsNoNamespaceAndIsNotOpened(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("s");
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(sock));
+            // open(2) of a socket fails with ENXIO: ENOTTY says it was refused before any open
+            assertEquals(Errno.ENOTTY, assertThrows(SyscallException.class, () -> sys.namespaceType(sock.toString())).errno());
+        }
+    }
+
+    @Test
     void aMissingPathIsEnoent(@TempDir Path dir) {
         assertEquals(Errno.ENOENT, assertThrows(SyscallException.class,
                 () -> sys.namespaceType(dir.resolve("none").toString())).errno());

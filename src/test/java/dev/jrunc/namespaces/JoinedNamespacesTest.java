@@ -27,30 +27,29 @@ class JoinedNamespacesTest {
         assertEquals(List.of("namespaceType(\"/run/netns/a\")"), sys.calls());
     }
 
+    /** The check's refusal of the second entry (type, path), which must name that entry's path. */
+    private static ConfigException refused(RecordingSyscalls sys, String type, String path) {
+        ConfigException e = assertThrows(ConfigException.class, () -> JoinedNamespaces.check(sys, joining(type, path)));
+        assertEquals("$.linux.namespaces[1].path", e.path());
+        return e;
+    }
+
     @Test
     void aFileThatIsNoNamespaceIsRefusedNamingTheEntry() {
-        RecordingSyscalls sys = new RecordingSyscalls().file("/etc/hostname");
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> JoinedNamespaces.check(sys, joining("network", "/etc/hostname")));
-        assertEquals("$.linux.namespaces[1].path", e.path());
+        ConfigException e = refused(new RecordingSyscalls().file("/etc/hostname"), "network", "/etc/hostname");
         assertTrue(e.getMessage().endsWith("$.linux.namespaces[1].path: /etc/hostname is not a namespace"), e.getMessage());
     }
 
     @Test
     void aNamespaceOfAnotherTypeIsRefusedNamingBoth() {
-        RecordingSyscalls sys = new RecordingSyscalls().namespaceFile("/proc/7/ns/ipc", Linux.CLONE_NEWIPC);
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> JoinedNamespaces.check(sys, joining("network", "/proc/7/ns/ipc")));
-        assertEquals("$.linux.namespaces[1].path", e.path());
+        ConfigException e = refused(new RecordingSyscalls().namespaceFile("/proc/7/ns/ipc", Linux.CLONE_NEWIPC),
+                "network", "/proc/7/ns/ipc");
         assertTrue(e.getMessage().contains("/proc/7/ns/ipc is a namespace of type ipc, not network"), e.getMessage());
     }
 
     @Test
     void aPathThatDoesNotOpenIsRefusedWithTheErrno() {
-        RecordingSyscalls sys = new RecordingSyscalls();
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> JoinedNamespaces.check(sys, joining("uts", "/proc/99999/ns/uts")));
-        assertEquals("$.linux.namespaces[1].path", e.path());
+        ConfigException e = refused(new RecordingSyscalls(), "uts", "/proc/99999/ns/uts");
         assertTrue(e.getMessage().contains("cannot open /proc/99999/ns/uts") && e.getMessage().contains("ENOENT"), e.getMessage());
     }
 
