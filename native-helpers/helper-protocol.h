@@ -17,14 +17,15 @@
 #define SYNC_READY "READY"         /* the last stage waits for GO (the runtime places it in the cgroup) */
 #define SYNC_CONSOLE "CONSOLE"     /* +fd the pty master; "CONSOLE <name>" in the container's devpts */
 #define SYNC_CREATED "CREATED"     /* the program is about to run (exec) or waits for start (create) */
-#define SYNC_FSCTX "FSCTX"         /* +fd the fsopen() context FSOPEN asked for */
+#define SYNC_FSMOUNTED "FSMOUNTED" /* +fd the detached mount FSMOUNT asked for */
+#define SYNC_FSFAILED "FSFAILED"   /* "FSFAILED <errno> <call>": FSMOUNT refused; the helper goes on */
 #define SYNC_ERROR "ERROR"         /* "ERROR <text>": what failed; the process exits */
 
 /* runtime -> helper */
 #define SYNC_USERNS_OK "USERNS_OK" /* the user namespace's maps are written */
 #define SYNC_AGENT "AGENT"         /* +fd a socket connected to linux.seccomp.listenerPath; "AGENT <state>" */
 #define SYNC_GO "GO"               /* "GO" then u32 seccomp flags and struct sock_filter[] (none: no filter) */
-#define SYNC_FSOPEN "FSOPEN"       /* "FSOPEN <fstype>": a filesystem context bound to PID 1's namespaces */
+#define SYNC_FSMOUNT "FSMOUNT"     /* "FSMOUNT <attrs>\0<type>\0<source>\0<option>\0...": a new filesystem, detached */
 #define SYNC_ROOT "ROOT"           /* +fd the container's root: PID 1 moves there (fchdir, chroot) */
 #define SYNC_FIFODIR "FIFODIR"     /* +fd the exec fifo's directory; "FIFODIR <name>" */
 #define SYNC_EXEC "EXEC"           /* +fd the last stage's options file: PID 1 runs the last stage now */

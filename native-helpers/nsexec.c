@@ -35,8 +35,9 @@
  * In order:
  *   enter:      USERNS (--userns), answered by USERNS_OK once the runtime wrote the maps; PID
  *   SETUP (enter --setup, before the last stage; the Java side is ContainerCreator's in-thread init):
- *               FSOPEN answered by FSCTX (proc, bound to the child's namespaces), as often as
- *               asked; ROOT, FIFODIR, then EXEC, on which the last stage runs
+ *               FSMOUNT answered by FSMOUNTED or FSFAILED (a new filesystem, made with the
+ *               child's namespaces and credentials), as often as asked; ROOT, FIFODIR, then
+ *               EXEC, on which the last stage runs
  *   last stage: READY; AGENT (only with SCMP_ACT_NOTIFY) and GO; CONSOLE (process.terminal);
  *               CREATED
  *   userns:     USERNS; the runtime then closes the socket
@@ -222,21 +223,84 @@ static void enter_root(int fd);
 
 #ifndef SYS_fsopen
 #define SYS_fsopen 430
+#define SYS_fsconfig 431
+#define SYS_fsmount 432
 #endif
 #ifndef FSOPEN_CLOEXEC
 #define FSOPEN_CLOEXEC 0x1
+#define FSMOUNT_CLOEXEC 0x1
+#define FSCONFIG_SET_FLAG 0
+#define FSCONFIG_SET_STRING 1
+#define FSCONFIG_CMD_CREATE 6
 #endif
 
 /* ---------------------------------------------------------------- setup */
 
 /*
+ * FSMOUNT: a new filesystem made here, as the init JVM would make it with mount(2): its context
+ * belongs to this process's namespaces and credentials (proc to the PID namespace, and in a user
+ * namespace every filesystem to it, so uid=/gid= options are the container's ids and the root
+ * may remount it), and the kernel's permission checks are this process's. The runtime's thread
+ * attaches the detached mount. A refusal is answered (FSFAILED), not fatal: the runtime may fall
+ * back, as after a failed mount(2) (sysfs without a network namespace of its own: a bind).
+ * The argument: "ATTRS\0TYPE\0SOURCE\0OPTION\0...", an OPTION "key" or "key=value".
+ */
+static void make_mount(char *arg, const char *end) {
+    char what[512];
+    char *type = memchr(arg, '\0', (size_t)(end - arg));
+    if (!type || type + 1 >= end) { errno = 0; fail(SYNC_FSMOUNT " without a type"); }
+    unsigned long attrs = strtoul(arg, NULL, 0);
+    type++;
+    char *source = type + strlen(type) + 1;
+    if (source >= end) { errno = 0; fail(SYNC_FSMOUNT " without a source"); }
+    char *opt = source + strlen(source) + 1;
+    int mfd = -1;
+    snprintf(what, sizeof what, "fsopen(%.100s)", type);
+    int fc = (int)syscall(SYS_fsopen, type, FSOPEN_CLOEXEC);
+    if (fc >= 0) {
+        snprintf(what, sizeof what, "fsconfig(source=%.400s)", source);
+        int ok = syscall(SYS_fsconfig, fc, FSCONFIG_SET_STRING, "source", source, 0) == 0;
+        for (; ok && opt < end; opt += strlen(opt) + 1) {
+            char *eq = strchr(opt, '=');
+            snprintf(what, sizeof what, "fsconfig(%.400s)", opt);
+            if (eq) {
+                *eq = '\0';
+                ok = syscall(SYS_fsconfig, fc, FSCONFIG_SET_STRING, opt, eq + 1, 0) == 0;
+                *eq = '=';
+            } else {
+                ok = syscall(SYS_fsconfig, fc, FSCONFIG_SET_FLAG, opt, NULL, 0) == 0;
+            }
+        }
+        if (ok) {
+            snprintf(what, sizeof what, "fsconfig(%.100s, FSCONFIG_CMD_CREATE)", type);
+            ok = syscall(SYS_fsconfig, fc, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0;
+        }
+        if (ok) {
+            snprintf(what, sizeof what, "fsmount(%.100s, 0x%lx)", type, attrs);
+            mfd = (int)syscall(SYS_fsmount, fc, FSMOUNT_CLOEXEC, attrs);
+        }
+        int saved = errno;
+        close(fc);
+        errno = saved;
+    }
+    if (mfd < 0) {
+        char msg[640];
+        int len = snprintf(msg, sizeof msg, "%s %d %s", SYNC_FSFAILED, errno, what);
+        send_msg(msg, (size_t)(len < (int)sizeof msg ? len : (int)sizeof msg - 1));
+        return;
+    }
+    send_fd(SYNC_FSMOUNTED, mfd, NULL, 0);
+    close(mfd);
+}
+
+/*
  * enter --setup: PID 1 of the new namespaces waits here while the runtime builds the rootfs from
  * a thread that joined this process's mount namespace. Only what must come from inside the
- * namespaces is done here: filesystem contexts bound to them (fsopen), the move to the new root.
+ * namespaces is done here: new filesystems (FSMOUNT, below), the move to the new root.
  * Then the last stage, with the options file the runtime sent (no exec of anything in between).
  */
 static void serve_setup(void) {
-    static char buf[4096];
+    static char buf[65536 + 256]; /* a packet: the word, a space, up to SyncSocket.CHUNK */
     int fifo_dir = -1;
     char fifo_name[256] = "";
     /* Nothing in the container (a createContainer hook) may open this process's /proc files. */
@@ -247,13 +311,9 @@ static void serve_setup(void) {
         int fd;
         ssize_t n = recv_msg(buf, sizeof buf - 1, &fd);
         buf[n] = '\0';
-        if (starts_with(buf, n, SYNC_FSOPEN " ")) {
+        if (starts_with(buf, n, SYNC_FSMOUNT " ")) {
             if (fd >= 0) close(fd);
-            const char *fstype = buf + ARG_AT(SYNC_FSOPEN);
-            int fc = (int)syscall(SYS_fsopen, fstype, FSOPEN_CLOEXEC);
-            if (fc < 0) fail("fsopen(%s) in the container's namespaces", fstype);
-            send_fd(SYNC_FSCTX, fc, NULL, 0);
-            close(fc);
+            make_mount(buf + ARG_AT(SYNC_FSMOUNT), buf + n);
         } else if (starts_with(buf, n, SYNC_ROOT)) {
             if (fd < 0) { errno = 0; fail(SYNC_ROOT " without a directory"); }
             enter_root(fd);

@@ -4,8 +4,9 @@
 # JRUNC is the front with the engine (warmed up first), JRUNC-DIRECT the same front with the
 # engine off (a JVM per verb). For each: medians of state, kill, start, delete, a
 # create/start/wait/delete cycle and `run true`, and the wall time of 50 cycles run in parallel,
-# each as a ratio to runc's. Then `ctr run --rm` and `podman run --rm` of /bin/true with each
-# runtime, and the engine's resident size idle and after every tenth of BENCH_LIFECYCLES (1000) lifecycles.
+# each as a ratio to runc's; `run true` in a new user namespace. Then `ctr run --rm` and
+# `podman run --rm` of /bin/true with each runtime, and the engine's resident size idle and
+# after every tenth of BENCH_LIFECYCLES (1000) lifecycles.
 # BENCH_RUNS (11) sets how many runs each median takes. Best on a quiet machine.
 set -euo pipefail
 jrunc=$1
@@ -120,6 +121,33 @@ for r in "$r_engine" "$r_direct"; do
         BEGIN { printf "%-22s %8s %8s %8s %8s %9s %9s %12s\n", "jrunc/runc (" n ")", x(a, ra), x(b, rb), x(c, rc),
                 x(d, rd), x(e, re), x(f, rf), x(g, rg) }'
 done
+
+# `run true` in a new user namespace (0 -> 100000, 65536 ids): the filesystems made by the
+# container's PID 1, the rootfs built by the runtime's thread as the namespace's root.
+cp -a "$work/true" "$work/userns"
+python3 - "$work/userns/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["namespaces"].append({"type": "user"})
+for f in ("uidMappings", "gidMappings"):
+    c["linux"][f] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+userns_run() { # BIN ROOT: median ms of `run` of the user namespace bundle
+    local -a ts=()
+    local i t
+    for i in $(seq "$runs"); do
+        t=$(now)
+        "$1" --root "$2" run --bundle "$work/userns" "u$i" >/dev/null 2>&1 || say "bench: $1 run in a user namespace failed"
+        ts+=($(ms_since "$t"))
+    done
+    printf '%s\n' "${ts[@]}" | median
+}
+u_runc=$(userns_run "$runc" "$work/root-runc")
+u_engine=$(userns_run "$jrunc" "$work/root-engine")
+u_direct=$(userns_run "$direct" "$work/root-direct")
+echo
+echo "run true in a new user namespace (median of $runs): runc $u_runc ms, jrunc engine $u_engine ms ($(awk -v a="$u_engine" -v b="$u_runc" 'BEGIN{printf "%.1fx", a/b}')), direct $u_direct ms ($(awk -v a="$u_direct" -v b="$u_runc" 'BEGIN{printf "%.1fx", a/b}'))"
 
 # Engines: containerd's runc shim (ctr) and podman (conmon), each runtime, median of 5.
 rootfs=$work/true/rootfs

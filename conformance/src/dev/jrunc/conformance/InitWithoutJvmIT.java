@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * `create` runs no JVM inside the container: the rootfs is built by a thread of the runtime that
  * joins the container's namespaces and ends, while PID 1 (the small native helper) waits. Nothing
- * of the runtime keeps the container's namespaces afterwards. (A container with a user namespace
- * still gets an init JVM: see ContainerCreator.initInThread.)
+ * of the runtime keeps the container's namespaces afterwards. A container with a user namespace
+ * too: its PID 1 makes every filesystem, and what the thread creates belongs to the namespace's
+ * root. (The cases that still get an init JVM: see ContainerCreator.initInThread.)
  */
 class InitWithoutJvmIT {
     /** A JVM costs tens of MB; the helper's last stage under 2 MB. */
@@ -117,6 +118,64 @@ class InitWithoutJvmIT {
                         "the engine holds nothing inside the rootfs: " + fd + " -> " + target);
             }
         }
+    }
+
+    /**
+     * A user namespace's container is built without a JVM too, and the result is what an init
+     * inside would have made: the filesystems belong to the namespace (its root may remount them,
+     * their uid=/gid= options are its ids), and what was created in them is its root's.
+     */
+    @Test
+    void aUserNamespaceContainerGetsNoJvmAndItsRootOwnsWhatWasMade() throws IOException {
+        Path log = tmp.resolve("hook.log");
+        ObjectNode c = t.config("sh", "-c", "cd /tmp/work && echo cwd=$(pwd);"
+                + " for f in /dev /dev/shm /dev/mqueue /dev/fd /tmp /tmp/inner /tmp/inner/deep /tmp/work; do"
+                + " echo \"$f=$(stat -c %u:%g $f)\"; done;"
+                + " echo remount=$(mount -o remount,size=2m shm /dev/shm 2>&1 && echo ok);"
+                + " echo map=$(cat /proc/self/uid_map | tr -s ' ' | sed 's/^ //')");
+        ObjectNode linux = (ObjectNode) c.get("linux");
+        ((ArrayNode) linux.get("namespaces")).addObject().put("type", "user");
+        for (String f : List.of("uidMappings", "gidMappings")) {
+            linux.putArray(f).addObject().put("containerID", 0).put("hostID", 100000).put("size", 65536);
+        }
+        ObjectNode process = (ObjectNode) c.get("process");
+        process.put("cwd", "/tmp/work");
+        ObjectNode caps = (ObjectNode) process.get("capabilities");
+        for (String set : List.of("bounding", "effective", "permitted")) ((ArrayNode) caps.get(set)).add("CAP_SYS_ADMIN");
+        ArrayNode mounts = (ArrayNode) c.get("mounts");
+        ObjectNode tmpMount = mounts.addObject().put("destination", "/tmp").put("type", "tmpfs").put("source", "tmpfs");
+        tmpMount.putArray("options").add("nosuid").add("mode=755");
+        ObjectNode deep = mounts.addObject().put("destination", "/tmp/inner/deep").put("type", "tmpfs").put("source", "tmpfs");
+        deep.putArray("options").add("nosuid").add("uid=1000").add("gid=1000");
+        // during create, before the rootfs is built: who is PID 1 of the container
+        ArrayNode hooks = c.putObject("hooks").putArray("createRuntime");
+        ObjectNode h = hooks.addObject();
+        h.put("path", "/bin/sh");
+        h.putArray("args").add("sh").add("-c").add("pid=$(sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p');"
+                + " { readlink /proc/$pid/exe; grep VmRSS /proc/$pid/status; } > " + log);
+
+        String out = t.jrunc("run", "--bundle", t.bundle("userns", c).toString(), "userns").expect(0).out();
+        List<String> pid1 = Files.readAllLines(log);
+        assertEquals(2, pid1.size(), "PID 1 during create: " + pid1);
+        assertFalse(pid1.getFirst().contains("java"), "PID 1 during create is the helper, not a JVM: " + pid1);
+        long rss = Long.parseLong(pid1.get(1).replaceAll("[^0-9]", ""));
+        assertTrue(rss < HELPER_RSS_LIMIT_KB, "PID 1's RSS during create is the helper's: " + pid1);
+
+        Map<String, String> facts = new java.util.HashMap<>();
+        for (String line : out.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) facts.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        assertEquals("0 100000 65536", facts.get("map"), out);
+        assertEquals("/tmp/work", facts.get("cwd"), "process.cwd, made for the process: " + out);
+        // made in the rootfs or a new filesystem by the thread: the namespace's root's, not nobody's
+        for (String f : List.of("/dev", "/dev/shm", "/dev/mqueue", "/dev/fd", "/tmp", "/tmp/inner", "/tmp/work")) {
+            assertEquals("0:0", facts.get(f), f + ": " + out);
+        }
+        // uid=/gid= are the container's ids
+        assertEquals("1000:1000", facts.get("/tmp/inner/deep"), out);
+        // the namespace's root may remount /dev/shm: its superblock belongs to the namespace
+        assertEquals("ok", facts.get("remount"), out);
     }
 
     /** The engine's pid when the suite runs through it (the front), else 0. */

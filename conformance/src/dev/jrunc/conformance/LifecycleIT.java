@@ -132,10 +132,11 @@ class LifecycleIT extends ContainerTest {
         long t0 = System.currentTimeMillis();
         Path cwd = Files.createDirectories(tmp.resolve("cwd"));
 
-        // The init JVM (a container with a user namespace has one): a prestart hook waits until it
-        // is up, then crashes it.
+        // The init JVM (a container with a user namespace and createContainer hooks has one): a
+        // prestart hook waits until it is up, then crashes it.
         Bundle b = bundle("b").args("true").idMappings(0, 100000, 65536);
         ((com.fasterxml.jackson.databind.node.ArrayNode) b.linux().get("namespaces")).addObject().put("type", "user");
+        Bundle.obj(b.config, "hooks").putArray("createContainer").addObject().put("path", "/bin/true");
         String hook = "pid=$(sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p'); "
                 + "for i in $(seq 400); do grep -qs 'Signal Dispatch' /proc/$pid/task/*/comm && break; sleep 0.05; done; "
                 + "sleep 0.3; kill -SEGV $pid";

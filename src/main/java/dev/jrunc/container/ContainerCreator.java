@@ -336,7 +336,7 @@ public final class ContainerCreator {
                     InitPlan plan = new InitPlan(spec, rootfs.toString(), bundle.toString(), o.noPivot(),
                             fifo.toString(), home.helper().toString(), passedFds,
                             // uid 0 of rootless podman's user namespace cannot mknod or mount sysfs either
-                            isNew(linux, "user") || (o.rootless() && o.identity().inUserNamespace()),
+                            has(linux, "user") || (o.rootless() && o.identity().inUserNamespace()),
                             isNew(linux, "cgroup"), cgroupMountDirs(cgroup),
                             stateForHooks(o, bundle, pid, spec), hasMountNamespace(spec));
                     if (inThread) {
@@ -415,23 +415,25 @@ public final class ContainerCreator {
     /**
      * Which init builds the container's rootfs, decided here alone. Most containers get no JVM
      * inside them: a thread of this JVM joins the container's namespaces, builds the rootfs and
-     * ends ({@link ThreadInit}), while PID 1, the native helper, waits. The init JVM (InitMain, a
-     * JVM started by the helper inside the namespaces) remains for what such a thread cannot do:
-     * a user namespace, made or joined, and any rootless create (a multithreaded process cannot
-     * join a user namespace, and what the init makes and mounts must belong to the namespace's
-     * root, not the host's); a time namespace with createContainer hooks (they run in it, and
-     * only a single-threaded process can join one); and a mount namespace joined by path (its
-     * /proc, through which the setup reaches the rootfs, need not be the host's).
+     * ends ({@link ThreadInit}), while PID 1, the native helper, waits. In a user namespace the
+     * thread cannot join (a multithreaded process may not), the helper makes every filesystem and
+     * the thread creates files as the namespace's root. The init JVM (InitMain, a JVM started by
+     * the helper inside the namespaces) remains for what such a thread cannot do: a rootless
+     * create (without CAP_SYS_ADMIN in its own user namespace the thread may not join the
+     * container's mount namespace); a user or time namespace with createContainer hooks (they
+     * run in the container's namespaces, and only a single-threaded process can join those two);
+     * and a mount namespace joined by path (its /proc, through which the setup reaches the
+     * rootfs, need not be the host's).
      */
     static boolean initInThread(Spec spec, Options o) {
         if (o.rootless()) return false;
         LinuxSpec linux = spec.linux();
         if (linux == null) return true;
+        boolean hooks = !HookRunner.hooks(spec, HookRunner.Kind.CREATE_CONTAINER).isEmpty();
         for (LinuxSpec.Namespace ns : linux.namespacesOrEmpty()) {
             boolean joined = ns.path() != null && !ns.path().isEmpty();
             NamespaceKind kind = NamespaceKind.bySpecName(ns.type()).orElse(null);
-            if (kind == NamespaceKind.USER) return false;
-            if (kind == NamespaceKind.TIME && !HookRunner.hooks(spec, HookRunner.Kind.CREATE_CONTAINER).isEmpty()) return false;
+            if ((kind == NamespaceKind.USER || kind == NamespaceKind.TIME) && hooks) return false;
             if (kind == NamespaceKind.MOUNT && joined) return false;
         }
         return true;
@@ -440,16 +442,24 @@ public final class ContainerCreator {
     /** The in-thread init: the rootfs built from here, then PID 1 told to run the last stage. */
     private void initInThread(SyncSocket sync, InitPlan plan, Spec spec, Path bundle, Path fifo, int initPid,
             List<String> made) {
-        Map<Integer, Integer> trees = dev.jrunc.rootfs.IdmappedMounts.indexes(spec).isEmpty() ? Map.of()
-                : dev.jrunc.rootfs.IdmappedMounts.open(sys, spec, bundle, null, home.helper().toString());
+        Map<Integer, Integer> trees = idmappedTrees(spec, bundle, initPid);
         int fifoDir = sys.open(fifo.getParent().toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         try {
-            new ThreadInit(sys, plan, sync, initPid, inv.umask(), Log::warn).detachedMounts(trees).onCreated(made::addAll)
-                    .run(fifoDir, fifo.getFileName().toString());
+            ThreadInit init = new ThreadInit(sys, plan, sync, initPid, inv.umask(), Log::warn).detachedMounts(trees)
+                    .onCreated(made::addAll);
+            if (plan.userNamespace()) init.filesOwnedBy(rootOf(initPid, "uid_map"), rootOf(initPid, "gid_map"));
+            init.run(fifoDir, fifo.getFileName().toString());
         } finally {
             sys.close(fifoDir);
             trees.values().forEach(sys::close);
         }
+    }
+
+    /** The host id of uid (or gid) 0 of the init's user namespace. */
+    private static int rootOf(int initPid, String map) {
+        long id = CallerIdentity.hostUid(Path.of("/proc", Integer.toString(initPid), map), 0);
+        if (id < 0) throw new JruncException("the container's user namespace maps no id 0 in its " + map);
+        return (int) id;
     }
 
     /**
@@ -477,9 +487,7 @@ public final class ContainerCreator {
      * trees the init attaches ("TREEFD index" before PLAN).
      */
     private void sendIdmappedMounts(SyncSocket sync, Spec spec, Path bundle, int initPid) {
-        if (dev.jrunc.rootfs.IdmappedMounts.indexes(spec).isEmpty()) return;
-        String userns = isNew(spec.linux(), "user") ? NamespaceKind.USER.procPath(initPid) : null;
-        Map<Integer, Integer> trees = dev.jrunc.rootfs.IdmappedMounts.open(sys, spec, bundle, userns, home.helper().toString());
+        Map<Integer, Integer> trees = idmappedTrees(spec, bundle, initPid);
         try {
             for (var e : trees.entrySet()) {
                 sync.sendFd(SyncMessage.TREEFD, e.getValue(), Integer.toString(e.getKey()));
@@ -487,6 +495,13 @@ public final class ContainerCreator {
         } finally {
             trees.values().forEach(sys::close);
         }
+    }
+
+    /** The idmapped mounts as detached trees (mount index -> fd): in a new user namespace, its ids by default. */
+    private Map<Integer, Integer> idmappedTrees(Spec spec, Path bundle, int initPid) {
+        if (dev.jrunc.rootfs.IdmappedMounts.indexes(spec).isEmpty()) return Map.of();
+        String userns = isNew(spec.linux(), "user") ? NamespaceKind.USER.procPath(initPid) : null;
+        return dev.jrunc.rootfs.IdmappedMounts.open(sys, spec, bundle, userns, home.helper().toString());
     }
 
     /**
@@ -551,6 +566,10 @@ public final class ContainerCreator {
         ContainerRecord record = journal.created();
         if (o.pidFile() != null) writePidFile(sys, o.pidFile(), pid, inv.umask());
         return record;
+    }
+
+    private static boolean has(LinuxSpec linux, String type) {
+        return linux.namespacesOrEmpty().stream().anyMatch(n -> type.equals(n.type()));
     }
 
     private static boolean isNew(LinuxSpec linux, String type) {

@@ -102,7 +102,7 @@ public final class ContainerInit {
         applySysctl(spec);
 
         RootfsSetup rootfs = new RootfsSetup(sys, spec, plan.rootfs(), Path.of(plan.bundle()),
-                plan.newUserNamespace(), plan.cgroupDirs(), warn).bindSources(bindSources)
+                plan.userNamespace(), plan.cgroupDirs(), warn).bindSources(bindSources)
                 .detachedMounts(detachedMounts).ownMountNamespace(plan.mountNamespace());
         try {
             rootfs.mountAll();

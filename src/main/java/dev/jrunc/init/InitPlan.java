@@ -12,6 +12,8 @@ import java.util.Map;
  *     hierarchy, keyed by its name under /sys/fs/cgroup ("" for a unified-only host)
  * @param helper the native helper the init execs into for the last stage
  * @param state the container's state as createContainer and startContainer hooks receive it
+ * @param userNamespace whether the container runs in a user namespace other than the runtime's:
+ *     made or joined by the container, or rootless podman's
  * @param mountNamespace whether the container has a mount namespace of its own (made or joined);
  *     without one it shares the runtime's, and its root is only a chroot
  */
@@ -23,7 +25,7 @@ public record InitPlan(
         String execFifo,
         String helper,
         int preserveFds,
-        boolean newUserNamespace,
+        boolean userNamespace,
         boolean newCgroupNamespace,
         Map<String, String> cgroupDirs,
         ContainerState state,

@@ -27,8 +27,10 @@ public enum SyncMessage {
     CONSOLE(Direction.TO_RUNTIME, true, true),
     /** The program is about to run (exec), or waits for `start` (create). */
     CREATED(Direction.TO_RUNTIME, true, false),
-    /** The filesystem context {@link #FSOPEN} asked for, attached. */
-    FSCTX(Direction.TO_RUNTIME, true, true),
+    /** The detached mount {@link #FSMOUNT} asked for, attached. */
+    FSMOUNTED(Direction.TO_RUNTIME, true, true),
+    /** "FSFAILED errno call": the kernel refused {@link #FSMOUNT}; the helper goes on waiting. */
+    FSFAILED(Direction.TO_RUNTIME, true, false),
     /** "ERROR text": the helper or the init failed, and exits. */
     ERROR(Direction.TO_RUNTIME, true, false),
 
@@ -39,8 +41,11 @@ public enum SyncMessage {
     AGENT(Direction.FROM_RUNTIME, true, true),
     /** Go on: the seccomp flags (u32) and the filter (struct sock_filter[]) follow the word directly. */
     GO(Direction.FROM_RUNTIME, true, false),
-    /** "FSOPEN fstype": PID 1 opens a filesystem context bound to its namespaces (answer: {@link #FSCTX}). */
-    FSOPEN(Direction.FROM_RUNTIME, true, false),
+    /**
+     * "FSMOUNT attrs\0type\0source\0option\0...": PID 1 makes a new filesystem with its own
+     * namespaces and credentials, as a detached mount (answer: {@link #FSMOUNTED} or {@link #FSFAILED}).
+     */
+    FSMOUNT(Direction.FROM_RUNTIME, true, false),
     /** The container's root attached: PID 1 moves there (fchdir, chroot). */
     ROOT(Direction.FROM_RUNTIME, true, true),
     /** The exec fifo's directory attached; to the helper "FIFODIR name", to the init JVM the word alone. */

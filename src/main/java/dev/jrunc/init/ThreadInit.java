@@ -32,9 +32,11 @@ import java.util.function.Consumer;
  * runtime's filesystem context (unshare(CLONE_FS)), joins the container's namespaces (all but
  * the user and time namespaces, which a multithreaded process cannot join) and ends
  * when the rootfs is built, so nothing of the runtime keeps the container's namespaces. PID 1, the
- * native helper (`jrunc-nsexec enter --setup`), waits meanwhile; it opens the proc filesystem
+ * native helper (`jrunc-nsexec enter --setup`), waits meanwhile; it makes the proc filesystem
  * (bound to its PID namespace) for this thread, moves to the new root when told and then runs the
- * last stage with the options computed here.
+ * last stage with the options computed here. In a user namespace PID 1 makes every new
+ * filesystem, so each belongs to the namespace as if its init had mounted it, and this thread
+ * creates files as the namespace's root (fsuid/fsgid), keeping the host root's capabilities.
  *
  * <p>The order is the init JVM's: oom_score_adj, sysctls, the rootfs's mounts and devices, the
  * createContainer hooks (in the container's namespaces, before pivot_root), pivot_root,
@@ -65,6 +67,18 @@ public final class ThreadInit {
     }
 
     private Map<Integer, Integer> detachedMounts = Map.of();
+    private int ownerUid = -1;
+    private int ownerGid = -1;
+
+    /**
+     * In a user namespace: the host ids of its root, which owns what the thread creates in the
+     * rootfs (mount points, /dev links, the cwd), as it would own what an init inside made.
+     */
+    public ThreadInit filesOwnedBy(int uid, int gid) {
+        this.ownerUid = uid;
+        this.ownerGid = gid;
+        return this;
+    }
 
     /** Idmapped mounts the runtime prepared as detached trees: mount index -> fd (the caller closes them). */
     public ThreadInit detachedMounts(Map<Integer, Integer> fds) {
@@ -170,6 +184,13 @@ public final class ThreadInit {
         sys.unshare(CLONE_FS);
         sys.umask(umask);
         for (var e : namespaces.entrySet()) sys.setns(e.getValue(), e.getKey().cloneFlag());
+        if (ownerUid >= 0) {
+            sys.setfsgid(ownerGid);
+            sys.setfsuid(ownerUid);
+            // A thread of a JVM cannot join the user namespace; the host's root keeps its reach
+            // (the rootfs, bind sources in directories only root may enter) with these owners.
+            sys.raiseEffectiveCapabilities();
+        }
         if (initRoot >= 0) {
             sys.fchdir(initRoot);
             sys.chroot(".");
@@ -182,8 +203,8 @@ public final class ThreadInit {
             }
         }
         RootfsSetup rootfs = new RootfsSetup(sys, spec, plan.rootfs(), Path.of(plan.bundle()),
-                plan.newUserNamespace(), plan.cgroupDirs(), warnings).ownMountNamespace(plan.mountNamespace())
-                .detachedMounts(detachedMounts).filesystemContexts(type -> type.equals("proc") ? procContext() : null);
+                plan.userNamespace(), plan.cgroupDirs(), warnings).ownMountNamespace(plan.mountNamespace())
+                .detachedMounts(detachedMounts).newFilesystems(this::newFilesystem);
         try {
             rootfs.mountAll();
         } finally {
@@ -240,16 +261,41 @@ public final class ThreadInit {
         return "/proc/self";
     }
 
-    /** A proc context opened by PID 1, in its PID namespace. */
-    private Integer procContext() {
-        sync.send(SyncMessage.FSOPEN, "proc");
+    /**
+     * A new filesystem from PID 1 (FSMOUNT), which is in the container's namespaces, or null for
+     * mount(2) from this thread. proc always: it belongs to the PID namespace of whoever makes it,
+     * and this thread cannot join one. In a user namespace every filesystem: made here, it would
+     * belong to the host's user namespace, its uid=/gid= options would be host ids, and the
+     * container's root could not remount it.
+     */
+    private Integer newFilesystem(String type, String source, List<String> options, long attrs) {
+        if (!type.equals("proc") && !plan.userNamespace()) return null;
+        List<String> fields = new ArrayList<>(List.of(Long.toString(attrs), type, source));
+        fields.addAll(options);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (String field : fields) {
+            out.writeBytes(field.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.write(0);
+        }
+        sync.send(SyncMessage.FSMOUNT, out.toByteArray());
         SyncSocket.Message m = sync.receive();
         if (m == null) throw new JruncException("container init exited before it was set up");
-        if (m.kind() == SyncMessage.ERROR) throw new SetupFailedException(m.text());
-        if (m.kind() != SyncMessage.FSCTX) {
-            throw new SyncProtocolException("expected FSCTX from the container's init, got " + m.kind().word());
+        return switch (m.kind()) {
+            case FSMOUNTED -> sync.takeFd();
+            case FSFAILED -> throw refusal(m.text());
+            case ERROR -> throw new SetupFailedException(m.text());
+            default -> throw new SyncProtocolException("expected FSMOUNTED from the container's init, got " + m.kind().word());
+        };
+    }
+
+    /** FSFAILED's "errno call" as the SyscallException the call would have thrown here. */
+    private static dev.jrunc.linux.SyscallException refusal(String text) {
+        int space = text.indexOf(' ');
+        try {
+            return new dev.jrunc.linux.SyscallException(text.substring(space + 1), Integer.parseInt(text.substring(0, space)));
+        } catch (RuntimeException e) {
+            throw new SyncProtocolException("malformed FSFAILED from the container's init: " + text);
         }
-        return sync.takeFd();
     }
 
     /**

@@ -74,12 +74,8 @@ public final class Linux {
     public static final long MOUNT_ATTR_IDMAP = 0x100000;
     public static final long MOUNT_ATTR_NOSYMFOLLOW = 0x200000;
 
-    // the filesystem context API (fsopen/fsconfig/fsmount)
+    // a thread's own filesystem context (root, cwd, umask)
     public static final long CLONE_FS = 0x00000200;
-    public static final int FSCONFIG_SET_FLAG = 0;
-    public static final int FSCONFIG_SET_STRING = 1;
-    public static final int FSCONFIG_CMD_CREATE = 6;
-    public static final int FSMOUNT_CLOEXEC = 0x1;
 
     // clone(2) namespace flags
     public static final long CLONE_NEWTIME = 0x00000080;

@@ -29,8 +29,10 @@ final class LinuxSyscalls implements Syscalls {
     private static final long SYS_MOUNT_SETATTR = 442;
     private static final long SYS_UNSHARE = 272;
     private static final long SYS_SETNS = 308;
-    private static final long SYS_FSCONFIG = 431;
-    private static final long SYS_FSMOUNT = 432;
+    private static final long SYS_SETFSUID = 122;
+    private static final long SYS_SETFSGID = 123;
+    private static final long SYS_CAPGET = 125;
+    private static final long SYS_CAPSET = 126;
 
     private LinuxSyscalls() {}
 
@@ -332,16 +334,37 @@ final class LinuxSyscalls implements Syscalls {
     }
 
     @Override
-    public void fsconfig(int fsfd, int cmd, String key, String value, int aux) {
-        call(() -> "fsconfig(" + fsfd + ", " + cmd + ", " + q(key) + ", " + q(value) + ", " + aux + ")",
-                (a, st) -> (long) SYSCALL5.h().invokeExact(st, SYS_FSCONFIG, (long) fsfd, (long) cmd,
-                        key == null ? 0L : cstr(a, key).address(), value == null ? 0L : cstr(a, value).address(), (long) aux));
+    public void setfsuid(int uid) {
+        setfsid(SYS_SETFSUID, "setfsuid", uid);
     }
 
     @Override
-    public int fsmount(int fsfd, int flags, long attrs) {
-        return (int) call(() -> "fsmount(" + fsfd + ", 0x" + Integer.toHexString(flags) + ", 0x" + Long.toHexString(attrs) + ")",
-                (a, st) -> (long) SYSCALL3.h().invokeExact(st, SYS_FSMOUNT, (long) fsfd, (long) flags, attrs));
+    public void setfsgid(int gid) {
+        setfsid(SYS_SETFSGID, "setfsgid", gid);
+    }
+
+    /** The kernel answers the previous id whether it changed it or not: a second call reads it back. */
+    private static void setfsid(long nr, String name, int id) {
+        call(() -> name + "(" + id + ")", (a, st) -> (long) SYSCALL2.h().invokeExact(st, nr, (long) id, 0L));
+        long now = call(() -> name + "(-1)", (a, st) -> (long) SYSCALL2.h().invokeExact(st, nr, -1L, 0L));
+        if ((int) now != id) throw new SyscallException(name + "(" + id + ")", Errno.EPERM);
+    }
+
+    @Override
+    public void raiseEffectiveCapabilities() {
+        call(() -> "capset(effective = permitted)", (a, st) -> {
+            // _LINUX_CAPABILITY_VERSION_3: two 32-bit words of each set; pid 0, the calling thread
+            MemorySegment header = a.allocate(8, 4);
+            header.set(ValueLayout.JAVA_INT, 0, 0x20080522);
+            header.set(ValueLayout.JAVA_INT, 4, 0);
+            MemorySegment data = a.allocate(24, 4);
+            long r = (long) SYSCALL2.h().invokeExact(st, SYS_CAPGET, header.address(), data.address());
+            if (r != 0) return r;
+            for (int word = 0; word < 2; word++) {
+                data.set(ValueLayout.JAVA_INT, word * 12L, data.get(ValueLayout.JAVA_INT, word * 12L + 4));
+            }
+            return (long) SYSCALL2.h().invokeExact(st, SYS_CAPSET, header.address(), data.address());
+        });
     }
 
     @Override

@@ -69,11 +69,19 @@ public interface Syscalls {
      */
     void mountSetattr(int dirfd, String path, int flags, long attrSet, long attrClr, long propagation, int usernsFd);
 
-    /** fsconfig(2) on a filesystem context (from the helper's fsopen): key/value may be null. */
-    void fsconfig(int fsfd, int cmd, String key, String value, int aux);
+    // ---- credentials of the calling thread
+    /**
+     * setfsuid(2) for the calling thread only: who owns the files it creates. Moving fsuid away
+     * from 0 clears the filesystem capabilities (CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER,
+     * CAP_MKNOD...) from its effective set: see {@link #raiseEffectiveCapabilities}.
+     */
+    void setfsuid(int uid);
 
-    /** fsmount(2): the context's filesystem as a detached mount with MOUNT_ATTR_* attrs. */
-    int fsmount(int fsfd, int flags, long attrs);
+    /** setfsgid(2) for the calling thread only: the group of the files it creates. */
+    void setfsgid(int gid);
+
+    /** capset(2) for the calling thread only: its effective set becomes its permitted set. */
+    void raiseEffectiveCapabilities();
 
     // ---- namespaces of the calling thread
     /** unshare(2) for the calling thread only (CLONE_FS, namespaces a thread may leave alone). */

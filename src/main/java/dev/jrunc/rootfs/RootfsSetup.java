@@ -63,18 +63,21 @@ public final class RootfsSetup {
     private boolean devReadonlyLater;
 
     /**
-     * Filesystem contexts opened inside the container's namespaces (fsopen by its PID 1), for the
-     * filesystems bound to the namespaces of whoever makes them (proc: the PID namespace), when
-     * this process is not in them. Each call gives a fresh context of the type, or null: mount(2).
+     * Who makes a new filesystem when this thread should not (see ThreadInit): the container's
+     * PID 1, whose namespaces and credentials the filesystem then belongs to, as if it had called
+     * mount(2). Each call gives a detached mount (fsmount) of the type from source, with the
+     * options ("key" or "key=value", mount(2)'s data and its superblock flags) and the
+     * MOUNT_ATTR_* attributes; or null: mount(2) here. The kernel's refusal is a
+     * SyscallException, handled as mount(2)'s would be.
      */
-    public interface FilesystemContexts {
-        Integer open(String type);
+    public interface NewFilesystems {
+        Integer mount(String type, String source, List<String> options, long attrs);
     }
 
-    private FilesystemContexts contexts = type -> null;
+    private NewFilesystems newFilesystems = (type, source, options, attrs) -> null;
 
-    public RootfsSetup filesystemContexts(FilesystemContexts given) {
-        this.contexts = given;
+    public RootfsSetup newFilesystems(NewFilesystems given) {
+        this.newFilesystems = given;
         return this;
     }
 
@@ -264,16 +267,12 @@ public final class RootfsSetup {
             String target = RootPaths.procPath(fd);
             try {
                 String data = type.equals("devpts") ? mappedIdsOnly(opts.dataOrNull()) : opts.dataOrNull();
-                Integer context;
                 try {
-                    context = contexts.open(type);
+                    newMount(type, m.source() == null ? type : m.source(), fd, "", flags, data);
+                } catch (SyscallException e) {
+                    throw e; // the kernel's answer, handled below
                 } catch (JruncException e) {
                     throw new JruncException("mount " + describe(m) + ": " + e.getMessage(), e);
-                }
-                if (context != null) {
-                    mountFromContext(context, fd, m.source() == null ? type : m.source(), flags, data);
-                } else {
-                    sys.mount(m.source() == null ? type : m.source(), target, type, flags, data);
                 }
             } catch (SyscallException e) {
                 if (type.equals("sysfs") && e.errno() == Errno.EPERM && inUserNamespace) {
@@ -298,36 +297,38 @@ public final class RootfsSetup {
     }
 
     /**
-     * What mount(2) of a new filesystem does, from a context: its options (data, and the
-     * superblock's flags), then a mount with the per-mount flags, attached on the directory fd.
+     * A new filesystem on dirfd (path "") or on path: made by {@link NewFilesystems} and attached
+     * here, or mount(2) here.
      */
-    private void mountFromContext(int context, int targetFd, String source, long flags, String data) {
-        try {
-            sys.fsconfig(context, FSCONFIG_SET_STRING, "source", source, 0);
-            if (data != null) {
-                for (String o : data.split(",")) {
-                    if (o.isEmpty()) continue;
-                    int eq = o.indexOf('=');
-                    if (eq < 0) {
-                        sys.fsconfig(context, FSCONFIG_SET_FLAG, o, null, 0);
-                    } else {
-                        sys.fsconfig(context, FSCONFIG_SET_STRING, o.substring(0, eq), o.substring(eq + 1), 0);
-                    }
-                }
-            }
-            if ((flags & MS_SYNCHRONOUS) != 0) sys.fsconfig(context, FSCONFIG_SET_FLAG, "sync", null, 0);
-            if ((flags & MS_DIRSYNC) != 0) sys.fsconfig(context, FSCONFIG_SET_FLAG, "dirsync", null, 0);
-            if ((flags & MS_LAZYTIME) != 0) sys.fsconfig(context, FSCONFIG_SET_FLAG, "lazytime", null, 0);
-            sys.fsconfig(context, FSCONFIG_CMD_CREATE, null, null, 0);
-            int mount = sys.fsmount(context, FSMOUNT_CLOEXEC, mountAttrs(flags));
-            try {
-                sys.moveMount(mount, "", targetFd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-            } finally {
-                sys.close(mount);
-            }
-        } finally {
-            sys.close(context);
+    private void newMount(String type, String source, int dirfd, String path, long flags, String data) {
+        Integer detached = newFilesystems.mount(type, source, filesystemOptions(flags, data), mountAttrs(flags));
+        if (detached == null) {
+            sys.mount(source, path.isEmpty() ? RootPaths.procPath(dirfd) : path, type, flags, data);
+            return;
         }
+        try {
+            sys.moveMount(detached, "", dirfd, path, MOVE_MOUNT_F_EMPTY_PATH | (path.isEmpty() ? MOVE_MOUNT_T_EMPTY_PATH : 0));
+        } finally {
+            sys.close(detached);
+        }
+    }
+
+    /**
+     * mount(2)'s data as filesystem options, and the superblock flags mount(2) takes as flags
+     * (ro, sync, dirsync, lazytime), for a filesystem made with fsopen/fsconfig.
+     */
+    static List<String> filesystemOptions(long flags, String data) {
+        List<String> out = new ArrayList<>();
+        if (data != null) {
+            for (String o : data.split(",")) {
+                if (!o.isEmpty()) out.add(o);
+            }
+        }
+        if ((flags & MS_RDONLY) != 0) out.add("ro"); // mount(2) makes a read-only superblock too
+        if ((flags & MS_SYNCHRONOUS) != 0) out.add("sync");
+        if ((flags & MS_DIRSYNC) != 0) out.add("dirsync");
+        if ((flags & MS_LAZYTIME) != 0) out.add("lazytime");
+        return out;
     }
 
     /** The MOUNT_ATTR_* form of mount(2)'s per-mount flags. */
@@ -531,7 +532,7 @@ public final class RootfsSetup {
         }
         int fd = root.mkdirs(dest, 0755);
         try {
-            sys.mount("tmpfs", RootPaths.procPath(fd), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755");
+            newMount("tmpfs", "tmpfs", fd, "", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755");
         } finally {
             sys.close(fd);
         }
@@ -701,7 +702,7 @@ public final class RootfsSetup {
     private void mask(String path) {
         Path p = Path.of(path);
         if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            sys.mount("tmpfs", path, "tmpfs", MS_RDONLY, null);
+            newMount("tmpfs", "tmpfs", AT_FDCWD, path, MS_RDONLY, null);
         } else if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             sys.mount("/dev/null", path, null, MS_BIND, null);
         }

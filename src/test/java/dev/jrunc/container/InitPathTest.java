@@ -34,27 +34,36 @@ class InitPathTest {
         return out;
     }
 
+    private static Spec withCreateContainerHook(Spec s) {
+        Spec.Hooks hooks = new Spec.Hooks(null, null, List.of(new Spec.Hook("/bin/true", null, null, null)), null, null, null);
+        return new Spec(s.ociVersion(), s.root(), s.mounts(), s.process(), s.hostname(), s.domainname(), hooks,
+                s.annotations(), s.linux());
+    }
+
     @Test
-    void theDefaultConfigAndJoinedNamespacesOtherThanMountGetTheThread() {
+    void theDefaultConfigJoinedNamespacesOtherThanMountAndUserNamespacesGetTheThread() {
         assertTrue(ContainerCreator.initInThread(with(defaults()), options(false)));
         List<LinuxSpec.Namespace> joinedNet = new ArrayList<>(defaults());
         joinedNet.set(1, new LinuxSpec.Namespace("network", "/proc/1/ns/net"));
         assertTrue(ContainerCreator.initInThread(with(joinedNet), options(false)));
         // no mount namespace: a chroot, built from a thread in the host's mount namespace
         assertTrue(ContainerCreator.initInThread(with(List.of(new LinuxSpec.Namespace("pid", null))), options(false)));
+        // a user namespace, made or joined: PID 1 makes the filesystems, the thread creates as its root
+        assertTrue(ContainerCreator.initInThread(with(defaults(new LinuxSpec.Namespace("user", null))), options(false)));
+        assertTrue(ContainerCreator.initInThread(with(defaults(new LinuxSpec.Namespace("user", "/proc/9/ns/user"))), options(false)));
+        // a time namespace without createContainer hooks
+        assertTrue(ContainerCreator.initInThread(with(defaults(new LinuxSpec.Namespace("time", null))), options(false)));
+        // createContainer hooks without a user or time namespace run from the thread
+        assertTrue(ContainerCreator.initInThread(withCreateContainerHook(with(defaults())), options(false)));
     }
 
     @Test
-    void userNamespacesTimeNamespacesWithHooksJoinedMountNamespacesAndRootlessKeepTheInitJvm() {
-        assertFalse(ContainerCreator.initInThread(with(defaults(new LinuxSpec.Namespace("user", null))), options(false)));
-        assertFalse(ContainerCreator.initInThread(with(defaults(new LinuxSpec.Namespace("user", "/proc/9/ns/user"))), options(false)));
-        // a time namespace only with createContainer hooks, which run in it
-        Spec time = with(defaults(new LinuxSpec.Namespace("time", null)));
-        assertTrue(ContainerCreator.initInThread(time, options(false)));
-        Spec.Hooks hooks = new Spec.Hooks(null, null, List.of(new Spec.Hook("/bin/true", null, null, null)), null, null, null);
-        Spec timeWithHook = new Spec(time.ociVersion(), time.root(), time.mounts(), time.process(), time.hostname(),
-                time.domainname(), hooks, time.annotations(), time.linux());
-        assertFalse(ContainerCreator.initInThread(timeWithHook, options(false)));
+    void userOrTimeNamespacesWithHooksJoinedMountNamespacesAndRootlessKeepTheInitJvm() {
+        // createContainer hooks run in the container's namespaces: a thread cannot join these two
+        assertFalse(ContainerCreator.initInThread(withCreateContainerHook(with(defaults(new LinuxSpec.Namespace("user", null)))),
+                options(false)));
+        assertFalse(ContainerCreator.initInThread(withCreateContainerHook(with(defaults(new LinuxSpec.Namespace("time", null)))),
+                options(false)));
         List<LinuxSpec.Namespace> joinedMount = new ArrayList<>(defaults());
         joinedMount.set(4, new LinuxSpec.Namespace("mount", "/proc/9/ns/mnt"));
         assertFalse(ContainerCreator.initInThread(with(joinedMount), options(false)));

@@ -65,7 +65,7 @@ class HelperProtocolTest {
         assertEquals("TO_RUNTIME +fd", header.get("CONSOLE"));
         assertEquals("FROM_RUNTIME", header.get("GO"));
         assertEquals("FROM_RUNTIME +fd", header.get("EXEC"));
-        assertEquals(14, header.size(), header.toString());
+        assertEquals(15, header.size(), header.toString());
         // every #define of the header is a message the parser took
         long defines = Files.readAllLines(HEADER).stream().filter(l -> l.startsWith("#define SYNC_")).count();
         assertEquals(defines, header.size());

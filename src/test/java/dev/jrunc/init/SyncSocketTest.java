@@ -21,12 +21,12 @@ class SyncSocketTest {
         s.send(SyncMessage.READY);
         s.send(SyncMessage.WARN, "low memory".getBytes(StandardCharsets.UTF_8));
         s.send(SyncMessage.GO, new byte[] {'1', '2'});
-        s.send(SyncMessage.FSOPEN, "proc");
+        s.send(SyncMessage.FIFODIR, "proc");
         s.sendFd(SyncMessage.ROOT, 12);
         s.sendFd(SyncMessage.FIFODIR, 13, "exec.fifo");
         s.sendFd(SyncMessage.AGENT, 14, new byte[0]);
         assertEquals(List.of("send(7, \"READY\")", "send(7, \"WARN low memory\")", "send(7, \"GO12\")",
-                "send(7, \"FSOPEN proc\")", "sendFd(7, 12, \"ROOT\")", "sendFd(7, 13, \"FIFODIR exec.fifo\")",
+                "send(7, \"FIFODIR proc\")", "sendFd(7, 12, \"ROOT\")", "sendFd(7, 13, \"FIFODIR exec.fifo\")",
                 "sendFd(7, 14, \"AGENT \")"), sys.calls());
     }
 
@@ -129,7 +129,7 @@ class SyncSocketTest {
     @Test
     void theDescriptorIsTheReceiversOnlyOnceTaken() {
         sys.receiveWithFd("CONSOLE /dev/pts/3", "pty master").receive("CREATED")
-                .receiveWithFd("FSCTX", "fscontext:proc").receive("CREATED");
+                .receiveWithFd("FSMOUNTED", "fsmount:proc").receive("CREATED");
         SyncSocket s = new SyncSocket(sys, 7);
         SyncSocket.Message console = s.receive();
         assertEquals("/dev/pts/3", console.text());
@@ -146,7 +146,7 @@ class SyncSocketTest {
     void aMessageTheHelperReadsIsNeverSplit() {
         // jrunc-nsexec reads one packet per message and knows no MORE
         SyncSocket s = new SyncSocket(sys, 7);
-        assertThrows(JruncException.class, () -> s.send(SyncMessage.FSOPEN, new byte[SyncSocket.CHUNK + 1]));
+        assertThrows(JruncException.class, () -> s.send(SyncMessage.FSMOUNT, new byte[SyncSocket.CHUNK + 1]));
         assertTrue(sys.calls("send").isEmpty(), sys.calls().toString());
         s.send(SyncMessage.GO, new byte[SyncSocket.CHUNK + 1]);
         assertEquals(1, sys.calls("send").size(), "GO goes whole");

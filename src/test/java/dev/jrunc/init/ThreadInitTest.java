@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The init in a thread of the runtime: what that thread does in which order (its own filesystem
  * context, the container's namespaces, then the rootfs), and the handshake with PID 1 over the
- * sync socket (FSOPEN/FSCTX for proc, then ROOT, FIFODIR, EXEC).
+ * sync socket (FSMOUNT/FSMOUNTED for proc, and in a user namespace for every new filesystem;
+ * then ROOT, FIFODIR, EXEC).
  */
 class ThreadInitTest {
     private static final String ROOTFS = "/bundle/rootfs";
@@ -44,7 +45,7 @@ class ThreadInitTest {
 
     @Test
     void theThreadJoinsTheNamespacesBeforeTouchingTheRootfsAndPid1GetsRootFifoAndOptionsLast() {
-        withNamespaces().receiveWithFd("FSCTX", "fscontext:proc");
+        withNamespaces().receiveWithFd("FSMOUNTED", "fsmount:proc");
         List<List<String>> made = new ArrayList<>();
         init(DefaultSpec.example()).onCreated(made::add).run(FIFO_DIR, "exec.fifo");
 
@@ -70,11 +71,14 @@ class ThreadInitTest {
         assertTrue(lastSetns < chroot && chroot < firstMount, calls.toString());
         assertTrue(calls.get(chroot - 1).startsWith("fchdir("), calls.get(chroot - 1));
 
-        // proc comes from PID 1's context, asked for with FSOPEN
-        int fsopen = calls.indexOf(calls.stream().filter(l -> l.startsWith("send(" + SYNC + ", \"FSOPEN proc\"")).findFirst().orElseThrow());
-        int created = calls.indexOf(calls.stream().filter(l -> l.contains(", 6, null, null, 0)")).findFirst().orElseThrow());
-        assertTrue(fsopen < created, "the context is PID 1's, then created here");
+        // proc is made by PID 1, asked for with FSMOUNT; nothing else without a user namespace
+        List<String> asked = sys.calls("send").stream().filter(l -> l.startsWith("send(" + SYNC + ", \"FSMOUNT ")).toList();
+        assertEquals(List.of("send(" + SYNC + ", \"FSMOUNT 0\u0000proc\u0000proc\u0000\")"), asked,
+                "proc, no options: " + asked);
+        assertTrue(sys.mounts().stream().anyMatch(l -> l.startsWith("move_mount(@fsmount:proc, \"\", @/bundle/rootfs/proc, ")),
+                "PID 1's mount, attached here: " + sys.mounts());
         assertFalse(sys.mounts().stream().anyMatch(m -> m.startsWith("mount(\"proc\"")), "no mount(2) of proc: " + sys.mounts());
+        assertTrue(sys.calls("setfsuid", "setfsgid", "capset").isEmpty(), "no user namespace: the thread's ids stay");
 
         // after the root moved: ROOT, FIFODIR, EXEC, in that order
         List<String> sent = sys.calls("sendFd");
@@ -100,7 +104,7 @@ class ThreadInitTest {
     /** The options come from the builder exec uses too: the attributes of create, not execCPUAffinity. */
     @Test
     void theLastStageGetsSchedulerIoPriorityAndPersonalityButNotExecCpuAffinity() {
-        withNamespaces().receiveWithFd("FSCTX", "fscontext:proc");
+        withNamespaces().receiveWithFd("FSMOUNTED", "fsmount:proc");
         Spec d = DefaultSpec.example();
         ProcessSpec p = d.process();
         ProcessSpec withAttributes = new ProcessSpec(p.terminal(), p.consoleSize(), p.user(), p.args(), null, p.env(),
@@ -123,10 +127,46 @@ class ThreadInitTest {
     }
 
     @Test
-    void aFailureOfPid1ToOpenProcIsTheCreatesErrorAndNothingIsSentAfter() {
-        withNamespaces().receive("ERROR fsopen(proc) in the container's namespaces: Operation not permitted");
+    void inAUserNamespacePid1MakesEveryFilesystemAndTheThreadCreatesAsTheNamespacesRoot() {
+        withNamespaces();
+        // proc, /dev's tmpfs, devpts, /dev/shm's tmpfs, mqueue; sysfs is refused (a user namespace
+        // without a network namespace of its own may not make one): the host's /sys, read-only
+        for (String type : List.of("proc", "tmpfs", "devpts", "tmpfs", "mqueue")) sys.receiveWithFd("FSMOUNTED", "fsmount:" + type);
+        sys.receive("FSFAILED 1 fsopen(sysfs)");
+        // then a read-only tmpfs per masked directory (those this host has)
+        for (int i = 0; i < 20; i++) sys.receiveWithFd("FSMOUNTED", "fsmount:tmpfs");
+        InitPlan plan = new InitPlan(DefaultSpec.example(), ROOTFS, "/bundle", false, "/run/jrunc/c1/exec.fifo",
+                "/usr/libexec/jrunc-nsexec", 0, true, false, Map.of("", "/sys/fs/cgroup/c1"), null, true);
+        new ThreadInit(sys, plan, new SyncSocket(sys, SYNC), PID, 022, warnings::add).filesOwnedBy(100000, 200000)
+                .run(FIFO_DIR, "exec.fifo");
+
+        List<String> calls = sys.calls();
+        List<String> asked = sys.calls("send").stream().filter(l -> l.startsWith("send(" + SYNC + ", \"FSMOUNT "))
+                .map(l -> l.split("\u0000")[1]).toList();
+        assertEquals(List.of("proc", "tmpfs", "devpts", "tmpfs", "mqueue", "sysfs"), asked.subList(0, 6),
+                "every new filesystem is PID 1's: " + asked);
+        assertTrue(asked.subList(6, asked.size()).stream().allMatch("tmpfs"::equals), "masks: " + asked);
+        assertTrue(sys.mounts().stream().noneMatch(m -> m.startsWith("mount(\"") && !m.startsWith("mount(\"/")),
+                "no mount(2) of a new filesystem here: " + sys.mounts());
+        assertTrue(sys.mounts().contains("mount(\"/sys\", @/bundle/rootfs/sys, null, MS_BIND|MS_REC, null)"), sys.mounts().toString());
+        // the namespace's root owns what the thread creates: ids set after the namespaces are
+        // joined, before anything is created, and the capabilities the fsuid change dropped are back
+        int gid = calls.indexOf("setfsgid(200000)");
+        int uid = calls.indexOf("setfsuid(100000)");
+        int caps = calls.indexOf("capset(effective = permitted)");
+        int lastSetns = calls.lastIndexOf(sys.calls("setns").getLast());
+        int firstMade = calls.indexOf(calls.stream().filter(l -> l.startsWith("mkdirat(") || l.startsWith("symlinkat("))
+                .findFirst().orElseThrow());
+        assertTrue(lastSetns < gid && gid < uid && uid < caps && caps < firstMade, calls.toString());
+        // devices are bound from the host: no node a user namespace's root could not make
+        assertTrue(sys.calls("mknodat").isEmpty(), sys.calls("mknodat").toString());
+    }
+
+    @Test
+    void aFailureOfPid1ToMakeProcIsTheCreatesErrorAndNothingIsSentAfter() {
+        withNamespaces().receive("FSFAILED 1 fsopen(proc)");
         JruncException e = assertThrows(JruncException.class, () -> init(DefaultSpec.example()).run(FIFO_DIR, "exec.fifo"));
-        assertTrue(e.getMessage().contains("mount proc on /proc (type proc): fsopen(proc) in the container's namespaces"), e.getMessage());
+        assertTrue(e.getMessage().contains("mount proc on /proc (type proc): fsopen(proc): "), e.getMessage());
         assertTrue(sys.calls("sendFd").isEmpty(), "no ROOT, FIFODIR or EXEC after a failure: " + sys.calls("sendFd"));
         // the namespace fds opened for the thread are closed again
         for (String l : sys.calls("open")) {

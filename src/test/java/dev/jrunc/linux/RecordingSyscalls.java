@@ -569,18 +569,18 @@ public final class RecordingSyscalls implements Syscalls {
     }
 
     @Override
-    public void fsconfig(int fsfd, int cmd, String key, String value, int aux) {
-        begin("fsconfig", null, "fsconfig(" + fdRef(fsfd) + ", " + cmd + ", " + q(key) + ", " + q(value) + ", " + aux + ")",
-                fsfd, cmd, key, value, aux);
+    public void setfsuid(int uid) {
+        begin("setfsuid", null, "setfsuid(" + uid + ")", uid);
     }
 
     @Override
-    public int fsmount(int fsfd, int flags, long attrs) {
-        begin("fsmount", null, "fsmount(" + fdRef(fsfd) + ", " + flags + ", 0x" + Long.toHexString(attrs) + ")", fsfd, flags, attrs);
-        int fd = nextFd++;
-        fds.put(fd, "fsmount:" + fds.get(fsfd));
-        fdMountDepth.put(fd, 1);
-        return returns(fd);
+    public void setfsgid(int gid) {
+        begin("setfsgid", null, "setfsgid(" + gid + ")", gid);
+    }
+
+    @Override
+    public void raiseEffectiveCapabilities() {
+        begin("capset", null, "capset(effective = permitted)");
     }
 
     @Override

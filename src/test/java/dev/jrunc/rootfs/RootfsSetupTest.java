@@ -9,6 +9,7 @@ import dev.jrunc.JruncException;
 import dev.jrunc.linux.Errno;
 import dev.jrunc.linux.Linux;
 import dev.jrunc.linux.RecordingSyscalls;
+import dev.jrunc.linux.SyscallException;
 import dev.jrunc.spec.DefaultSpec;
 import dev.jrunc.spec.LinuxSpec;
 import dev.jrunc.spec.Spec;
@@ -95,28 +96,43 @@ class RootfsSetupTest {
     }
 
     @Test
-    void procFromAContextOpenedInTheContainersNamespacesIsConfiguredMountedAndMovedIntoPlace() {
-        Spec spec = withMounts(DefaultSpec.example(), List.of(mount("/proc", "proc", "proc", "nosuid", "noexec", "hidepid=2")));
+    void aFilesystemMadeElsewhereGetsTheMountsOptionsAndAttributesAndIsMovedIntoPlace() {
+        Spec spec = withMounts(DefaultSpec.example(), List.of(
+                mount("/proc", "proc", "proc", "nosuid", "noexec", "hidepid=2"),
+                mount("/srv", "tmpfs", "tmpfs", "nodev", "sync", "ro", "mode=1777", "size=65536k")));
+        List<String> asked = new ArrayList<>();
         List<Integer> given = new ArrayList<>();
-        setup(spec, false, UNIFIED).filesystemContexts(type -> {
-            if (!type.equals("proc")) return null;
-            int fd = sys.memfdCreate("fscontext", 0);
+        setup(spec, false, UNIFIED).newFilesystems((type, source, options, attrs) -> {
+            asked.add(type + " " + source + " " + options + " 0x" + Long.toHexString(attrs));
+            int fd = sys.memfdCreate("fsmount:" + type, 0);
             given.add(fd);
             return fd;
         }).mountAll();
-        assertEquals(1, given.size(), "one context for the one proc mount");
-        String ctx = "fd:" + given.getFirst();
-        assertEquals(List.of(
-                "fsconfig(" + ctx + ", 1, \"source\", \"proc\", 0)",
-                "fsconfig(" + ctx + ", 1, \"hidepid\", \"2\", 0)",
-                "fsconfig(" + ctx + ", 6, null, null, 0)"), sys.calls("fsconfig"));
-        // nosuid, noexec are the mount's attributes, as mount(2) would have made them
-        assertEquals(1, sys.calls("fsmount").size());
-        assertTrue(sys.calls("fsmount").getFirst().startsWith("fsmount(" + ctx + ", 1, 0xa)"), sys.calls("fsmount").toString());
-        assertTrue(sys.mounts().stream().anyMatch(m -> m.startsWith("move_mount(") && m.contains("@/bundle/rootfs/proc")),
-                "the new proc lands on the rootfs's /proc: " + sys.mounts());
-        assertFalse(sys.mounts().stream().anyMatch(m -> m.contains("\"proc\", @")), "no mount(2) of proc here: " + sys.mounts());
-        assertTrue(sys.calls("close").contains("close(" + given.getFirst() + ")"), "the context is closed once used");
+        // mount(2)'s data and its superblock flags are the filesystem's options; nosuid, noexec,
+        // nodev the mount's attributes, as mount(2) would have made them
+        assertEquals(List.of("proc proc [hidepid=2] 0xa", "tmpfs tmpfs [mode=1777, size=65536k, ro, sync] 0x5"), asked);
+        for (String dest : List.of("/proc", "/srv")) {
+            assertTrue(sys.mounts().stream().anyMatch(m -> m.startsWith("move_mount(") && m.contains("@/bundle/rootfs" + dest)),
+                    "the new filesystem lands on the rootfs's " + dest + ": " + sys.mounts());
+        }
+        assertFalse(sys.mounts().stream().anyMatch(m -> m.contains("\"proc\", @") || m.contains("\"tmpfs\", @")),
+                "no mount(2) of them here: " + sys.mounts());
+        for (int fd : given) assertTrue(sys.calls("close").contains("close(" + fd + ")"), "each detached mount is closed once attached");
+    }
+
+    @Test
+    void sysfsTheContainersInitMayNotMakeFallsBackToAReadOnlyBindOfTheHostSys() {
+        // in a user namespace without a network namespace of its own: fsopen("sysfs") is refused
+        setup(DefaultSpec.example(), true, UNIFIED).newFilesystems((type, source, options, attrs) -> {
+            if (type.equals("sysfs")) throw new SyscallException("fsopen(sysfs)", Errno.EPERM);
+            return null;
+        }).mountAll();
+        List<String> mounts = sys.mounts();
+        int i = mounts.indexOf("mount(\"/sys\", @/bundle/rootfs/sys, null, MS_BIND|MS_REC, null)");
+        assertTrue(i > 0, mounts.toString());
+        assertEquals("mount(null, @/bundle/rootfs/sys, null, "
+                + "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, null)", mounts.get(i + 1));
+        assertEquals(Map.of(), sys.openFds());
     }
 
     @Test
