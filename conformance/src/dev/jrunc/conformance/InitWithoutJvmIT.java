@@ -98,11 +98,16 @@ class InitWithoutJvmIT {
         for (String ns : List.of("mnt", "uts", "ipc", "net", "pid")) containerNs.add(readLink("/proc/" + pid + "/ns/" + ns));
         try (Stream<Path> tasks = Files.list(Path.of("/proc/" + engine + "/task"))) {
             for (Path task : tasks.toList()) {
-                for (String ns : List.of("mnt", "uts", "ipc", "net", "pid_for_children")) {
-                    assertEquals(readLink("/proc/self/ns/" + ns), readLink(task + "/ns/" + ns),
-                            "engine thread " + task.getFileName() + " is back in (or never left) the host's " + ns + " namespace");
+                try {
+                    for (String ns : List.of("mnt", "uts", "ipc", "net", "pid_for_children")) {
+                        assertEquals(readLink("/proc/self/ns/" + ns), readLink(task + "/ns/" + ns),
+                                "engine thread " + task.getFileName() + " is back in (or never left) the host's " + ns + " namespace");
+                    }
+                    assertEquals("/", readLink(task + "/root"), "engine thread " + task.getFileName() + "'s root");
+                } catch (java.io.UncheckedIOException e) {
+                    // a thread that ended since the listing holds nothing
+                    if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) throw e;
                 }
-                assertEquals("/", readLink(task + "/root"), "engine thread " + task.getFileName() + "'s root");
             }
         }
         try (Stream<Path> fds = Files.list(Path.of("/proc/" + engine + "/fd"))) {
@@ -176,6 +181,55 @@ class InitWithoutJvmIT {
         assertEquals("1000:1000", facts.get("/tmp/inner/deep"), out);
         // the namespace's root may remount /dev/shm: its superblock belongs to the namespace
         assertEquals("ok", facts.get("remount"), out);
+    }
+
+    /**
+     * The thread builds a user namespace's container as the init JVM builds it (which it still
+     * does with createContainer hooks): the container sees the same owners, modes and mounts.
+     */
+    @Test
+    void aUserNamespaceContainerLooksTheSameBuiltByTheThreadOrByTheInitJvm() throws IOException {
+        Path source = Files.createDirectories(tmp.resolve("source/sub"));
+        String probe = "for f in / /dev /dev/* /dev/pts/ptmx /dev/shm /dev/mqueue /proc /sys /etc /data /tools /tools/sub;"
+                + " do stat -c '%n %u:%g %a %F' $f; done 2>&1; cut -d' ' -f4- /proc/self/mountinfo";
+        for (String variant : List.of("default", "no network namespace", "options")) {
+            Map<String, String> views = new java.util.HashMap<>();
+            for (String path : List.of("thread", "jvm")) {
+                ObjectNode c = t.config("sh", "-c", probe);
+                ObjectNode linux = (ObjectNode) c.get("linux");
+                ArrayNode namespaces = (ArrayNode) linux.get("namespaces");
+                namespaces.addObject().put("type", "user");
+                for (String f : List.of("uidMappings", "gidMappings")) {
+                    linux.putArray(f).addObject().put("containerID", 0).put("hostID", 100000).put("size", 65536);
+                }
+                if (variant.equals("no network namespace")) {
+                    // sysfs is refused to the namespace's root: the host's /sys, read-only
+                    for (int i = namespaces.size() - 1; i >= 0; i--) {
+                        if (namespaces.get(i).path("type").asText().equals("network")) namespaces.remove(i);
+                    }
+                }
+                ArrayNode mounts = (ArrayNode) c.get("mounts");
+                if (variant.equals("options")) {
+                    for (var m : mounts) {
+                        if (m.path("destination").asText().equals("/dev")) ((ArrayNode) m.get("options")).add("ro");
+                    }
+                    mounts.addObject().put("destination", "/etc").put("type", "tmpfs").put("source", "tmpfs")
+                            .putArray("options").add("tmpcopyup").add("mode=755");
+                    mounts.addObject().put("destination", "/data").put("type", "tmpfs").put("source", "tmpfs")
+                            .putArray("options").add("nosuid").add("uid=5").add("gid=6").add("mode=700");
+                    mounts.addObject().put("destination", "/tools").put("type", "bind").put("source", source.getParent().toString())
+                            .putArray("options").add("rbind").add("rro");
+                }
+                if (path.equals("jvm")) {
+                    c.putObject("hooks").putArray("createContainer").addObject().put("path", "/bin/true");
+                }
+                String id = "parity-" + path;
+                String out = t.jrunc("run", "--bundle", t.bundle(id + "-" + variant.replace(' ', '-'), c).toString(), id).expect(0).out();
+                views.put(path, out.replace(id, "ID"));
+            }
+            assertEquals(views.get("jvm"), views.get("thread"), variant);
+            assertTrue(views.get("thread").contains("/dev 0:0 755 directory"), variant + ": " + views.get("thread"));
+        }
     }
 
     /** The engine's pid when the suite runs through it (the front), else 0. */
