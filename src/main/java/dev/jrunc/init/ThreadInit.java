@@ -124,6 +124,9 @@ public final class ThreadInit {
             int root = initRoot;
             built = onOwnThread(() -> build(namespaces, root, warnings::add));
         } finally {
+            // The kernel makes a process whose thread changed its fsuid non-dumpable: the runtime
+            // is dumpable again, as it was, whichever containers it made.
+            if (ownerUid >= 0) sys.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
             namespaces.values().forEach(sys::close);
             if (initRoot >= 0) sys.close(initRoot);
             warnings.forEach(warn);

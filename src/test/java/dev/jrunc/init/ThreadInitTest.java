@@ -78,7 +78,7 @@ class ThreadInitTest {
         assertTrue(sys.mounts().stream().anyMatch(l -> l.startsWith("move_mount(@fsmount:proc, \"\", @/bundle/rootfs/proc, ")),
                 "PID 1's mount, attached here: " + sys.mounts());
         assertFalse(sys.mounts().stream().anyMatch(m -> m.startsWith("mount(\"proc\"")), "no mount(2) of proc: " + sys.mounts());
-        assertTrue(sys.calls("setfsuid", "setfsgid", "capset").isEmpty(), "no user namespace: the thread's ids stay");
+        assertTrue(sys.calls("setfsuid", "setfsgid", "capset", "prctl").isEmpty(), "no user namespace: the thread's ids stay");
 
         // after the root moved: ROOT, FIFODIR, EXEC, in that order
         List<String> sent = sys.calls("sendFd");
@@ -158,6 +158,8 @@ class ThreadInitTest {
         int firstMade = calls.indexOf(calls.stream().filter(l -> l.startsWith("mkdirat(") || l.startsWith("symlinkat("))
                 .findFirst().orElseThrow());
         assertTrue(lastSetns < gid && gid < uid && uid < caps && caps < firstMade, calls.toString());
+        // the fsuid change made the process non-dumpable: it is dumpable again once the thread ended
+        assertTrue(calls.lastIndexOf("prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)") > caps, calls.toString());
         // devices are bound from the host: no node a user namespace's root could not make
         assertTrue(sys.calls("mknodat").isEmpty(), sys.calls("mknodat").toString());
     }
