@@ -32,6 +32,18 @@ mkdir -p "$D/tmp" "$D/xdg" "$D/volume" "$ROOTFS/data" "$D/storage" "$D/run" && e
 chown -R "$U:" "$D/bundle" "$D/tmp" "$D/xdg" "$D/volume" "$D/storage" "$D/run"
 chmod 0700 "$D/xdg"
 mkdir -p "$OUT" && chmod 0777 "$OUT"
+# A createRuntime hook (podman's --hooks-dir) that writes down what PID 1 of the container is
+# while it is being created: the runtime's native helper, never a JVM.
+mkdir -p "$D/hooks"
+cat >"$D/pid1.sh" <<EOF
+#!/bin/sh
+pid=\$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+{ readlink /proc/\$pid/exe; grep VmRSS /proc/\$pid/status; } >"$OUT/pid1.log"
+EOF
+chmod 0755 "$D/pid1.sh"
+cat >"$D/hooks/pid1.json" <<EOF
+{"version": "1.0.0", "hook": {"path": "$D/pid1.sh"}, "when": {"always": true}, "stages": ["createRuntime"]}
+EOF
 LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 
 cat >"$D/containers.conf" <<EOF
@@ -102,6 +114,14 @@ suite() {
         $P run --rm --userns=keep-id $A /bin/sh -c 'echo uid=$(id -u)'
     t volume "" '[ $rc = 0 ] && has $out "^from-volume$"' \
         $P run --rm -v "$D/volume:/data" $A /bin/cat /data/f
+    # during create, PID 1 is no JVM: the rootfs is built by a thread of the runtime (root of
+    # podman's user namespace may join the container's), with a keep-id user namespace too
+    rm -f "$OUT/pid1.log"
+    t pid1-create "" '[ $rc = 0 ] && [ -s $OUT/pid1.log ] && ! grep -q java $OUT/pid1.log' \
+        $D/podman --hooks-dir $D/hooks --runtime $bin run --rm $A /bin/true
+    rm -f "$OUT/pid1.log"
+    t pid1-create-keep-id "" '[ $rc = 0 ] && [ -s $OUT/pid1.log ] && ! grep -q java $OUT/pid1.log' \
+        $D/podman --hooks-dir $D/hooks --runtime $bin run --rm --userns=keep-id $A /bin/true
     podman_base rm -af -t 0 >/dev/null 2>&1
 }
 

@@ -418,15 +418,16 @@ public final class ContainerCreator {
      * ends ({@link ThreadInit}), while PID 1, the native helper, waits. In a user namespace the
      * thread cannot join (a multithreaded process may not), the helper makes every filesystem and
      * the thread creates files as the namespace's root. The init JVM (InitMain, a JVM started by
-     * the helper inside the namespaces) remains for what such a thread cannot do: a rootless
-     * create (without CAP_SYS_ADMIN in its own user namespace the thread may not join the
-     * container's mount namespace); a user or time namespace with createContainer hooks (they
+     * the helper inside the namespaces) remains for what such a thread cannot do: a create by an
+     * unprivileged user (without CAP_SYS_ADMIN in its own user namespace the thread may not join
+     * the container's mount namespace; rootless podman's runtime, root of podman's user
+     * namespace, has it there); a user or time namespace with createContainer hooks (they
      * run in the container's namespaces, and only a single-threaded process can join those two);
      * and a mount namespace joined by path (its /proc, through which the setup reaches the
      * rootfs, need not be the host's).
      */
     static boolean initInThread(Spec spec, Options o) {
-        if (o.rootless()) return false;
+        if (o.rootless() && (o.identity() == null || o.identity().unprivileged())) return false;
         LinuxSpec linux = spec.linux();
         if (linux == null) return true;
         boolean hooks = !HookRunner.hooks(spec, HookRunner.Kind.CREATE_CONTAINER).isEmpty();
@@ -447,7 +448,9 @@ public final class ContainerCreator {
         try {
             ThreadInit init = new ThreadInit(sys, plan, sync, initPid, inv.umask(), Log::warn).detachedMounts(trees)
                     .onCreated(made::addAll);
-            if (plan.userNamespace()) init.filesOwnedBy(rootOf(initPid, "uid_map"), rootOf(initPid, "gid_map"));
+            if (plan.userNamespace() && !inOwnUserNamespace(initPid)) {
+                init.filesOwnedBy(rootOf(initPid, "uid_map"), rootOf(initPid, "gid_map"));
+            }
             init.run(fifoDir, fifo.getFileName().toString());
         } finally {
             sys.close(fifoDir);
@@ -455,7 +458,23 @@ public final class ContainerCreator {
         }
     }
 
-    /** The host id of uid (or gid) 0 of the init's user namespace. */
+    /**
+     * Whether the init is in this process's own user namespace (rootless podman's, with no user
+     * namespace of the container's own): then root here is root there already.
+     */
+    private static boolean inOwnUserNamespace(int initPid) {
+        try {
+            return java.nio.file.Files.readSymbolicLink(Path.of(NamespaceKind.USER.procPath(initPid)))
+                    .equals(java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/ns/user")));
+        } catch (java.io.IOException e) {
+            throw new JruncException("cannot read the user namespace of the container's init: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The id uid (or gid) 0 of the init's user namespace has in this process's: the map as this
+     * process reads it is relative to its own user namespace.
+     */
     private static int rootOf(int initPid, String map) {
         long id = CallerIdentity.hostUid(Path.of("/proc", Integer.toString(initPid), map), 0);
         if (id < 0) throw new JruncException("the container's user namespace maps no id 0 in its " + map);

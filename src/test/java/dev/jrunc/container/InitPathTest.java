@@ -17,6 +17,12 @@ class InitPathTest {
         return new ContainerCreator.Options("c", Path.of("/b"), null, null, false, false, 0, false, rootless, null);
     }
 
+    /** Rootless, called by euid in (or not in) a user namespace of its own. */
+    private static ContainerCreator.Options rootless(long euid, boolean inUserNamespace) {
+        return new ContainerCreator.Options("c", Path.of("/b"), null, null, false, false, 0, false, true,
+                new CallerIdentity(euid, euid, inUserNamespace, name -> null));
+    }
+
     private static Spec with(List<LinuxSpec.Namespace> namespaces) {
         Spec s = DefaultSpec.example();
         LinuxSpec l = s.linux();
@@ -41,7 +47,7 @@ class InitPathTest {
     }
 
     @Test
-    void theDefaultConfigJoinedNamespacesOtherThanMountAndUserNamespacesGetTheThread() {
+    void theDefaultConfigJoinedNamespacesOtherThanMountUserNamespacesAndRootlessPodmanGetTheThread() {
         assertTrue(ContainerCreator.initInThread(with(defaults()), options(false)));
         List<LinuxSpec.Namespace> joinedNet = new ArrayList<>(defaults());
         joinedNet.set(1, new LinuxSpec.Namespace("network", "/proc/1/ns/net"));
@@ -55,10 +61,14 @@ class InitPathTest {
         assertTrue(ContainerCreator.initInThread(with(defaults(new LinuxSpec.Namespace("time", null))), options(false)));
         // createContainer hooks without a user or time namespace run from the thread
         assertTrue(ContainerCreator.initInThread(withCreateContainerHook(with(defaults())), options(false)));
+        // rootless podman's runtime: root of podman's user namespace, whose capabilities there let
+        // a thread join the container's namespaces
+        assertTrue(ContainerCreator.initInThread(with(defaults()), rootless(0, true)));
+        assertTrue(ContainerCreator.initInThread(with(defaults(new LinuxSpec.Namespace("user", null))), rootless(0, true)));
     }
 
     @Test
-    void userOrTimeNamespacesWithHooksJoinedMountNamespacesAndRootlessKeepTheInitJvm() {
+    void userOrTimeNamespacesWithHooksJoinedMountNamespacesAndUnprivilegedCallersKeepTheInitJvm() {
         // createContainer hooks run in the container's namespaces: a thread cannot join these two
         assertFalse(ContainerCreator.initInThread(withCreateContainerHook(with(defaults(new LinuxSpec.Namespace("user", null)))),
                 options(false)));
@@ -67,6 +77,9 @@ class InitPathTest {
         List<LinuxSpec.Namespace> joinedMount = new ArrayList<>(defaults());
         joinedMount.set(4, new LinuxSpec.Namespace("mount", "/proc/9/ns/mnt"));
         assertFalse(ContainerCreator.initInThread(with(joinedMount), options(false)));
-        assertFalse(ContainerCreator.initInThread(with(defaults()), options(true)));
+        // an unprivileged caller: no CAP_SYS_ADMIN in its own user namespace, which setns(CLONE_NEWNS) needs
+        assertFalse(ContainerCreator.initInThread(with(defaults()), rootless(1000, false)));
+        assertFalse(ContainerCreator.initInThread(with(defaults(new LinuxSpec.Namespace("user", null))), rootless(1000, false)));
+        assertFalse(ContainerCreator.initInThread(with(defaults()), rootless(1000, true)));
     }
 }
