@@ -61,12 +61,13 @@ public record CallerIdentity(long euid, long egid, boolean inUserNamespace, Func
     }
 
     /**
-     * The host uid that id of the user namespace whose uid_map is given stands for (the user's
-     * own uid for uid 0 of rootless podman's namespace); -1 if the map does not map it.
+     * The id outside that id of the user namespace whose uid_map (or gid_map) is given stands for,
+     * as the reader of the map sees it (the user's own uid for uid 0 of rootless podman's
+     * namespace); -1 if the map does not map it.
      */
-    public static long hostUid(Path uidMap, long id) {
+    public static long hostId(Path map, long id) {
         try {
-            for (String line : Files.readAllLines(uidMap)) {
+            for (String line : Files.readAllLines(map)) {
                 String[] f = line.strip().split("\\s+");
                 if (f.length != 3) continue;
                 long inside = Long.parseLong(f[0]), outside = Long.parseLong(f[1]), count = Long.parseLong(f[2]);

@@ -142,7 +142,7 @@ public final class ContainerCreator {
         long uid = id.euid();
         if (id.inUserNamespace()) {
             Path map = Path.of("/proc", Long.toString(inv.pid()), "uid_map");
-            uid = CallerIdentity.hostUid(map, id.euid());
+            uid = CallerIdentity.hostId(map, id.euid());
             if (uid < 0) {
                 throw new JruncException("--systemd-cgroup: uid " + id.euid() + " of the caller's user namespace is not"
                         + " mapped to a host uid (" + map + "), so no user's systemd instance is its");
@@ -463,12 +463,9 @@ public final class ContainerCreator {
      * namespace of the container's own): then root here is root there already.
      */
     private static boolean inOwnUserNamespace(int initPid) {
-        try {
-            return java.nio.file.Files.readSymbolicLink(Path.of(NamespaceKind.USER.procPath(initPid)))
-                    .equals(java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/ns/user")));
-        } catch (java.io.IOException e) {
-            throw new JruncException("cannot read the user namespace of the container's init: " + e.getMessage(), e);
-        }
+        String init = NamespaceKind.USER.linkOf(initPid);
+        if (init == null) throw new JruncException("cannot read " + NamespaceKind.USER.procPath(initPid) + ": the container's init is gone");
+        return init.equals(NamespaceKind.USER.ownLink());
     }
 
     /**
@@ -476,7 +473,7 @@ public final class ContainerCreator {
      * process reads it is relative to its own user namespace.
      */
     private static int rootOf(int initPid, String map) {
-        long id = CallerIdentity.hostUid(Path.of("/proc", Integer.toString(initPid), map), 0);
+        long id = CallerIdentity.hostId(Path.of("/proc", Integer.toString(initPid), map), 0);
         if (id < 0) throw new JruncException("the container's user namespace maps no id 0 in its " + map);
         return (int) id;
     }

@@ -642,7 +642,7 @@ public final class RootfsSetup {
                     if (e.errno() != Errno.EINVAL && e.errno() != Errno.EPERM) throw e;
                 }
             }
-            sys.mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k");
+            newMount("tmpfs", "tmpfs", AT_FDCWD, path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k");
         }
     }
 

@@ -52,9 +52,9 @@ class CallerIdentityTest {
     @Test
     void uidZeroOfAUserNamespaceStandsForTheUsersHostUid(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path map = java.nio.file.Files.writeString(dir.resolve("uid_map"), "         0       1000          1\n         1     100000      65536\n");
-        assertEquals(1000, CallerIdentity.hostUid(map, 0));
-        assertEquals(100004, CallerIdentity.hostUid(map, 5));
-        assertEquals(-1, CallerIdentity.hostUid(map, 65537));
-        assertEquals(-1, CallerIdentity.hostUid(dir.resolve("missing"), 0));
+        assertEquals(1000, CallerIdentity.hostId(map, 0));
+        assertEquals(100004, CallerIdentity.hostId(map, 5));
+        assertEquals(-1, CallerIdentity.hostId(map, 65537));
+        assertEquals(-1, CallerIdentity.hostId(dir.resolve("missing"), 0));
     }
 }

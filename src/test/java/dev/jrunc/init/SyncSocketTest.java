@@ -21,12 +21,12 @@ class SyncSocketTest {
         s.send(SyncMessage.READY);
         s.send(SyncMessage.WARN, "low memory".getBytes(StandardCharsets.UTF_8));
         s.send(SyncMessage.GO, new byte[] {'1', '2'});
-        s.send(SyncMessage.FIFODIR, "proc");
+        s.send(SyncMessage.FSMOUNT, "0\u0000proc\u0000proc\u0000");
         s.sendFd(SyncMessage.ROOT, 12);
         s.sendFd(SyncMessage.FIFODIR, 13, "exec.fifo");
         s.sendFd(SyncMessage.AGENT, 14, new byte[0]);
         assertEquals(List.of("send(7, \"READY\")", "send(7, \"WARN low memory\")", "send(7, \"GO12\")",
-                "send(7, \"FIFODIR proc\")", "sendFd(7, 12, \"ROOT\")", "sendFd(7, 13, \"FIFODIR exec.fifo\")",
+                "send(7, \"FSMOUNT 0\u0000proc\u0000proc\u0000\")", "sendFd(7, 12, \"ROOT\")", "sendFd(7, 13, \"FIFODIR exec.fifo\")",
                 "sendFd(7, 14, \"AGENT \")"), sys.calls());
     }
 
